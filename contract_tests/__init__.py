@@ -1,0 +1,1 @@
+"""Contract tests: SageMaker hosting rules as plain checks, plus a pytest plugin."""

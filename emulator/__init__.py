@@ -1,0 +1,1 @@
+"""Local emulator for SageMaker serial inference pipelines of bring-your-own containers."""

@@ -1,0 +1,44 @@
+"""Configuration read in one place: paths, names, labels and the environment variables we honour."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONTAINERS_DIR = REPO_ROOT / "containers"
+FIXTURES_DIR = REPO_ROOT / "fixtures"
+
+# Every container, network and image the project makes carries this label, so `byoc down` and the
+# test teardown can find and remove them even after a crash.
+LABEL = "com.byoc.project"
+LABEL_VALUE = "byoc"
+BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
+
+IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")
+DEFAULT_BASE_IMAGE = "python:3.11-slim"
+OWN_BASE_IMAGE = "byoc/base:bookworm"
+DEBIAN_SUITE = "bookworm"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+DOCKERD_LOG = Path("/var/log/byoc-dockerd.log")
+
+
+def image_tag(name: str) -> str:
+    """Return the tag of one of the project's images, e.g. `byoc/featurizer:latest`."""
+    return f"byoc/{name}:latest"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Environment-driven settings, read once per command."""
+
+    docker_host: str | None
+    base_image_override: str | None
+    ci: bool
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            docker_host=os.environ.get("DOCKER_HOST") or None,
+            base_image_override=os.environ.get("BYOC_BASE_IMAGE") or None,
+            ci=os.environ.get("CI", "").lower() in ("1", "true", "yes"),
+        )

@@ -1,0 +1,5 @@
+"""`byoc up`, `byoc invoke`, `byoc down` (filled in by the emulator work)."""
+
+
+def register(sub) -> None:
+    """Add the endpoint subcommands to the CLI."""

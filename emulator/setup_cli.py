@@ -1,0 +1,48 @@
+"""`byoc doctor` and `byoc build`: the engine, the base image and the project's images."""
+
+import argparse
+
+from . import engine, images
+from .config import IMAGE_NAMES, Settings, image_tag
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `doctor` and `build` to the CLI."""
+    doctor = sub.add_parser("doctor", help="report the Docker engine, base image and images; --fix sets them up")
+    doctor.add_argument("--fix", action="store_true", help="install/start dockerd and make the base image where missing")
+    doctor.set_defaults(func=run_doctor)
+    build = sub.add_parser("build", help="build byoc/featurizer, byoc/predictor and byoc/postprocessor")
+    build.add_argument("names", nargs="*", choices=[[], *IMAGE_NAMES], metavar="NAME", help=f"subset of {', '.join(IMAGE_NAMES)}")
+    build.add_argument("--if-missing", action="store_true", help="build only images that are not present")
+    build.set_defaults(func=run_build)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Report (and with --fix, set up) what the project needs; exit 1 when something is missing."""
+    settings = Settings.from_env()
+    client = engine.ensure_engine(settings, fix=args.fix)
+    version = client.version()
+    print(f"engine: Docker {version.get('Version')} (API {version.get('ApiVersion')}) at {settings.docker_host or 'default socket'}")
+    base = images.choose_base(client, settings, fix=args.fix)
+    print(f"base image: {base.image} ({base.reason})")
+    missing = 0
+    for name in IMAGE_NAMES:
+        size = images.image_size_mb(client, image_tag(name))
+        print(f"image {image_tag(name)}: " + (f"{size:.0f} MB" if size is not None else "missing (run `byoc build`)"))
+        missing += size is None
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build the requested images on the chosen base."""
+    settings = Settings.from_env()
+    client = engine.ensure_engine(settings, fix=True)
+    base = images.choose_base(client, settings, fix=True)
+    names = args.names or list(IMAGE_NAMES)
+    if args.if_missing:
+        names = [n for n in names if not images.has_image(client, image_tag(n))]
+    print(f"build: base image {base.image} ({base.reason})")
+    for name in names:
+        images.build_image(client, name, base.image)
+        print(f"build: {image_tag(name)} is {images.image_size_mb(client, image_tag(name)):.0f} MB")
+    return 0
