@@ -15,6 +15,8 @@ LABEL_VALUE = "byoc"
 BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 
 IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")
+# Side-service images the emulator runs (moto for DynamoDB); built from containers/<name>/Dockerfile too.
+SERVICE_IMAGE_NAMES = ("moto",)
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
 OWN_BASE_IMAGE = "byoc/base:bookworm"
 DEBIAN_SUITE = "bookworm"

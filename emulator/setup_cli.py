@@ -3,7 +3,10 @@
 import argparse
 
 from . import engine, images
-from .config import IMAGE_NAMES, Settings, image_tag
+from .errors import ImageError
+from .config import IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings, image_tag
+
+ALL_IMAGES = IMAGE_NAMES + SERVICE_IMAGE_NAMES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -12,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     doctor.add_argument("--fix", action="store_true", help="install/start dockerd and make the base image where missing")
     doctor.set_defaults(func=run_doctor)
     build = sub.add_parser("build", help="build byoc/featurizer, byoc/predictor and byoc/postprocessor")
-    build.add_argument("names", nargs="*", choices=[[], *IMAGE_NAMES], metavar="NAME", help=f"subset of {', '.join(IMAGE_NAMES)}")
+    build.add_argument("names", nargs="*", metavar="NAME", help=f"subset of {', '.join(ALL_IMAGES)} (default: all)")
     build.add_argument("--if-missing", action="store_true", help="build only images that are not present")
     build.set_defaults(func=run_build)
 
@@ -26,7 +29,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     base = images.choose_base(client, settings, fix=args.fix)
     print(f"base image: {base.image} ({base.reason})")
     missing = 0
-    for name in IMAGE_NAMES:
+    for name in ALL_IMAGES:
         size = images.image_size_mb(client, image_tag(name))
         print(f"image {image_tag(name)}: " + (f"{size:.0f} MB" if size is not None else "missing (run `byoc build`)"))
         missing += size is None
@@ -38,7 +41,10 @@ def run_build(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     client = engine.ensure_engine(settings, fix=True)
     base = images.choose_base(client, settings, fix=True)
-    names = args.names or list(IMAGE_NAMES)
+    unknown = [n for n in args.names if n not in ALL_IMAGES]
+    if unknown:
+        raise ImageError(f"unknown image name(s): {', '.join(unknown)}", f"choose from {', '.join(ALL_IMAGES)}")
+    names = args.names or list(ALL_IMAGES)
     if args.if_missing:
         names = [n for n in names if not images.has_image(client, image_tag(n))]
     print(f"build: base image {base.image} ({base.reason})")
