@@ -3,8 +3,8 @@
 import argparse
 
 from . import engine, images
-from .errors import ImageError
 from .config import IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings, image_tag
+from .errors import ImageError
 
 ALL_IMAGES = IMAGE_NAMES + SERVICE_IMAGE_NAMES
 
@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     doctor = sub.add_parser("doctor", help="report the Docker engine, base image and images; --fix sets them up")
     doctor.add_argument("--fix", action="store_true", help="install/start dockerd and make the base image where missing")
     doctor.set_defaults(func=run_doctor)
-    build = sub.add_parser("build", help="build byoc/featurizer, byoc/predictor and byoc/postprocessor")
+    build = sub.add_parser("build", help="build the project's images (featurizer, predictor, postprocessor, moto)")
     build.add_argument("names", nargs="*", metavar="NAME", help=f"subset of {', '.join(ALL_IMAGES)} (default: all)")
     build.add_argument("--if-missing", action="store_true", help="build only images that are not present")
     build.set_defaults(func=run_build)
@@ -26,24 +26,27 @@ def run_doctor(args: argparse.Namespace) -> int:
     client = engine.ensure_engine(settings, fix=args.fix)
     version = client.version()
     print(f"engine: Docker {version.get('Version')} (API {version.get('ApiVersion')}) at {settings.docker_host or 'default socket'}")
-    base = images.choose_base(client, settings, fix=args.fix)
-    print(f"base image: {base.image} ({base.reason})")
-    missing = 0
+    problems = 0
+    try:
+        base = images.choose_base(client, settings, fix=args.fix)
+        print(f"base image: {base.image} ({base.reason})")
+    except ImageError as err:
+        print(f"base image: MISSING: {err.message}\n  what to do: {err.hint}")
+        problems += 1
     for name in ALL_IMAGES:
         size = images.image_size_mb(client, image_tag(name))
-        print(f"image {image_tag(name)}: " + (f"{size:.0f} MB" if size is not None else "missing (run `byoc build`)"))
-        missing += size is None
-    return 0
+        print(f"image {image_tag(name)}: " + (f"{size:.0f} MB" if size is not None else "not built (run `byoc build`)"))
+    return 1 if problems else 0
 
 
 def run_build(args: argparse.Namespace) -> int:
     """Build the requested images on the chosen base."""
-    settings = Settings.from_env()
-    client = engine.ensure_engine(settings, fix=True)
-    base = images.choose_base(client, settings, fix=True)
     unknown = [n for n in args.names if n not in ALL_IMAGES]
     if unknown:
         raise ImageError(f"unknown image name(s): {', '.join(unknown)}", f"choose from {', '.join(ALL_IMAGES)}")
+    settings = Settings.from_env()
+    client = engine.ensure_engine(settings, fix=True)
+    base = images.choose_base(client, settings, fix=True)
     names = args.names or list(ALL_IMAGES)
     if args.if_missing:
         names = [n for n in names if not images.has_image(client, image_tag(n))]
