@@ -1,0 +1,69 @@
+"""One hop of a pipeline: a pooled keep-alive HTTP client for one container's `/invocations`."""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import urllib3
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as Urllib3Timeout
+
+
+class HopUnreachable(Exception):
+    """The container refused, reset or dropped the connection, or did not answer in time."""
+
+    def __init__(self, hostname: str, reason: str, timed_out: bool = False):
+        super().__init__(f"{hostname}: {reason}")
+        self.hostname = hostname
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+@dataclass(frozen=True)
+class HopResponse:
+    """A container's answer: status, body and headers (names lower-case)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+class HttpHop:
+    """Call one container over HTTP/1.1 keep-alive, with retries off (a POST is never resent)."""
+
+    def __init__(self, hostname: str, base_url: str, pool_size: int = 32):
+        parts = urlsplit(base_url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"base_url must look like http://HOST:PORT, got {base_url!r}")
+        self.hostname = hostname
+        self.base_url = base_url.rstrip("/")
+        self._pool = urllib3.HTTPConnectionPool(
+            parts.hostname, parts.port or 80, maxsize=pool_size, block=False, retries=False)
+
+    def post(self, body: bytes, headers: dict[str, str], timeout_s: float) -> HopResponse:
+        """POST `body` to /invocations and return the answer; raise HopUnreachable on failure."""
+        try:
+            resp = self._pool.urlopen(
+                "POST", "/invocations", body=body, headers=headers, retries=False,
+                redirect=False, timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s))
+        except NewConnectionError as err:  # in urllib3 2 a subclass of ConnectTimeoutError: test it first
+            raise HopUnreachable(self.hostname, f"cannot connect to {self.base_url}: {err}") from None
+        except Urllib3Timeout as err:
+            raise HopUnreachable(self.hostname, f"no answer within {timeout_s:.3g} s ({err})", timed_out=True) from None
+        except (HTTPError, OSError) as err:
+            raise HopUnreachable(self.hostname, f"cannot reach {self.base_url}: {err}") from None
+        return HopResponse(resp.status, resp.data, {k.lower(): v for k, v in resp.headers.items()})
+
+    def ping(self, timeout_s: float = 2.0) -> int | None:
+        """Return the status of GET /ping, or None when the container does not answer in time."""
+        try:
+            resp = self._pool.urlopen("GET", "/ping", retries=False, redirect=False,
+                                      timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s))
+        except (HTTPError, OSError):
+            return None
+        return resp.status
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._pool.close()
+
+    def __repr__(self) -> str:
+        return f"HttpHop({self.hostname!r}, {self.base_url!r})"
