@@ -1,0 +1,1 @@
+"""byoc/featurizer: serves a fitted scikit-learn transformer (handler.py)."""

@@ -1,0 +1,1 @@
+"""byoc/predictor: serves an XGBoost model (handler.py)."""

@@ -1,0 +1,70 @@
+"""Serve an XGBoost model (xgboost-model.json, XGBoost's own format) described by predictor.json.
+
+predictor.json: {"task": "regression" | "classification", "num_features": N[, "num_class": K]}.
+Input: CSV rows of N numbers (an empty field is a missing value) or JSON {"instances": [[...]]} or
+a bare list of lists. Output: CSV, one prediction per line, or JSON {"predictions": [...]}.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+
+from serving import codecs
+from serving.content_types import CSV, JSON
+from serving.errors import BadRequest, ModelLoadError
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+DECODERS = {CSV: codecs.decode_csv, JSON: codecs.decode_json}
+ENCODERS = {
+    CSV: codecs.encode_csv,
+    JSON: lambda predictions: codecs.encode_json({"predictions": predictions.tolist()}),
+}
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """A loaded booster and the shape of its input."""
+
+    booster: xgb.Booster
+    task: str
+    num_features: int
+
+
+def load(model_dir: Path) -> Predictor:
+    """Read predictor.json and xgboost-model.json from the model folder."""
+    spec_path = model_dir / "predictor.json"
+    try:
+        spec = json.loads(spec_path.read_text())
+        num_features = int(spec["num_features"])
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        raise ModelLoadError(f"cannot read num_features from {spec_path.name}: {type(err).__name__}: {err}") from None
+    booster = xgb.Booster()
+    try:
+        booster.load_model(str(model_dir / "xgboost-model.json"))
+    except xgb.core.XGBoostError as err:
+        raise ModelLoadError(f"cannot load xgboost-model.json: {str(err).splitlines()[0]}") from None
+    if booster.num_features() != num_features:
+        raise ModelLoadError(f"predictor.json says {num_features} features but the model has {booster.num_features()}")
+    return Predictor(booster, str(spec.get("task", "regression")), num_features)
+
+
+def invoke(model: Predictor, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
+    """Predict one value per record and return the predictions as CSV or JSON."""
+    media, document = codecs.decode(body, content_type, DECODERS)
+    records = document if media == CSV else codecs.instances(document)
+    rows = codecs.float_rows(records, model.num_features)
+    return codecs.encode(predict(model, rows), accept, ENCODERS)
+
+
+def predict(model: Predictor, rows: list[list[float]]) -> np.ndarray:
+    """Return one prediction per row (a class index for a classifier)."""
+    matrix = np.asarray(rows, dtype=float)
+    if (np.abs(np.nan_to_num(matrix)) > FLOAT32_MAX).any():
+        raise BadRequest("the records hold infinite numbers or numbers beyond float32's range")
+    predictions = model.booster.predict(xgb.DMatrix(matrix.astype(np.float32), missing=np.nan))
+    if predictions.ndim == 2:  # multi:softprob gives one probability per class
+        predictions = predictions.argmax(axis=1).astype(np.float32)
+    return predictions.astype(float)

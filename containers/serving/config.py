@@ -1,0 +1,54 @@
+"""Server settings, read once from the environment SageMaker (or the Dockerfile) sets."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+MAX_BODY_BYTES = 6 * 1024 * 1024  # SageMaker's request and response limit: 6 MiB (6,291,456 bytes)
+CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
+DEFAULT_PORT = 8080
+DEFAULT_WORKERS = 1
+DEFAULT_TIMEOUT = 60
+DEFAULT_MODEL_DIR = "/opt/ml/model"
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What `serve` needs: where to listen, how many workers, which handler, where the model is."""
+
+    port: int
+    workers: int
+    timeout: int
+    handler: str
+    model_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "ServeSettings":
+        """Read the settings; a bad value is a ConfigError naming the variable."""
+        handler = env.get("BYOC_HANDLER", "").strip()
+        if not handler:
+            raise ConfigError("BYOC_HANDLER is not set; name the handler module, e.g. BYOC_HANDLER=featurizer.handler")
+        return cls(
+            port=_int(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT, 1, 65535),
+            workers=_int(env, "MODEL_SERVER_WORKERS", DEFAULT_WORKERS, 1, 64),
+            timeout=_int(env, "MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT, 1, 3600),
+            handler=handler,
+            model_dir=Path(env.get("BYOC_MODEL_DIR") or DEFAULT_MODEL_DIR),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """Return an integer variable within [low, high], or its default when unset or empty."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer; give a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range; give a whole number from {low} to {high}")
+    return value

@@ -1,0 +1,99 @@
+"""`serve`: start gunicorn and nginx, supervise them, and on SIGTERM stop both and exit 0."""
+
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import nginx
+from .config import ServeSettings
+
+STOP_GRACE_SECONDS = 20  # SageMaker sends SIGKILL 30 s after SIGTERM; everything is down well before
+POLL_SECONDS = 0.2
+SOCKET_WAIT_SECONDS = 30
+
+
+def serve(settings: ServeSettings) -> int:
+    """Run nginx in front of gunicorn until SIGTERM/SIGINT (exit 0) or until either dies (exit 1)."""
+    run_dir = Path(tempfile.mkdtemp(prefix="serving-"))
+    run_dir.chmod(0o755)  # nginx workers run unprivileged and need to reach the socket
+    socket = run_dir / "gunicorn.sock"
+    conf = run_dir / "nginx.conf"
+    conf.write_text(nginx.render(settings, run_dir, socket))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    say(f"starting: port {settings.port}, {settings.workers} worker(s), timeout {settings.timeout} s, "
+        f"handler {settings.handler}, model {settings.model_dir}")
+    procs = {"gunicorn": subprocess.Popen(gunicorn_command(settings, socket))}
+    if _wait_for_socket(socket, procs["gunicorn"], stop):
+        procs["nginx"] = subprocess.Popen(["nginx", "-c", str(conf), "-e", "stderr"])
+    died = _wait(procs, stop)
+    _stop_all(procs)
+    if died:
+        code = procs[died].returncode
+        what = f"exited with code {code}" if code is not None else f"opened no socket within {SOCKET_WAIT_SECONDS} s"
+        say(f"{died} {what}; the container stops (see the log above)")
+        return 1
+    say("stopped cleanly")
+    return 0
+
+
+def gunicorn_command(settings: ServeSettings, socket: Path) -> list[str]:
+    """Return the gunicorn command line serving serving.wsgi:app on the unix socket."""
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"unix:{socket}",
+        "--workers", str(settings.workers),
+        "--timeout", str(settings.timeout),
+        "--graceful-timeout", str(STOP_GRACE_SECONDS - 5),
+        "--worker-tmp-dir", tempfile.gettempdir(),
+        "--error-logfile", "-",
+        "--log-level", "info",
+        "serving.wsgi:app",
+    ]
+
+
+def say(message: str) -> None:
+    """Log one line of the supervisor to stderr."""
+    print(f"serving: {message}", file=sys.stderr, flush=True)
+
+
+def _wait_for_socket(socket: Path, gunicorn: subprocess.Popen, stop: threading.Event) -> bool:
+    """Wait until gunicorn has bound its socket; False if it died, a stop came or it took too long."""
+    deadline = time.monotonic() + SOCKET_WAIT_SECONDS
+    while not socket.exists():
+        if gunicorn.poll() is not None or stop.is_set() or time.monotonic() > deadline:
+            return False
+        stop.wait(0.05)
+    return True
+
+
+def _wait(procs: dict[str, subprocess.Popen], stop: threading.Event) -> str | None:
+    """Block until a stop signal (return None) or until a child exits (return its name)."""
+    while not stop.is_set():
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                return name
+        if "nginx" not in procs:
+            return "gunicorn"
+        stop.wait(POLL_SECONDS)
+    say("stop signal received; stopping nginx and gunicorn")
+    return None
+
+
+def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
+    """Ask each child to finish (nginx: SIGQUIT, gunicorn: SIGTERM), then kill what is left."""
+    for name, proc in procs.items():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

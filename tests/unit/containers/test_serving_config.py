@@ -1,0 +1,73 @@
+"""Server settings from the environment, the nginx configuration and the command line."""
+
+from pathlib import Path
+
+import pytest
+
+from serving import nginx
+from serving.__main__ import main
+from serving.config import ServeSettings
+from serving.errors import ConfigError
+from serving.server import gunicorn_command
+
+ENV = {"BYOC_HANDLER": "featurizer.handler"}
+
+
+def test_defaults():
+    settings = ServeSettings.from_env(ENV)
+    assert (settings.port, settings.workers, settings.timeout) == (8080, 1, 60)
+    assert settings.model_dir == Path("/opt/ml/model")
+
+
+def test_environment_overrides():
+    env = dict(ENV, SAGEMAKER_BIND_TO_PORT="9090", MODEL_SERVER_WORKERS="3", MODEL_SERVER_TIMEOUT="120")
+    settings = ServeSettings.from_env(env)
+    assert (settings.port, settings.workers, settings.timeout) == (9090, 3, 120)
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("SAGEMAKER_BIND_TO_PORT", "http", "not an integer"),
+    ("SAGEMAKER_BIND_TO_PORT", "70000", "out of range"),
+    ("MODEL_SERVER_WORKERS", "0", "out of range"),
+])
+def test_bad_values_name_the_variable(name, value, words):
+    with pytest.raises(ConfigError) as info:
+        ServeSettings.from_env(dict(ENV, **{name: value}))
+    assert name in str(info.value) and words in str(info.value)
+
+
+def test_missing_handler_is_a_config_error():
+    with pytest.raises(ConfigError, match="BYOC_HANDLER"):
+        ServeSettings.from_env({})
+
+
+def test_nginx_listens_on_the_port_allows_6_mib_and_logs_to_stdio(tmp_path):
+    conf = nginx.render(ServeSettings.from_env(dict(ENV, SAGEMAKER_BIND_TO_PORT="9090")), tmp_path, tmp_path / "g.sock")
+    assert "listen 9090;" in conf
+    assert "client_max_body_size 6291456;" in conf
+    assert f"server unix:{tmp_path}/g.sock;" in conf
+    assert "access_log /dev/stdout" in conf and "error_log stderr" in conf
+    assert "daemon off;" in conf and f"pid {tmp_path}/nginx.pid;" in conf
+
+
+def test_gunicorn_takes_workers_and_timeout(tmp_path):
+    env = dict(ENV, MODEL_SERVER_WORKERS="2", MODEL_SERVER_TIMEOUT="30")
+    command = gunicorn_command(ServeSettings.from_env(env), tmp_path / "g.sock")
+    assert command[command.index("--workers") + 1] == "2"
+    assert command[command.index("--timeout") + 1] == "30"
+    assert command[command.index("--bind") + 1] == f"unix:{tmp_path}/g.sock"
+    assert command[-1] == "serving.wsgi:app"
+
+
+@pytest.mark.parametrize("argv", [[], ["train"], ["serve", "extra"]])
+def test_any_argument_but_serve_is_a_usage_error(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "unknown command" in err and "usage: serve" in err
+
+
+def test_serve_with_a_bad_setting_exits_2(monkeypatch, capsys):
+    monkeypatch.setenv("BYOC_HANDLER", "featurizer.handler")
+    monkeypatch.setenv("MODEL_SERVER_TIMEOUT", "soon")
+    assert main(["serve"]) == 2
+    assert "MODEL_SERVER_TIMEOUT='soon' is not an integer" in capsys.readouterr().err
