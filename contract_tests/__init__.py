@@ -1,1 +1,20 @@
-"""Contract tests: SageMaker hosting rules as plain checks, plus a pytest plugin."""
+"""Contract tests: SageMaker hosting rules as plain checks, plus a pytest plugin that runs them on any image.
+
+The names below load lazily: pytest imports this package in every run (for the plugin), and that must stay
+cheap and independent of the rest of the project.
+"""
+
+import importlib
+
+_EXPORTS = {
+    "RuleFailure": "checks", "Subject": "checks", "Limits": "config", "PipelineConfig": "config",
+    "TargetConfig": "config", "TargetError": "config", "from_options": "config", "from_pipeline": "config",
+    "load_target": "config", "ContractSession": "session", "Outcome": "session",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'contract_tests' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -125,14 +125,14 @@ def _run(cmd: list[str], what: str) -> None:
 
 
 def build_image(client: docker.DockerClient, name: str, base: str, say=print, dockerfile: str | None = None,
-                context: Path = CONTAINERS_DIR, tag: str | None = None) -> float:
+                context: Path = CONTAINERS_DIR, tag: str | None = None, buildargs: dict | None = None) -> float:
     """Build one image from the shared context and return the seconds it took."""
     tag = tag or image_tag(name)
     dockerfile = dockerfile or f"{name}/Dockerfile"
     started = time.monotonic()
     try:
         client.images.build(
-            path=str(context), dockerfile=dockerfile, tag=tag, buildargs={"BASE_IMAGE": base},
+            path=str(context), dockerfile=dockerfile, tag=tag, buildargs={**(buildargs or {}), "BASE_IMAGE": base},
             labels={LABEL: LABEL_VALUE}, rm=True, forcerm=True,
         )
     except BuildError as err:

@@ -1,0 +1,170 @@
+"""What to check: targets (image, model, sample request) from a TOML file, the command line or a pipeline."""
+
+import json
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from emulator.errors import ByocError
+from emulator.spec import ContainerSpec, PipelineSpec, TableSpec
+
+CONTENT_TYPES_BY_SUFFIX = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines"}
+TARGET_KEYS = {"name", "image", "model", "sample", "content_type", "accept", "returns", "environment",
+               "dynamodb", "wrong_shape"}
+
+
+class TargetError(ByocError):
+    """A target definition (TOML file or command-line options) is incomplete or wrong."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The numbers of the hosting contract the checks hold an image to."""
+
+    start_deadline_s: float = 240.0            # /ping must answer 200 within this after start
+    ping_timeout_s: float = 2.0                # each /ping must answer within this
+    invoke_timeout_s: float = 60.0             # each /invocations must answer within this
+    port_grace_s: float = 5.0                  # how long bind-to-port waits once 8080 answered instead
+    sigterm_grace_s: float = 30.0              # SIGKILL follows SIGTERM after this
+    concurrency: int = 16                      # requests sent at once
+    large_body_bytes: int = 6 * 1024 * 1024 - 1024  # just under the 6 MiB payload limit
+    bind_port: int = 23456                     # the non-default SAGEMAKER_BIND_TO_PORT tried
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """One image to check, started the way SageMaker starts it."""
+
+    name: str
+    image: str
+    model: Path | None = None                  # model.tar.gz or folder, mounted read-only at /opt/ml/model
+    sample: bytes | None = None                # None in a pipeline: the previous container's answer
+    content_type: str = "text/csv"
+    accept: tuple[str, ...] = ()               # Content-Types it claims to accept (besides content_type)
+    returns: str | None = None                 # the Content-Type it claims to answer with
+    environment: dict[str, str] = field(default_factory=dict)
+    tables: tuple[TableSpec, ...] = ()         # DynamoDB tables it needs, served by a moto side service
+    wrong_shape: bytes | None = None           # a well-formed body of the wrong shape (default: derived)
+    hostname: str | None = None
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        return (self.content_type, *self.accept)
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """A serial pipeline: its containers as targets, and the sample request sent to the first."""
+
+    name: str
+    targets: tuple[TargetConfig, ...]
+    sample: bytes
+    content_type: str
+    region: str = "us-east-1"
+
+
+def name_of_image(image: str) -> str:
+    """Return a short test id for an image, e.g. `featurizer` for `byoc/featurizer:latest`."""
+    last = image.rsplit("/", 1)[-1]
+    return last.split("@")[0].split(":")[0]
+
+
+def content_type_of(path: Path, given: str | None) -> str:
+    """Return the given Content-Type, or the one the sample file's suffix implies."""
+    if given:
+        return given
+    if path.suffix.lower() in CONTENT_TYPES_BY_SUFFIX:
+        return CONTENT_TYPES_BY_SUFFIX[path.suffix.lower()]
+    raise TargetError(f"cannot tell the Content-Type of sample {path}", "give it with --content-type (or content_type = ...)")
+
+
+def read_sample(path: Path) -> bytes:
+    """Return a sample request's bytes."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise TargetError(f"cannot read sample request {path}: {err.strerror}", "give an existing file") from None
+
+
+def table_from_seed(path: Path) -> TableSpec:
+    """Return the table of a seed file `{"table": CreateTable kwargs, "items": [...]}`."""
+    try:
+        seed = json.loads(Path(path).read_text())
+        table = seed["table"]
+        types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        keys = {k["KeyType"]: (k["AttributeName"], types[k["AttributeName"]]) for k in table["KeySchema"]}
+        return TableSpec(table["TableName"], keys["HASH"], keys.get("RANGE"), tuple(seed.get("items", ())))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise TargetError(f"DynamoDB seed {path} is unusable ({type(err).__name__}: {err})",
+                          'give {"table": {CreateTable kwargs}, "items": [{...}, ...]}') from None
+
+
+def from_options(images: list[str], model: str | None = None, sample: str | None = None,
+                 content_type: str | None = None, accept: list[str] = (), returns: str | None = None,
+                 environment: dict[str, str] | None = None) -> list[TargetConfig]:
+    """Return one target per image, all sharing the model and sample given on the command line."""
+    if not sample:
+        raise TargetError("no sample request given", "give --sample FILE (pytest: --byoc-sample FILE), a request body the image answers with 2xx")
+    body, ctype = read_sample(Path(sample)), content_type_of(Path(sample), content_type)
+    names = _unique([name_of_image(image) for image in images])
+    return [TargetConfig(name, image, Path(model) if model else None, body, ctype, tuple(accept), returns,
+                         dict(environment or {})) for name, image in zip(names, images)]
+
+
+def load_target(path: Path) -> TargetConfig:
+    """Return the target a TOML file describes; paths in it are relative to the file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise TargetError(f"cannot read target file {path}: {err}", "give a readable TOML file") from None
+    unknown = set(data) - TARGET_KEYS
+    if unknown or "image" not in data or "sample" not in data:
+        raise TargetError(f"target file {path}: unknown keys {sorted(unknown)} or missing image/sample",
+                          f"use only {', '.join(sorted(TARGET_KEYS))}; image and sample are required")
+    here = path.parent
+    sample = here / data["sample"]
+    seeds = data.get("dynamodb", {}).get("seeds", [])
+    return TargetConfig(
+        name=data.get("name", path.stem), image=data["image"],
+        model=here / data["model"] if data.get("model") else None,
+        sample=read_sample(sample), content_type=content_type_of(sample, data.get("content_type")),
+        accept=tuple(data.get("accept", ())), returns=data.get("returns"),
+        environment={k: str(v) for k, v in data.get("environment", {}).items()},
+        tables=tuple(table_from_seed(here / seed) for seed in seeds),
+        wrong_shape=data["wrong_shape"].encode() if "wrong_shape" in data else None,
+    )
+
+
+def from_pipeline(spec: PipelineSpec, sample: str | None = None, content_type: str | None = None) -> PipelineConfig:
+    """Return a pipeline's containers as targets; the sample defaults to `sample.*` beside the first model."""
+    sample_path = Path(sample) if sample else _sample_beside(spec.containers[0])
+    targets = _unique([f"{spec.name}-{c.hostname}" for c in spec.containers])
+    configs = tuple(
+        TargetConfig(name, c.image, c.model_data, None, "", environment=dict(c.environment), tables=spec.tables,
+                     hostname=c.hostname)
+        for name, c in zip(targets, spec.containers)
+    )
+    body = read_sample(sample_path)
+    ctype = content_type_of(sample_path, content_type)
+    first = replace(configs[0], sample=body, content_type=ctype)
+    return PipelineConfig(spec.name, (first, *configs[1:]), body, ctype, spec.region)
+
+
+def _sample_beside(container: ContainerSpec) -> Path:
+    model = container.model_data
+    folder = None if model is None else (model.parent if model.is_file() else model)
+    found = sorted(folder.glob("sample.*")) if folder and folder.is_dir() else []
+    if not found:
+        raise TargetError(f"no sample request beside the first container's model ({model})",
+                          "give one with --sample FILE (and --content-type when its suffix does not say)")
+    return found[0]
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        result.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
+    return result

@@ -1,0 +1,52 @@
+"""Rule 13: in a serial pipeline each answer's Content-Type is accepted by the next container, end to end."""
+
+from dataclasses import dataclass
+
+from .checks import RuleFailure
+from .config import PipelineConfig
+from .probe import Reply, invoke, media_type
+
+HOP_LIMIT_BYTES = 5 * 1000 * 1000  # SageMaker refuses a payload between containers above 5 MB
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One container's part in the chain: what it was sent and what it answered."""
+
+    name: str
+    image: str
+    body: bytes
+    content_type: str
+    reply: Reply
+
+
+def run_chain(pipeline: PipelineConfig, urls: list[str], timeout_s: float = 60.0) -> list[Hop]:
+    """Send the sample through every container as SageMaker does; stop at the first non-2xx answer."""
+    body, ctype, hops = pipeline.sample, pipeline.content_type, []
+    for cfg, url in zip(pipeline.targets, urls):
+        reply = invoke(url, body, ctype, timeout=timeout_s)
+        hops.append(Hop(cfg.hostname or cfg.name, cfg.image, body, ctype, reply))
+        if reply.status is None or not 200 <= reply.status < 300:
+            break
+        body, ctype = reply.body, reply.headers.get("content-type", "")
+    return hops
+
+
+def pipeline_links(pipeline: PipelineConfig, hops: list[Hop]) -> str:
+    """Judge a chain run: every hop 2xx, a Content-Type passed on, payloads within 5 MB, all containers reached."""
+    for n, hop in enumerate(hops):
+        came_from = f"the Content-Type {hop.content_type!r} that {hops[n - 1].name} returned" if n else \
+            f"the sample's Content-Type {hop.content_type!r}"
+        reply = hop.reply
+        if reply.status is None or not 200 <= reply.status < 300:
+            raise RuleFailure("pipeline-links", f"{hop.name} ({hop.image}) answered {reply.describe()} "
+                              f"to {came_from}; expected 2xx")
+        last = n == len(pipeline.targets) - 1
+        if not last and not media_type(reply.content_type):
+            raise RuleFailure("pipeline-links", f"{hop.name} answered {reply.status} without a Content-Type, "
+                              "so the next container cannot know what it gets")
+        if not last and len(reply.body) > HOP_LIMIT_BYTES:
+            raise RuleFailure("pipeline-links", f"{hop.name} answered {len(reply.body):,} bytes; between "
+                              "containers SageMaker allows at most 5 MB")
+    path = " -> ".join(f"{h.name} ({media_type(h.content_type)})" for h in hops)
+    return f"the sample travelled {path} -> {hops[-1].reply.status} {hops[-1].reply.content_type}"

@@ -1,0 +1,193 @@
+"""Run the rules over many targets at once: one shared container per target, fresh ones where a rule needs it."""
+
+import threading
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from emulator.errors import ByocError
+
+from . import checks, lifecycle, links
+from .config import Limits, PipelineConfig, TargetConfig
+from .services import DynamoService
+from .target import Launcher, StartFailure
+
+# Rules on the shared container, in the order they run (malformed-body last: it may kill the container).
+SHARED_RULES = {
+    "ping": checks.ping_rule, "default-port": checks.default_port, "serve-argument": checks.serve_argument,
+    "read-only-model": checks.read_only_model, "sample-request": checks.sample_request,
+    "unknown-headers": checks.unknown_headers, "unsupported-content-type": checks.unsupported_content_type,
+    "concurrency": checks.concurrency, "large-body": checks.large_body, "malformed-body": checks.malformed_body,
+}
+IMAGE_RULES = {"pipeline-label": checks.pipeline_label}
+FRESH_RULES = {"bind-to-port": lifecycle.bind_to_port, "sigterm": lifecycle.sigterm}
+PIPELINE_RULE = "pipeline-links"
+# The order tests are listed in (the numbering of the hosting contract).
+TARGET_RULES = ("serve-argument", "bind-to-port", "default-port", "pipeline-label", "ping", "sample-request",
+                "unsupported-content-type", "malformed-body", "unknown-headers", "large-body", "concurrency",
+                "sigterm", "read-only-model")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A rule's verdict on one target: passed, and what was seen (or why it failed)."""
+
+    rule: str
+    target: str
+    passed: bool
+    detail: str
+
+
+class ContractSession:
+    """All the work for a set of targets and pipelines, started at once and read per (rule, target)."""
+
+    def __init__(self, client, targets: list[TargetConfig], pipelines: list[PipelineConfig] = (),
+                 limits: Limits = Limits()):
+        self.client, self.limits, self.pipelines = client, limits, list(pipelines)
+        self.targets = {t.name: t for t in [*targets, *(t for p in self.pipelines for t in p.targets)]}
+        self.futures: dict[tuple[str, str], Future] = {}
+        self.pool = ThreadPoolExecutor(max_workers=4 * len(self.targets) + 8, thread_name_prefix="byoc-contract")
+        self.service: DynamoService | None = None
+        self.launchers: dict[str, Launcher] = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def list_cases(targets: list[TargetConfig], pipelines: list[PipelineConfig] = ()) -> list[tuple[str, str]]:
+        """Return every (rule, target) pair for these targets and pipelines, pipeline links last."""
+        names = [t.name for t in [*targets, *(t for p in pipelines for t in p.targets)]]
+        return [(rule, name) for name in names for rule in TARGET_RULES] + [(PIPELINE_RULE, p.name) for p in pipelines]
+
+    def cases(self) -> list[tuple[str, str]]:
+        """Return every (rule, target) pair of this session."""
+        plain = [t for t in self.targets.values() if not any(t in p.targets for p in self.pipelines)]
+        return self.list_cases(plain, self.pipelines)
+
+    def start(self, selected: set[tuple[str, str]] | None = None) -> "ContractSession":
+        """Start every selected case in the background; read them with `outcome`."""
+        selected = set(self.cases()) if selected is None else selected
+        pipelines = [p for p in self.pipelines if (PIPELINE_RULE, p.name) in selected]
+        chained = {t.name for p in self.pipelines for t in p.targets  # a chain feeds its containers' samples
+                   if any(case[1] in (p.name, *(u.name for u in p.targets)) for case in selected)}
+        tables = tuple({t.name: t for c in self.targets.values() for t in c.tables}.values())
+        service = self.pool.submit(self._start_service, tables) if tables else None
+        shared = {name: self.pool.submit(self._start_shared, name, service) for name in self.targets
+                  if any((rule, name) in selected for rule in SHARED_RULES)
+                  or name in chained}
+        chains = {p.name: self.pool.submit(self._run_chain, p, shared) for p in self.pipelines
+                  if all(t.name in shared for t in p.targets)}
+        for p in pipelines:
+            self.futures[(PIPELINE_RULE, p.name)] = self.pool.submit(self._judge_chain, p, chains[p.name])
+        for name in self.targets:
+            wanted = [r for r in SHARED_RULES if (r, name) in selected]
+            if wanted:
+                self._submit_sequence(name, wanted, shared[name], chains)
+            for rule in [r for r in (*IMAGE_RULES, *FRESH_RULES) if (r, name) in selected]:
+                self.futures[(rule, name)] = self.pool.submit(self._fresh, rule, name, service)
+        return self
+
+    def outcome(self, rule: str, target: str) -> Outcome:
+        """Wait for one case and return its verdict."""
+        if (rule, target) not in self.futures:
+            raise KeyError(f"{rule} on {target} was not started; pass it to start()")
+        return self.futures[(rule, target)].result()
+
+    def close(self) -> None:
+        """Wait for the background work, then remove every container and network this session made."""
+        self.pool.shutdown(wait=True)
+        for launcher in self.launchers.values():
+            launcher.close()
+        if self.service is not None:
+            self.service.close()
+
+    def _launcher(self, name: str, service: Future | None) -> Launcher:
+        config = self.targets[name]
+        svc = service.result() if (service is not None and config.tables) else None
+        with self.lock:
+            if name in self.launchers:
+                return self.launchers[name]
+            self.launchers[name] = Launcher(self.client, config, svc.network_name if svc else None,
+                                            svc.env if svc else None)
+        return self.launchers[name]
+
+    def _start_service(self, tables) -> DynamoService:
+        region = self.pipelines[0].region if self.pipelines else "us-east-1"
+        self.service = DynamoService(self.client, tables, region)
+        return self.service.start()
+
+    def _start_shared(self, name: str, service: Future | None):
+        launcher = self._launcher(name, service)
+        return launcher.image_attrs(), launcher.start(deadline_s=self.limits.start_deadline_s)
+
+    def _run_chain(self, pipeline: PipelineConfig, shared: dict[str, Future]) -> list:
+        runs = [shared[t.name].result()[1] for t in pipeline.targets]
+        return links.run_chain(pipeline, [run.url() for run in runs], self.limits.invoke_timeout_s)
+
+    def _judge_chain(self, pipeline: PipelineConfig, chain: Future) -> Outcome:
+        return _verdict(PIPELINE_RULE, pipeline.name, lambda: links.pipeline_links(pipeline, chain.result()))
+
+    def _submit_sequence(self, name: str, rules: list[str], shared: Future, chains: dict[str, Future]) -> None:
+        """Run the shared rules of one target one after another on one container, then remove it."""
+        results = {rule: Future() for rule in rules}
+        self.futures.update({(rule, name): future for rule, future in results.items()})
+
+        def sequence():
+            run = None
+            try:
+                image, run = shared.result()
+                subject = checks.Subject(self._with_sample(name, chains), image, run, self.limits)
+            except Exception as err:  # noqa: BLE001 - every rule of this target reports the start failure
+                for rule, future in results.items():
+                    future.set_result(Outcome(rule, name, False, f"{rule}: the container did not start: {_text(err)}"))
+                if run is not None:
+                    run.remove()
+                return
+            try:
+                for rule, future in results.items():
+                    future.set_result(_verdict(rule, name, lambda r=rule: SHARED_RULES[r](subject)))
+            finally:
+                run.remove()
+
+        self.pool.submit(sequence)
+
+    def _with_sample(self, name: str, chains: dict[str, Future]) -> TargetConfig:
+        """Wait for the target's pipeline chain (if any), then return its config with a sample.
+
+        The sample is the target's own, or what the container before it answered in the chain.
+        """
+        config = self.targets[name]
+        pipeline = next((p for p in self.pipelines if config in p.targets), None)
+        if pipeline is None:
+            return config
+        if pipeline.name not in chains:
+            raise StartFailure(f"no sample for {name}: the pipeline {pipeline.name} was not run")
+        hops, index = chains[pipeline.name].result(), pipeline.targets.index(config)
+        if config.sample is not None:
+            return config
+        previous = hops[index - 1].reply if index <= len(hops) else None
+        if previous is None or previous.status is None or not 200 <= previous.status < 300:
+            raise StartFailure(f"no sample for {name}: the pipeline's chain stopped before it (see pipeline-links)")
+        return replace(config, sample=previous.body, content_type=previous.content_type)
+
+    def _fresh(self, rule: str, name: str, service: Future | None) -> Outcome:
+        if rule in IMAGE_RULES:
+            def check():
+                launcher = self._launcher(name, service)
+                return IMAGE_RULES[rule](checks.Subject(launcher.config, launcher.image_attrs(), None, self.limits))
+            return _verdict(rule, name, check)
+        return _verdict(rule, name, lambda: FRESH_RULES[rule](self._launcher(name, service), self.limits))
+
+
+def _verdict(rule: str, name: str, check) -> Outcome:
+    """Run one check and turn its result or failure into an Outcome (never raises)."""
+    try:
+        return Outcome(rule, name, True, f"{rule}: {check()}")
+    except checks.RuleFailure as err:
+        return Outcome(rule, name, False, str(err))
+    except ByocError as err:
+        return Outcome(rule, name, False, f"{rule}: {_text(err)}")
+    except Exception:  # noqa: BLE001 - a bug in a check must read as that rule's failure, with its traceback
+        return Outcome(rule, name, False, f"{rule}: the check itself crashed:\n{traceback.format_exc()}")
+
+
+def _text(err: Exception) -> str:
+    return err.message if isinstance(err, ByocError) else f"{type(err).__name__}: {err}"

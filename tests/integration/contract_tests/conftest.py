@@ -1,0 +1,124 @@
+"""Real images, the `byoc` command in a subprocess, and a real registry (Debian's docker-registry) for the contract tests."""
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+
+from emulator.config import IMAGE_NAMES, REPO_ROOT, image_tag
+from emulator.images import has_image
+
+BROKEN_DIR = REPO_ROOT / "fixtures" / "broken"
+TARGETS_DIR = REPO_ROOT / "contract_tests" / "targets"
+OUR_TARGETS = [TARGETS_DIR / f"{name}.toml" for name in ("featurizer-abalone", "predictor-abalone", "postprocessor-support")]
+
+
+def load_broken_build():
+    """Import fixtures/broken/build.py (fixtures/broken is not a package)."""
+    spec = importlib.util.spec_from_file_location("broken_build", BROKEN_DIR / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+broken = load_broken_build()
+
+
+def run_byoc(*args, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `byoc ARGS...` in a subprocess (a pytest run of the suite inside this one would share its state)."""
+    env = dict(os.environ, TESTCONTAINERS_RYUK_DISABLED="true")
+    return subprocess.run([sys.executable, "-m", "emulator.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO_ROOT, env=env)
+
+
+def junit_cases(path: Path) -> dict[str, str | None]:
+    """Return test name -> failure message (None when it passed) from a JUnit XML report."""
+    cases = {}
+    for case in ET.parse(path).iter("testcase"):
+        failure = case.find("failure")
+        cases[case.get("name")] = None if failure is None else (failure.get("message") or "").removeprefix("Failed: ")
+    return cases
+
+
+def contract_containers(client: docker.DockerClient) -> list[str]:
+    """Return the names of containers the contract suite made that are still there."""
+    return [c.name for c in client.containers.list(all=True, filters={"label": "com.byoc.project=byoc"})
+            if c.name.startswith("byoc-contract-")]
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    client = docker.from_env(timeout=120)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def broken_images(docker_client) -> dict[str, str]:
+    """Build the images of fixtures/broken (seconds: stdlib only) and return fault -> tag ("" -> the good one)."""
+    return broken.build_all(docker_client, say=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def our_images(docker_client) -> None:
+    """Skip unless the project's images are built (`byoc build`; tox does it before the tests)."""
+    missing = [tag for tag in map(image_tag, (*IMAGE_NAMES, "moto")) if not has_image(docker_client, tag)]
+    if missing:
+        pytest.skip(f"images not built: {', '.join(missing)}; run `byoc build`")
+
+
+def _registry_binary() -> str:
+    found = shutil.which("docker-registry")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip("Debian's docker-registry is not installed and cannot be (needs root and apt-get): "
+                    "apt-get install docker-registry")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "-q", "docker-registry"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
+        done = subprocess.run(install, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"apt-get install docker-registry failed: {done.stderr[-500:]}")
+    return shutil.which("docker-registry")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory) -> str:
+    """Serve a throw-away registry on 127.0.0.1:<free port> and return `host:port` (Docker pushes to loopback over HTTP)."""
+    binary, root, port = _registry_binary(), tmp_path_factory.mktemp("registry"), _free_port()
+    config = root / "config.yml"
+    config.write_text(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
+                      f"http:\n  addr: 127.0.0.1:{port}\n")
+    with open(root / "registry.log", "wb") as log:
+        process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/v2/", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"docker-registry did not answer within 20 s: {(root / 'registry.log').read_text()[-1000:]}")
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -1,0 +1,35 @@
+"""The bodies the checks send: unsupported Content-Type, wrong shape, just under 6 MiB."""
+
+import json
+
+from contract_tests import bodies
+
+SIZE = 6 * 1024 * 1024 - 1024
+
+
+def test_the_unsupported_content_type_is_never_one_the_target_claims():
+    assert bodies.unsupported_content_type(("text/csv",)) == bodies.UNSUPPORTED_CONTENT_TYPE
+    assert bodies.unsupported_content_type((bodies.UNSUPPORTED_CONTENT_TYPE,)) != bodies.UNSUPPORTED_CONTENT_TYPE
+
+
+def test_a_csv_wrong_shape_is_one_field_short_or_one_long():
+    assert bodies.wrong_shape(b"M,0.5,0.4\nF,1,2\n", "text/csv") == b"M,0.5\n"
+    assert bodies.wrong_shape(b"4\n1\n", "text/csv; charset=utf-8") == b"4,4\n"
+
+
+def test_a_json_wrong_shape_is_of_another_kind():
+    assert isinstance(json.loads(bodies.wrong_shape(b'{"instances": [[1]]}', "application/json")), list)
+    assert isinstance(json.loads(bodies.wrong_shape(b"[[1, 2]]", "application/json")), dict)
+
+
+def test_a_large_csv_body_is_whole_rows_just_under_the_limit():
+    body = bodies.large_body(b"1,2,3\n4,5,6\n", "text/csv", SIZE)
+    assert SIZE - 6 < len(body) <= SIZE
+    assert body.startswith(b"1,2,3\n4,5,6\n") and body.endswith(b"\n")
+    assert set(body.splitlines()) == {b"1,2,3", b"4,5,6"}
+
+
+def test_a_large_json_body_stays_valid_json():
+    body = bodies.large_body(b'{"instances": [[1, 2, 3]]}', "application/json", SIZE)
+    assert len(body) == SIZE
+    assert json.loads(body) == {"instances": [[1, 2, 3]]}
