@@ -1,1 +1,27 @@
-"""Local emulator for SageMaker serial inference pipelines of bring-your-own containers."""
+"""Local emulator for SageMaker serial inference pipelines of bring-your-own containers.
+
+    from emulator import LocalEndpoint
+    with LocalEndpoint("fixtures/pipelines/support.toml") as ep:
+        ep.client().invoke_endpoint(EndpointName=ep.name, ContentType="text/csv", Body=b"...")
+
+Names are imported on first use, so `byoc build` does not pay for boto3 and testcontainers.
+"""
+
+import importlib
+
+# public name -> module that defines it
+_EXPORTS = {
+    "LocalEndpoint": "emulator.endpoint",
+    "runtime_client": "emulator.endpoint",
+    "Runtime": "emulator.runtime",
+    "Running": "emulator.runtime",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import a public name from its module on first use."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'emulator' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
