@@ -1,23 +1,20 @@
 """Side services a target needs: DynamoDB (a moto server on a network of its own), seeded before targets start."""
 
-import time
+import threading
 import uuid
-from decimal import Decimal
 
-import boto3
 import docker
-from botocore.exceptions import BotoCoreError, ClientError
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
-from emulator.config import LABEL, LABEL_VALUE, image_tag
+from emulator.config import LABEL, LABEL_VALUE
+from emulator.errors import EndpointError
+from emulator.plan import DUMMY_CREDENTIALS, MOTO_IMAGE, MOTO_PORT
+from emulator.sidecars import prepare_dynamodb
 from emulator.spec import TableSpec
 
-from .probe import call
 from .target import StartFailure
 
-MOTO_IMAGE = image_tag("moto")
-MOTO_PORT = 5000
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+START_DEADLINE_S = 60
 
 
 class DynamoService:
@@ -35,7 +32,7 @@ class DynamoService:
     def env(self) -> dict[str, str]:
         """Return what a container needs to reach this DynamoDB."""
         return {"AWS_ENDPOINT_URL_DYNAMODB": f"http://{self.host}:{MOTO_PORT}", "AWS_REGION": self.region,
-                "AWS_DEFAULT_REGION": self.region, **CREDENTIALS}
+                "AWS_DEFAULT_REGION": self.region, **DUMMY_CREDENTIALS}
 
     def start(self) -> "DynamoService":
         """Create the network, start moto, wait for it and create and fill the tables."""
@@ -52,33 +49,21 @@ class DynamoService:
         except (APIError, DockerException) as err:
             self.close()
             raise StartFailure(f"could not start the DynamoDB side service: {err}", "check `docker info`") from None
-        self._seed(self._wait())
+        try:
+            prepare_dynamodb(self._url(), self.region, self.tables, START_DEADLINE_S, threading.Event(), self._exit_code)
+        except EndpointError as err:
+            logs = self.container.logs(tail=15).decode("utf-8", "replace")
+            raise StartFailure(f"{err.message}; moto's log ends:\n{logs}", err.hint) from None
         return self
 
-    def _wait(self) -> str:
+    def _url(self) -> str:
         self.container.reload()
         port = self.container.attrs["NetworkSettings"]["Ports"][f"{MOTO_PORT}/tcp"][0]["HostPort"]
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if call(url, "GET", "/moto-api/", timeout=2).status is not None:
-                return url
-            time.sleep(0.2)
-        logs = self.container.logs(tail=15).decode("utf-8", "replace")
-        raise StartFailure(f"moto did not answer within 60 s; its log ends:\n{logs}", f"run {self.image} by hand")
+        return f"http://127.0.0.1:{port}"
 
-    def _seed(self, url: str) -> None:
-        resource = boto3.resource("dynamodb", endpoint_url=url, region_name=self.region,
-                                  aws_access_key_id="testing", aws_secret_access_key="testing")
-        try:
-            for table in self.tables:
-                created = resource.create_table(**create_table_kwargs(table))
-                created.wait_until_exists()
-                with created.batch_writer() as batch:
-                    for item in table.items:
-                        batch.put_item(Item=to_dynamo(item))
-        except (BotoCoreError, ClientError) as err:
-            raise StartFailure(f"seeding DynamoDB table failed: {err}", "check the table's seed data") from None
+    def _exit_code(self) -> int | None:
+        self.container.reload()
+        return None if self.container.status in ("created", "running") else self.container.attrs["State"]["ExitCode"]
 
     def close(self) -> None:
         """Remove the moto container and the network."""
@@ -89,24 +74,3 @@ class DynamoService:
             except (NotFound, APIError):
                 pass
 
-
-def create_table_kwargs(table: TableSpec) -> dict:
-    """Return CreateTable arguments for a TableSpec (on-demand billing)."""
-    keys = [(table.hash_key, "HASH")] + ([(table.range_key, "RANGE")] if table.range_key else [])
-    return {
-        "TableName": table.name,
-        "KeySchema": [{"AttributeName": name, "KeyType": kind} for (name, _), kind in keys],
-        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": type_} for (name, type_), _ in keys],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-
-
-def to_dynamo(value):
-    """Return a plain value with floats as Decimal, as boto3's resource layer requires."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: to_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_dynamo(v) for v in value]
-    return value

@@ -12,7 +12,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import endpoint_cli, setup_cli
 
-    parser = argparse.ArgumentParser(prog="byoc", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="byoc",
+        description="Run SageMaker serial inference pipelines of your own containers locally, and check images "
+        "against SageMaker's hosting contract.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (setup_cli, endpoint_cli, contract_cli):
         module.register(sub)

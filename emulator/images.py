@@ -87,6 +87,10 @@ def build_own_base(client: docker.DockerClient) -> None:
     if os.geteuid() != 0:
         raise ImageError("building the Debian base image needs root (debootstrap)", "rerun as root, or set BYOC_BASE_IMAGE")
     if shutil.which("debootstrap") is None:
+        if shutil.which("apt-get") is None:
+            raise ImageError("building the Debian base image needs debootstrap, and this host has no apt-get",
+                             "install debootstrap, or set BYOC_BASE_IMAGE to a Python 3.11 image you have")
+        _run(["apt-get", "update", "-q"], "apt-get update")
         _run(["apt-get", "install", "-y", "-q", "debootstrap"], "install debootstrap")
     with tempfile.TemporaryDirectory(prefix="byoc-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"
