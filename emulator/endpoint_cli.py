@@ -147,13 +147,21 @@ def _invoke(url: str, name: str, body: bytes, args: argparse.Namespace, region: 
     except EndpointConnectionError:
         raise EndpointError(f"nothing answers at {url}", "start the endpoint with `byoc up PIPELINE`, or pass --url") from None
     except ClientError as err:
-        raise EndpointError(_describe(err), "see the container's log lines printed by `byoc up`") from None
+        raise EndpointError(_describe(err), _ERROR_HINTS.get(err.response.get("Error", {}).get("Code"), _MODEL_HINT)) from None
     except BotoCoreError as err:
         raise EndpointError(f"calling {url} failed: {err}", "check --url") from None
     print(f"content-type: {answer.get('ContentType')}", file=sys.stderr)
-    sys.stdout.write(answer["Body"].read().decode("utf-8", "replace"))
+    text = answer["Body"].read().decode("utf-8", "replace")
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
     return 0
+
+
+_MODEL_HINT = "see the container's log lines printed by `byoc up`"
+_ERROR_HINTS = {
+    "ValidationError": "check the endpoint name (`byoc up` prints it), the body size and the target container",
+    "ModelNotReadyException": "the endpoint is still starting; retry once `byoc up` says it is ready",
+}
 
 
 def _describe(err) -> str:
