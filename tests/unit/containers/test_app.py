@@ -1,6 +1,5 @@
 """The Flask app through its test client: /ping, errors with their status, custom attributes."""
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
