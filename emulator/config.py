@@ -1,6 +1,7 @@
 """Configuration read in one place: paths, names, labels and the environment variables we honour."""
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ FIXTURES_DIR = REPO_ROOT / "fixtures"
 # test teardown can find and remove them even after a crash.
 LABEL = "com.byoc.project"
 LABEL_VALUE = "byoc"
+ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network belongs to
+SESSION_LABEL = "com.byoc.session"       # the process that started it
 BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 
 IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")
@@ -20,8 +23,17 @@ SERVICE_IMAGE_NAMES = ("moto",)
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
 OWN_BASE_IMAGE = "byoc/base:bookworm"
 DEBIAN_SUITE = "bookworm"
+# SageMaker's default ContainerStartupHealthCheckTimeoutInSeconds: how long every /ping has to turn 200.
+STARTUP_DEADLINE_S = 240.0
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DOCKERD_LOG = Path("/var/log/byoc-dockerd.log")
+
+# Where unpacked models are cached (one folder per archive digest) and where `byoc up` records the
+# URL of each running endpoint for `byoc invoke NAME`.
+MODEL_CACHE_DIR = Path(os.environ.get("BYOC_CACHE_DIR") or Path(tempfile.gettempdir()) / "byoc-models")
+ENDPOINT_STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or Path(tempfile.gettempdir()) / "byoc-endpoints")
+# Reach containers through published ports even where their IPs are routable (see emulator.plan).
+PUBLISH_PORTS_ENV = "BYOC_PUBLISH_PORTS"
 
 
 def image_tag(name: str) -> str:

@@ -5,19 +5,17 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from .config import LABEL, LABEL_VALUE
+from .config import ENDPOINT_LABEL, ENDPOINT_STATE_DIR, LABEL, LABEL_VALUE, STARTUP_DEADLINE_S
 from .errors import EndpointError
 
 # The endpoint machinery (boto3, testcontainers) is imported when a subcommand runs, so `byoc build` stays quick.
-DEFAULT_DEADLINE_S = 240.0
-ENDPOINT_LABEL = "com.byoc.endpoint"
+DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
 
 DEFAULT_PORT = 8080
-STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or Path(tempfile.gettempdir()) / "byoc-endpoints")
+STATE_DIR = ENDPOINT_STATE_DIR
 SNIPPET = """\
 import boto3
 runtime = boto3.client("sagemaker-runtime", endpoint_url="{url}", region_name="{region}",

@@ -1,15 +1,13 @@
 """Unpack a ModelDataUrl (a local model.tar.gz or folder) once into a folder to mount at /opt/ml/model."""
 
 import hashlib
-import os
 import shutil
 import tarfile
 import tempfile
 from pathlib import Path
 
+from .config import MODEL_CACHE_DIR as CACHE_DIR
 from .errors import SpecError
-
-CACHE_DIR = Path(os.environ.get("BYOC_CACHE_DIR", Path(tempfile.gettempdir()) / "byoc-models"))
 
 
 def unpack_model(source: Path, cache_dir: Path = CACHE_DIR) -> Path:

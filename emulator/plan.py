@@ -6,13 +6,11 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from .config import LABEL, LABEL_VALUE, image_tag
+from .config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, PUBLISH_PORTS_ENV, SESSION_LABEL, image_tag
 from .docker_layer import ContainerPlan
 from .modeldata import unpack_model
 from .spec import ContainerSpec, PipelineSpec
 
-ENDPOINT_LABEL = "com.byoc.endpoint"
-SESSION_LABEL = "com.byoc.session"
 SESSION = uuid.uuid4().hex[:12]          # one per process: teardown removes only what this run made
 
 FALLBACK_PORT = 8080                      # where a container that ignores SAGEMAKER_BIND_TO_PORT listens
@@ -22,7 +20,7 @@ MOTO_IMAGE = image_tag("moto")
 MOTO_ALIAS = "dynamodb"
 MOTO_PORT = 5000
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
-PUBLISH_ENV = "BYOC_PUBLISH_PORTS"
+PUBLISH_ENV = PUBLISH_PORTS_ENV
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, TextIO
 
 from . import spec as spec_module
+from .config import STARTUP_DEADLINE_S
 from .docker_layer import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
 from .errors import EndpointError
 from .logs import follow
@@ -17,7 +18,7 @@ from .readiness import Aborted, NotHealthy, ping_url, wait_healthy
 from .sidecars import prepare_dynamodb
 from .spec import PipelineSpec
 
-DEFAULT_DEADLINE_S = 240.0      # SageMaker's default ContainerStartupHealthCheckTimeoutInSeconds
+DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
 LOG_TAIL_LINES = 20
 
 

@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE, REPO_ROOT
-from emulator.plan import ENDPOINT_LABEL, SESSION
+from emulator.config import ENDPOINT_LABEL
+from emulator.plan import SESSION
 
 PIPELINES = FIXTURES_DIR / "pipelines"
 TESTBOX = "byoc/emulator-testbox:latest"

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from emulator import endpoint_cli, plan, runtime
+from emulator import endpoint_cli
 from emulator.cli import build_parser, main as byoc
 from emulator.endpoint import check_endpoint_name
 from emulator.errors import EndpointError
@@ -29,11 +29,6 @@ def test_invoke_needs_exactly_one_body():
         build_parser().parse_args(["invoke", "abalone"])
     with pytest.raises(SystemExit):
         build_parser().parse_args(["invoke", "abalone", "--body", "1", "--file", "x.csv"])
-
-
-def test_cli_constants_agree_with_the_runtime():
-    assert endpoint_cli.ENDPOINT_LABEL == plan.ENDPOINT_LABEL
-    assert endpoint_cli.DEFAULT_DEADLINE_S == runtime.DEFAULT_DEADLINE_S
 
 
 def test_invoke_of_a_missing_definition_says_so(capsys):
