@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", action="append", default=[], metavar="FILE", help="TOML file describing a target")
+    parser.add_argument("--target", action="extend", nargs="+", default=[], metavar="FILE", help="TOML file(s) describing a target (repeatable)")
     parser.add_argument("--model", metavar="PATH", help="model.tar.gz or folder, mounted read-only at /opt/ml/model")
     parser.add_argument("--sample", metavar="FILE", help="a request body the image answers with 2xx")
     parser.add_argument("--content-type", metavar="CT", help="the sample's Content-Type (default: from its suffix)")
