@@ -257,4 +257,6 @@ def check_images(spec: PipelineSpec, inspect_labels: Callable[[str], dict | None
             problems.append(f"{where}: image {container.image} lacks LABEL {BIND_TO_PORT_LABEL}=true, which "
                             "SageMaker requires on every image of a pipeline (CreateModel refuses it)")
     if problems:
-        raise SpecError("\n".join(problems), "add the LABEL to the Dockerfile and run `byoc build`")
+        missing = any("is not on the Docker engine" in p for p in problems)
+        raise SpecError("\n".join(problems), "build or load the missing images (ours: `byoc build`); images are never pulled"
+                        if missing else "add the LABEL to the Dockerfile and rebuild the image")
