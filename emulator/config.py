@@ -17,6 +17,7 @@ ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network b
 SESSION_LABEL = "com.byoc.session"       # the process that started it
 BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 
+# Our inference images: stages of containers/Dockerfile, on one shared serving stack.
 IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")
 # Side-service images the emulator runs (moto for DynamoDB); built from containers/<name>/Dockerfile too.
 SERVICE_IMAGE_NAMES = ("moto",)

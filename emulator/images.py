@@ -130,13 +130,19 @@ def _run(cmd: list[str], what: str) -> None:
 
 def build_image(client: docker.DockerClient, name: str, base: str, say=print, dockerfile: str | None = None,
                 context: Path = CONTAINERS_DIR, tag: str | None = None, buildargs: dict | None = None) -> float:
-    """Build one image from the shared context and return the seconds it took."""
+    """Build one image from the shared context and return the seconds it took.
+
+    Our inference images are stages of the one `containers/Dockerfile` (target = name); any other
+    image has its own `containers/<name>/Dockerfile` unless `dockerfile` says otherwise.
+    """
     tag = tag or image_tag(name)
-    dockerfile = dockerfile or f"{name}/Dockerfile"
+    target = name if dockerfile is None and name in IMAGE_NAMES else None
+    dockerfile = dockerfile or ("Dockerfile" if target else f"{name}/Dockerfile")
     started = time.monotonic()
     try:
         client.images.build(
-            path=str(context), dockerfile=dockerfile, tag=tag, buildargs={**(buildargs or {}), "BASE_IMAGE": base},
+            path=str(context), dockerfile=dockerfile, target=target, tag=tag,
+            buildargs={**(buildargs or {}), "BASE_IMAGE": base},
             labels={LABEL: LABEL_VALUE}, rm=True, forcerm=True,
         )
     except BuildError as err:

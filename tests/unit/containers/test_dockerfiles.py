@@ -1,4 +1,4 @@
-"""The Dockerfiles share their serving-stack layers and follow the SageMaker and house rules."""
+"""The images are stages on one shared serving stack and follow the SageMaker and house rules."""
 
 import re
 
@@ -6,43 +6,43 @@ import pytest
 
 from emulator.config import CONTAINERS_DIR, IMAGE_NAMES
 
-SHARED_START = "ARG BASE_IMAGE=python:3.11-slim"
-SHARED_END = "# --- end of the shared serving stack"
+DOCKERFILE = CONTAINERS_DIR / "Dockerfile"
 
 
-def dockerfile(name: str) -> str:
-    return (CONTAINERS_DIR / name / "Dockerfile").read_text()
+def stages() -> dict[str, str]:
+    """Return each stage's instructions by stage name."""
+    text = DOCKERFILE.read_text()
+    found = re.findall(r"^FROM (\S+) AS (\w+)\n(.*?)(?=^FROM |\Z)", text, re.M | re.S)
+    return {name: f"FROM {parent}\n{body}" for parent, name, body in found}
 
 
-def shared_block(name: str) -> str:
-    text = dockerfile(name)
-    return text[text.index(SHARED_START): text.index(SHARED_END)]
+def test_every_image_is_a_stage_on_the_one_serving_stack():
+    found = stages()
+    assert found["serving"].startswith("FROM ${BASE_IMAGE}\n")
+    assert sorted(found) == sorted(("serving", *IMAGE_NAMES))
+    for name in IMAGE_NAMES:
+        assert found[name].startswith("FROM serving\n"), f"{name} must build on the shared stack"
+        assert "nginx" not in found[name] and "serving/requirements.txt" not in found[name]
 
 
-def test_the_serving_stack_layers_are_identical_in_all_three():
-    blocks = {name: shared_block(name) for name in IMAGE_NAMES}
-    assert len(set(blocks.values())) == 1, "edit the shared block of all three Dockerfiles alike"
-    assert "serving/requirements.txt" in blocks["featurizer"]
-
-
-@pytest.mark.parametrize("name", IMAGE_NAMES)
-def test_each_image_follows_the_contract(name):
-    text = dockerfile(name)
-    assert "LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true" in text
-    assert 'ENTRYPOINT ["/opt/venv/bin/python", "-m", "serving"]' in text
-    assert 'CMD ["serve"]' in text
-    assert f"ENV BYOC_HANDLER={name}.handler" in text
+def test_the_stack_carries_the_contract_every_image_inherits():
+    serving = stages()["serving"]
+    assert "LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true" in serving
+    assert 'ENTRYPOINT ["/opt/venv/bin/python", "-m", "serving"]' in serving
+    assert 'CMD ["serve"]' in serving
+    assert "serving/requirements.txt" in serving
 
 
 @pytest.mark.parametrize("name", IMAGE_NAMES)
 def test_own_requirements_come_before_the_code(name):
-    text = dockerfile(name)
+    text = stages()[name]
     assert text.index(f"{name}/requirements.txt") < text.index("COPY serving /opt/program/serving") < text.index(f"{name}/handler.py")
+    assert f"ENV BYOC_HANDLER={name}.handler" in text
 
 
-@pytest.mark.parametrize("name", (*IMAGE_NAMES, "moto"))
-def test_builds_stay_lean(name):
-    text = dockerfile(name)
+@pytest.mark.parametrize("path", ("Dockerfile", "moto/Dockerfile"))
+def test_builds_stay_lean(path):
+    text = (CONTAINERS_DIR / path).read_text()
     assert text.startswith("#") and "ARG BASE_IMAGE=python:3.11-slim" in text
     for pip in re.findall(r"pip install[^\n]*", text):
         assert "--no-cache-dir" in pip
@@ -56,6 +56,6 @@ def test_predictor_uses_the_cpu_only_xgboost_and_postprocessor_has_no_sklearn():
 
 
 def test_moto_image_is_labelled_and_listens_on_5000():
-    text = dockerfile("moto")
+    text = (CONTAINERS_DIR / "moto/Dockerfile").read_text()
     assert "LABEL com.byoc.project=byoc" in text and '"--port", "5000"' in text and '"0.0.0.0"' in text
     assert re.search(r"^moto\[server,dynamodb\]==\d", (CONTAINERS_DIR / "moto/requirements.txt").read_text(), re.M)

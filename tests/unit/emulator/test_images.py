@@ -82,14 +82,21 @@ def test_override_wins_over_defaults():
     assert images.choose_base(client, settings("corp/python:3.11"), fix=False).image == "corp/python:3.11"
 
 
-def test_build_uses_shared_context_and_base_arg():
+def test_an_inference_image_is_its_stage_of_the_shared_dockerfile():
     client = FakeClient()
     images.build_image(client, "predictor", "byoc/base:bookworm", say=lambda m: None)
     (call,) = client.images.built
     assert call["path"] == str(images.CONTAINERS_DIR)
-    assert call["dockerfile"] == "predictor/Dockerfile"
+    assert (call["dockerfile"], call["target"]) == ("Dockerfile", "predictor")
     assert call["tag"] == "byoc/predictor:latest"
     assert call["buildargs"] == {"BASE_IMAGE": "byoc/base:bookworm"}
+
+
+def test_a_side_service_image_has_its_own_dockerfile():
+    client = FakeClient()
+    images.build_image(client, "moto", "byoc/base:bookworm", say=lambda m: None)
+    (call,) = client.images.built
+    assert (call["dockerfile"], call["target"], call["tag"]) == ("moto/Dockerfile", None, "byoc/moto:latest")
 
 
 def test_build_failure_names_the_step():
