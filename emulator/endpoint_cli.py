@@ -73,8 +73,21 @@ def run_up(args: argparse.Namespace) -> int:
                 state.unlink(missing_ok=True)
     except KeyboardInterrupt:
         when = "" if endpoint.pipeline is not None else " before it was ready"
+        _print_latencies(endpoint)
         print(f"byoc up: endpoint {endpoint.name} stopped{when}; its containers and network are removed", flush=True)
     return 0
+
+
+def _print_latencies(endpoint) -> None:
+    """Print what SageMaker would chart as ContainerLatency, per container, for the calls served."""
+    stats = endpoint.pipeline.stats if endpoint.pipeline is not None else None
+    if stats is None or not (stats.invocations or stats.errors):
+        return
+    print(f"{endpoint.name}: {stats.invocations} invocation(s) answered, {sum(stats.errors.values())} failed; "
+          "per-container latency (ContainerLatency):", flush=True)
+    for hostname, row in stats.summary().items():
+        print(f"  {hostname:20} p50 {row['p50']:8.2f} ms   p99 {row['p99']:8.2f} ms   "
+              f"errors {int(row['errors'])}", flush=True)
 
 
 def _interrupt_on_sigterm() -> None:

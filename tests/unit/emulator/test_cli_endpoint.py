@@ -131,3 +131,25 @@ def test_a_taken_api_port_is_a_clear_error():
             LocalEndpoint(spec, port=port, docker=docker, stream_logs=False).start()
     assert "--port" in caught.value.hint
     assert docker.plans == []
+
+
+def test_up_prints_container_latency_when_it_stops(capsys):
+    from types import SimpleNamespace
+
+    from emulator.forwarder import PipelineStats
+
+    stats = PipelineStats(["featurizer", "predictor"])
+    stats.record({"featurizer": 2.0, "predictor": 1.0})
+    stats.record({"featurizer": 4.0, "predictor": 3.0})
+    stats.record_error("featurizer")
+    endpoint_cli._print_latencies(SimpleNamespace(name="abalone", pipeline=SimpleNamespace(stats=stats)))
+    out = capsys.readouterr().out
+    assert "abalone: 2 invocation(s) answered, 1 failed" in out
+    assert "featurizer" in out and "errors 1" in out and "p50     4.00 ms" in out
+
+
+def test_up_prints_no_latency_without_calls(capsys):
+    from types import SimpleNamespace
+
+    endpoint_cli._print_latencies(SimpleNamespace(name="abalone", pipeline=None))
+    assert capsys.readouterr().out == ""
