@@ -4,7 +4,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -16,6 +15,30 @@ POLL_SECONDS = 0.2
 SOCKET_WAIT_SECONDS = 30
 
 
+class StopFlag:
+    """Set from a signal handler, polled by the supervisor loop.
+
+    A plain attribute on purpose: a handler that takes a lock (threading.Event.set does) deadlocks
+    when the signal lands while the main thread holds that same lock inside Event.wait, and the
+    container then never exits on SIGTERM.
+    """
+
+    def __init__(self) -> None:
+        self.raised = False
+
+    def set(self, *_signal_args) -> None:
+        self.raised = True
+
+    def is_set(self) -> bool:
+        return self.raised
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds` unless already set; return whether it is set."""
+        if not self.raised:
+            time.sleep(seconds)
+        return self.raised
+
+
 def serve(settings: ServeSettings) -> int:
     """Run nginx in front of gunicorn until SIGTERM/SIGINT (exit 0) or until either dies (exit 1)."""
     run_dir = Path(tempfile.mkdtemp(prefix="serving-"))
@@ -23,9 +46,9 @@ def serve(settings: ServeSettings) -> int:
     socket = run_dir / "gunicorn.sock"
     conf = run_dir / "nginx.conf"
     conf.write_text(nginx.render(settings, run_dir, socket))
-    stop = threading.Event()
+    stop = StopFlag()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, stop.set)
     say(f"starting: port {settings.port}, {settings.workers} worker(s), timeout {settings.timeout} s, "
         f"handler {settings.handler}, model {settings.model_dir}")
     procs = {"gunicorn": subprocess.Popen(gunicorn_command(settings, socket))}
@@ -62,7 +85,7 @@ def say(message: str) -> None:
     print(f"serving: {message}", file=sys.stderr, flush=True)
 
 
-def _wait_for_socket(socket: Path, gunicorn: subprocess.Popen, stop: threading.Event) -> bool:
+def _wait_for_socket(socket: Path, gunicorn: subprocess.Popen, stop: StopFlag) -> bool:
     """Wait until gunicorn has bound its socket; False if it died, a stop came or it took too long."""
     deadline = time.monotonic() + SOCKET_WAIT_SECONDS
     while not socket.exists():
@@ -72,7 +95,7 @@ def _wait_for_socket(socket: Path, gunicorn: subprocess.Popen, stop: threading.E
     return True
 
 
-def _wait(procs: dict[str, subprocess.Popen], stop: threading.Event) -> str | None:
+def _wait(procs: dict[str, subprocess.Popen], stop: StopFlag) -> str | None:
     """Block until a stop signal (return None) or until a child exits (return its name)."""
     while not stop.is_set():
         for name, proc in procs.items():

@@ -1,5 +1,7 @@
 """The `serve` supervisor's waiting and stopping, on real (non-Docker) child processes."""
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -21,7 +23,7 @@ TERM_IGNORER = (
 
 def test_a_stop_signal_ends_the_wait_and_stops_both_children():
     procs = {"gunicorn": child(SLEEPER), "nginx": child(SLEEPER)}
-    stop = threading.Event()
+    stop = server.StopFlag()
     threading.Timer(0.3, stop.set).start()
     assert server._wait(procs, stop) is None
     began = time.monotonic()
@@ -32,7 +34,7 @@ def test_a_stop_signal_ends_the_wait_and_stops_both_children():
 
 def test_a_dying_child_is_named():
     procs = {"gunicorn": child("raise SystemExit(4)"), "nginx": child(SLEEPER)}
-    assert server._wait(procs, threading.Event()) == "gunicorn"
+    assert server._wait(procs, server.StopFlag()) == "gunicorn"
     server._stop_all(procs)
     assert procs["gunicorn"].returncode == 4 and procs["nginx"].returncode is not None
 
@@ -44,3 +46,18 @@ def test_a_child_ignoring_signals_is_killed_after_the_grace(monkeypatch):
     server._stop_all(procs)
     procs["gunicorn"].stdout.close()
     assert procs["gunicorn"].returncode == -9
+
+
+def test_real_signals_stop_the_wait_wherever_they_land():
+    """The handler takes no lock, so a signal may land anywhere in the loop (threading.Event.set could deadlock)."""
+    previous = signal.getsignal(signal.SIGUSR1)
+    procs = {"gunicorn": child(SLEEPER), "nginx": child(SLEEPER)}
+    try:
+        for delay in (0.0, 0.001, 0.01, 0.05, 0.1, 0.15):
+            stop = server.StopFlag()
+            signal.signal(signal.SIGUSR1, stop.set)
+            threading.Timer(delay, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+            assert server._wait(procs, stop) is None
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        server._stop_all(procs)
