@@ -26,6 +26,7 @@ from emulator.api import RuntimeApi  # noqa: E402
 from emulator.config import FIXTURES_DIR  # noqa: E402
 from emulator.endpoint import LocalEndpoint  # noqa: E402
 from emulator.errors import ByocError  # noqa: E402
+from emulator.forwarder import percentile  # noqa: E402
 
 PIPELINES = {
     "abalone": (FIXTURES_DIR / "pipelines/abalone.toml", FIXTURES_DIR / "abalone/featurizer/sample.csv", "text/csv"),
@@ -34,12 +35,6 @@ PIPELINES = {
 CONCURRENCY = (1, 8, 32)
 TARGET_HOP_MS = 1.0
 TARGET_READY_S = 5.0
-
-
-def pct(values: list[float], q: float) -> float:
-    """Return the q-quantile (nearest rank) of `values`."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Caller:
@@ -98,8 +93,8 @@ def added_latency(endpoint, body: bytes, accept: str, pairs: int) -> None:
             values.append(ms)
         added.append((total - sum(spent)) / len(spent))
     for container, values in zip(endpoint.containers, per_container):
-        print(f"  {container.hostname:14} direct   p50 {pct(values, .5):7.2f} ms   p99 {pct(values, .99):7.2f} ms")
-    p50, p99 = pct(added, .5), pct(added, .99)
+        print(f"  {container.hostname:14} direct   p50 {percentile(values, .5):7.2f} ms   p99 {percentile(values, .99):7.2f} ms")
+    p50, p99 = percentile(added, .5), percentile(added, .99)
     verdict = "met" if p50 <= TARGET_HOP_MS else "MISSED"
     print(f"  added per hop by the emulator: p50 {p50:.3f} ms, p99 {p99:.3f} ms over {pairs} interleaved pairs "
           f"(target <= {TARGET_HOP_MS:g} ms at p50: {verdict})")
@@ -119,8 +114,8 @@ def throughput(endpoint, body: bytes, accept: str, requests: int) -> None:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(one, range(count)))
         seconds = time.perf_counter() - started
-        print(f"  concurrency {workers:2}: {count / seconds:7.1f} req/s   p50 {pct(latencies, .5):7.2f} ms   "
-              f"p99 {pct(latencies, .99):7.2f} ms   ({count} requests)")
+        print(f"  concurrency {workers:2}: {count / seconds:7.1f} req/s   p50 {percentile(latencies, .5):7.2f} ms   "
+              f"p99 {percentile(latencies, .99):7.2f} ms   ({count} requests)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,14 +119,16 @@ class PipelineStats:
                 values.clear()
 
 
-def _summarise(values: list[float], errors: int) -> dict[str, float]:
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-quantile (nearest rank) of `values`, or NaN when there are none."""
     ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
-    def pct(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
-    mean = sum(ordered) / len(ordered) if ordered else float("nan")
-    return {"count": len(ordered), "p50": pct(0.50), "p99": pct(0.99), "mean": mean, "errors": errors}
+def _summarise(values: list[float], errors: int) -> dict[str, float]:
+    mean = sum(values) / len(values) if values else float("nan")
+    return {"count": len(values), "p50": percentile(values, 0.50), "p99": percentile(values, 0.99),
+            "mean": mean, "errors": errors}
 
 
 class Pipeline:

@@ -52,15 +52,6 @@ class HttpHop:
             raise HopUnreachable(self.hostname, f"cannot reach {self.base_url}: {err}") from None
         return HopResponse(resp.status, resp.data, {k.lower(): v for k, v in resp.headers.items()})
 
-    def ping(self, timeout_s: float = 2.0) -> int | None:
-        """Return the status of GET /ping, or None when the container does not answer in time."""
-        try:
-            resp = self._pool.urlopen("GET", "/ping", retries=False, redirect=False,
-                                      timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s))
-        except (HTTPError, OSError):
-            return None
-        return resp.status
-
     def close(self) -> None:
         """Close every pooled connection."""
         self._pool.close()

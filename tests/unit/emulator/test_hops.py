@@ -135,10 +135,6 @@ def test_dropped_connection_is_unreachable(container):
     assert err.value.timed_out is False
 
 
-def test_ping(container):
-    assert HttpHop("box", container.url).ping() == 200
-    assert HttpHop("gone", f"http://127.0.0.1:{free_port()}").ping(timeout_s=0.5) is None
-
 
 def test_base_url_must_be_http():
     with pytest.raises(ValueError, match="http://HOST:PORT"):
