@@ -15,7 +15,7 @@ import time
 
 from botocore.exceptions import ClientError
 
-from .config import FIXTURES_DIR, IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings, image_tag
+from .config import FIXTURES_DIR, IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings
 from .errors import ByocError
 
 PIPELINES = FIXTURES_DIR / "pipelines"
@@ -24,17 +24,9 @@ AGE_OFFSET_YEARS = 1.5          # abalone age in years = rings + 1.5
 
 def ensure_images(say=print) -> None:
     """Build every project image that is not present yet (`byoc build --if-missing`)."""
-    from . import engine, images
+    from . import images
 
-    settings = Settings.from_env()
-    client = engine.ensure_engine(settings, fix=True, say=say)
-    missing = [n for n in IMAGE_NAMES + SERVICE_IMAGE_NAMES if not images.has_image(client, image_tag(n))]
-    if not missing:
-        return
-    base = images.choose_base(client, settings, fix=True, say=say)
-    for name in missing:
-        say(f"demo: building {image_tag(name)} (once) ...")
-        images.build_image(client, name, base.image, say)
+    images.build_images(Settings.from_env(), IMAGE_NAMES + SERVICE_IMAGE_NAMES, only_missing=True, say=say)
 
 
 def timed_invoke(client, name: str, body: bytes, content_type: str, accept: str) -> tuple[str, float]:

@@ -12,6 +12,7 @@ from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
+from . import images
 from .errors import EndpointError
 
 # Ryuk cannot be pulled where no registry answers, and we clean up by label ourselves.
@@ -144,11 +145,7 @@ class DockerLayer:
 
     def has_image(self, ref: str) -> bool:
         """Return True when the engine holds `ref`."""
-        try:
-            self.client.images.get(ref)
-            return True
-        except ImageNotFound:
-            return False
+        return images.has_image(self.client, ref)
 
     def image_labels(self, ref: str) -> dict[str, str] | None:
         """Return an image's labels, or None when the engine does not hold it."""

@@ -160,6 +160,23 @@ def build_all(client: docker.DockerClient, base: str, names=IMAGE_NAMES, say=pri
     return {name: build_image(client, name, base, say) for name in names}
 
 
+def build_images(settings: Settings, names, only_missing: bool = False, say=print) -> list[str]:
+    """Set up the engine and base image, then build `names` (only the absent ones with `only_missing`)."""
+    from .engine import ensure_engine
+
+    client = ensure_engine(settings, fix=True, say=say)
+    if only_missing:
+        names = [n for n in names if not has_image(client, image_tag(n))]
+    if not names:
+        return []
+    base = choose_base(client, settings, fix=True, say=say)
+    say(f"build: base image {base.image} ({base.reason})")
+    for name in names:
+        build_image(client, name, base.image, say)
+        say(f"build: {image_tag(name)} is {image_size_mb(client, image_tag(name)):.0f} MB")
+    return list(names)
+
+
 def image_size_mb(client: docker.DockerClient, ref: str) -> float | None:
     """Return an image's size in MB, or None when it is absent."""
     try:

@@ -44,14 +44,7 @@ def run_build(args: argparse.Namespace) -> int:
     unknown = [n for n in args.names if n not in ALL_IMAGES]
     if unknown:
         raise ImageError(f"unknown image name(s): {', '.join(unknown)}", f"choose from {', '.join(ALL_IMAGES)}")
-    settings = Settings.from_env()
-    client = engine.ensure_engine(settings, fix=True)
-    base = images.choose_base(client, settings, fix=True)
-    names = args.names or list(ALL_IMAGES)
-    if args.if_missing:
-        names = [n for n in names if not images.has_image(client, image_tag(n))]
-    print(f"build: base image {base.image} ({base.reason})")
-    for name in names:
-        images.build_image(client, name, base.image)
-        print(f"build: {image_tag(name)} is {images.image_size_mb(client, image_tag(name)):.0f} MB")
+    built = images.build_images(Settings.from_env(), args.names or list(ALL_IMAGES), only_missing=args.if_missing)
+    if not built:
+        print("build: every image asked for is present; nothing to build")
     return 0
