@@ -3,7 +3,6 @@
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import requests
 
 from emulator.config import IMAGE_NAMES, REPO_ROOT, image_tag
 from emulator.images import has_image
+from tests.support import free_port
 
 BROKEN_DIR = REPO_ROOT / "fixtures" / "broken"
 TARGETS_DIR = REPO_ROOT / "contract_tests" / "targets"
@@ -93,16 +93,10 @@ def _registry_binary() -> str:
     return shutil.which("docker-registry")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory) -> str:
     """Serve a throw-away registry on 127.0.0.1:<free port> and return `host:port` (Docker pushes to loopback over HTTP)."""
-    binary, root, port = _registry_binary(), tmp_path_factory.mktemp("registry"), _free_port()
+    binary, root, port = _registry_binary(), tmp_path_factory.mktemp("registry"), free_port()
     config = root / "config.yml"
     config.write_text(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
                       f"http:\n  addr: 127.0.0.1:{port}\n")

@@ -13,6 +13,7 @@ from emulator.cli import build_parser, main as byoc
 from emulator.endpoint import check_endpoint_name
 from emulator.errors import EndpointError
 from emulator.readiness import ping_url
+from tests.support import free_port
 
 
 def test_up_invoke_down_are_registered_with_their_defaults():
@@ -40,12 +41,6 @@ def test_invoke_of_a_missing_definition_says_so(capsys):
 def test_invoke_of_an_unreadable_file_says_so(capsys, tmp_path):
     assert byoc(["invoke", "abalone", "--file", str(tmp_path / "missing.csv"), "--url", "http://127.0.0.1:9"]) == 2
     assert "cannot read --file" in capsys.readouterr().err
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_invoke_with_nothing_listening_says_how_to_start_one(capsys):

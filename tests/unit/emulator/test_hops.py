@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from emulator.api import RuntimeApi
 from emulator.forwarder import Pipeline
 from emulator.hops import HopUnreachable, HttpHop
+from tests.support import free_port
 
 
 class ContainerHandler(BaseHTTPRequestHandler):
@@ -86,12 +87,6 @@ def container():
     c = FakeContainer("box")
     yield c
     c.stop()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_post_returns_status_body_and_lowercase_headers(container):
