@@ -22,11 +22,11 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator.api import RuntimeApi  # noqa: E402
+from emulator.api.server import RuntimeApi  # noqa: E402
 from emulator.config import FIXTURES_DIR  # noqa: E402
-from emulator.endpoint import LocalEndpoint  # noqa: E402
+from emulator.hosting.endpoint import LocalEndpoint  # noqa: E402
 from emulator.errors import ByocError  # noqa: E402
-from emulator.forwarder import percentile  # noqa: E402
+from emulator.invocation.chain import percentile  # noqa: E402
 
 PIPELINES = {
     "abalone": (FIXTURES_DIR / "pipelines/abalone.toml", FIXTURES_DIR / "abalone/featurizer/sample.csv", "text/csv"),

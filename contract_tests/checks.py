@@ -7,7 +7,7 @@ container of their own (bind-to-port, sigterm) live in `lifecycle`, the pipeline
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from emulator.config import BIND_TO_PORT_LABEL
+from emulator.sagemaker import BIND_TO_PORT_LABEL
 
 from . import bodies
 from .config import Limits, TargetConfig

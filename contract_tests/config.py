@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emulator.errors import ByocError
-from emulator.spec import ContainerSpec, PipelineSpec, TableSpec
+from emulator.definitions.pipeline import ContainerSpec, PipelineSpec, TableSpec
 
 CONTENT_TYPES_BY_SUFFIX = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines"}
 TARGET_KEYS = {"name", "image", "model", "sample", "content_type", "accept", "returns", "environment",

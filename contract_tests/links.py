@@ -6,7 +6,9 @@ from .checks import RuleFailure
 from .config import PipelineConfig
 from .probe import Reply, invoke, media_type
 
-HOP_LIMIT_BYTES = 5 * 1000 * 1000  # SageMaker refuses a payload between containers above 5 MB
+from emulator.sagemaker import MAX_BETWEEN_CONTAINERS_BYTES
+
+HOP_LIMIT_BYTES = MAX_BETWEEN_CONTAINERS_BYTES
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def load_cases(config: pytest.Config) -> tuple[list[cfg.TargetConfig], list[cfg.
                                         opt("byoc_content_type"), opt("byoc_accept"), opt("byoc_returns"), env)
         pipelines = []
         if opt("byoc_pipeline"):
-            from emulator.spec import load_pipeline
+            from emulator.definitions.pipeline import load_pipeline
 
             for path in opt("byoc_pipeline"):
                 pipelines.append(cfg.from_pipeline(load_pipeline(Path(path)), opt("byoc_sample"),

@@ -8,9 +8,9 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from emulator.config import LABEL, LABEL_VALUE
 from emulator.errors import EndpointError
-from emulator.plan import DUMMY_CREDENTIALS, MOTO_IMAGE, MOTO_PORT
-from emulator.sidecars import prepare_dynamodb
-from emulator.spec import TableSpec
+from emulator.hosting.plan import DUMMY_CREDENTIALS, MOTO_IMAGE, MOTO_PORT
+from emulator.hosting.sidecars import prepare_dynamodb
+from emulator.definitions.pipeline import TableSpec
 
 from .target import StartFailure
 

@@ -11,7 +11,7 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from emulator.config import LABEL, LABEL_VALUE
 from emulator.errors import ByocError
-from emulator.modeldata import unpack_model
+from emulator.hosting.modeldata import unpack_model
 
 from .config import TargetConfig
 from .probe import wait_for_ping

@@ -11,10 +11,10 @@ import importlib
 
 # public name -> module that defines it
 _EXPORTS = {
-    "LocalEndpoint": "emulator.endpoint",
-    "runtime_client": "emulator.endpoint",
-    "Runtime": "emulator.runtime",
-    "Running": "emulator.runtime",
+    "LocalEndpoint": "emulator.hosting.endpoint",
+    "runtime_client": "emulator.hosting.endpoint",
+    "ContainerGroup": "emulator.hosting.group",
+    "Running": "emulator.hosting.group",
 }
 
 __all__ = sorted(_EXPORTS)

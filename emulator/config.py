@@ -15,7 +15,6 @@ LABEL = "com.byoc.project"
 LABEL_VALUE = "byoc"
 ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network belongs to
 SESSION_LABEL = "com.byoc.session"       # the process that started it
-BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 
 # Our inference images: stages of containers/Dockerfile, on one shared serving stack.
 IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")
@@ -24,8 +23,6 @@ SERVICE_IMAGE_NAMES = ("moto",)
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
 OWN_BASE_IMAGE = "byoc/base:bookworm"
 DEBIAN_SUITE = "bookworm"
-# SageMaker's default ContainerStartupHealthCheckTimeoutInSeconds: how long every /ping has to turn 200.
-STARTUP_DEADLINE_S = 240.0
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DOCKERD_LOG = Path("/var/log/byoc-dockerd.log")
 
@@ -33,7 +30,7 @@ DOCKERD_LOG = Path("/var/log/byoc-dockerd.log")
 # URL of each running endpoint for `byoc invoke NAME`.
 MODEL_CACHE_DIR = Path(os.environ.get("BYOC_CACHE_DIR") or Path(tempfile.gettempdir()) / "byoc-models")
 ENDPOINT_STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or Path(tempfile.gettempdir()) / "byoc-endpoints")
-# Reach containers through published ports even where their IPs are routable (see emulator.plan).
+# Reach containers through published ports even where their IPs are routable (see emulator.hosting.plan).
 PUBLISH_PORTS_ENV = "BYOC_PUBLISH_PORTS"
 
 

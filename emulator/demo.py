@@ -15,8 +15,8 @@ import time
 
 from botocore.exceptions import ClientError
 
-from .config import FIXTURES_DIR, IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings
-from .errors import ByocError
+from emulator.config import FIXTURES_DIR, IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings
+from emulator.errors import ByocError
 
 PIPELINES = FIXTURES_DIR / "pipelines"
 AGE_OFFSET_YEARS = 1.5          # abalone age in years = rings + 1.5
@@ -24,7 +24,7 @@ AGE_OFFSET_YEARS = 1.5          # abalone age in years = rings + 1.5
 
 def ensure_images(say=print) -> None:
     """Build every project image that is not present yet (`byoc build --if-missing`)."""
-    from . import images
+    from emulator.docker import images
 
     images.build_images(Settings.from_env(), IMAGE_NAMES + SERVICE_IMAGE_NAMES, only_missing=True, say=say)
 
@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         ensure_images()
-        from .api import RuntimeApi
-        from .endpoint import LocalEndpoint
+        from emulator.api.server import RuntimeApi
+        from emulator.hosting.endpoint import LocalEndpoint
 
         with RuntimeApi() as api:
             print(f"SageMaker Runtime API emulator at {api.url}")

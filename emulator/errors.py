@@ -7,7 +7,7 @@
     └── EndpointError              an endpoint could not be started, reached or torn down
 
 Errors of the SageMaker Runtime API surface (ModelError, ValidationError, ...) live in
-`emulator.api_errors`: they carry an AWS error code and HTTP status and are rendered once, at the
+`emulator.api.errors`: they carry an AWS error code and HTTP status and are rendered once, at the
 API edge.
 """
 

@@ -18,7 +18,7 @@ from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HttpWaitStrategy
 
 from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE, image_tag
-from emulator.modeldata import unpack_model
+from emulator.hosting.modeldata import unpack_model
 
 START_TIMEOUT_S = 60
 AWS_ENV = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}

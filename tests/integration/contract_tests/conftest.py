@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from emulator.config import IMAGE_NAMES, REPO_ROOT, image_tag
-from emulator.images import has_image
+from emulator.docker.images import has_image
 from tests.support import free_port
 
 BROKEN_DIR = REPO_ROOT / "fixtures" / "broken"

@@ -7,10 +7,10 @@ bind-to-port label; its `BYOC_FAULT` environment variable picks a misbehaviour p
 import docker
 import pytest
 
-from emulator import images
-from emulator.api import RuntimeApi
+from emulator.docker import images
+from emulator.api.server import RuntimeApi
 from emulator.config import Settings
-from emulator.endpoint import LocalEndpoint
+from emulator.hosting.endpoint import LocalEndpoint
 from tests.integration.emulator.helpers import BROKEN_DIR, PIPELINES, TESTBOX, TESTBOX_BASE, write_testbox_definition, unique
 
 

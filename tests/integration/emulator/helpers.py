@@ -9,7 +9,7 @@ from pathlib import Path
 
 from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE, REPO_ROOT
 from emulator.config import ENDPOINT_LABEL
-from emulator.plan import SESSION
+from emulator.hosting.plan import SESSION
 
 PIPELINES = FIXTURES_DIR / "pipelines"
 TESTBOX = "byoc/emulator-testbox:latest"

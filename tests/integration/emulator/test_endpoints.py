@@ -105,7 +105,7 @@ def test_container_ignoring_its_port_works_and_is_named_in_a_warning(direct):
 
 
 def test_killed_container_gives_model_error_naming_it(direct, docker_client):
-    docker_client.containers.get(direct.runtime.container_id("victim")).kill()
+    docker_client.containers.get(direct.group.container_id("victim")).kill()
     deadline = time.monotonic() + 30
     while not any("/victim exited" in w for w in direct.warnings) and time.monotonic() < deadline:
         time.sleep(0.05)                                      # the runtime notices the exit by itself

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from emulator.config import FIXTURES_DIR, REPO_ROOT
-from emulator.endpoint import LocalEndpoint
+from emulator.hosting.endpoint import LocalEndpoint
 from emulator.errors import EndpointError
 from tests.integration.emulator.helpers import UpProcess, leftovers, write_testbox_definition, unique
 
@@ -46,7 +46,7 @@ def test_published_ports_path_with_dynamodb(testbox_image, tmp_path, docker_clie
     monkeypatch.setenv("BYOC_PUBLISH_PORTS", "1")
     path = write_testbox_definition(tmp_path / "pub.toml", {"good": "", "portless": "port"}, tables_seed=SEED)
     with LocalEndpoint(path, name=unique("published"), stream_logs=False) as endpoint:
-        assert endpoint.runtime.access.publish
+        assert endpoint.group.access.publish
         assert all(c.url.startswith("http://127.0.0.1:") for c in endpoint.containers)
         assert [c.port for c in endpoint.containers] == [9000, 8080]
         client = endpoint.client()
@@ -54,7 +54,7 @@ def test_published_ports_path_with_dynamodb(testbox_image, tmp_path, docker_clie
             answer = client.invoke_endpoint(EndpointName=endpoint.name, Body=b"1,2,3", ContentType="text/csv",
                                             TargetContainerHostname=hostname)
             assert answer["Body"].read().decode().strip() == want
-        labels = docker_client.containers.get(endpoint.runtime.container_id("good")).attrs["Config"]["Env"]
+        labels = docker_client.containers.get(endpoint.group.container_id("good")).attrs["Config"]["Env"]
         assert "AWS_ENDPOINT_URL_DYNAMODB=http://dynamodb:5000" in labels
         assert "AWS_REGION=eu-west-1" in labels
 
@@ -123,7 +123,7 @@ def _env(state_dir):
 def test_pytest_fixture_starts_once_per_session_and_cleans_up(testbox_image, tmp_path, docker_client):
     path = write_testbox_definition(tmp_path / "fx.toml", {"good": "", "other": ""})
     name = unique("fixture")
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["emulator.pytest_fixtures"]\n')
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["emulator.testing.fixtures"]\n')
     (tmp_path / "test_user.py").write_text(f'''
 SEEN = []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from emulator.config import FIXTURES_DIR
-from emulator.modeldata import unpack_model
+from emulator.hosting.modeldata import unpack_model
 
 ARTIFACTS = {
     "abalone_featurizer": "abalone/featurizer",

@@ -6,7 +6,7 @@ import pytest
 
 from contract_tests import config as cfg
 from emulator.config import REPO_ROOT
-from emulator.spec import ContainerSpec, PipelineSpec
+from emulator.definitions.pipeline import ContainerSpec, PipelineSpec
 
 TARGETS = REPO_ROOT / "contract_tests" / "targets"
 

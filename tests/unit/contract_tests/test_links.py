@@ -2,6 +2,8 @@
 
 import pytest
 
+from emulator.sagemaker import MAX_BETWEEN_CONTAINERS_BYTES
+
 from contract_tests import links
 from contract_tests.checks import RuleFailure
 from contract_tests.config import PipelineConfig, TargetConfig
@@ -36,6 +38,6 @@ def test_a_missing_content_type_between_containers_fails():
 
 def test_a_payload_over_5_mb_between_containers_fails():
     spec = pipeline(2)
-    hop = links.Hop("c1", "img1", b"x", "text/csv", Reply(200, b"0" * 5_000_001, {"content-type": "text/csv"}))
+    hop = links.Hop("c1", "img1", b"x", "text/csv", Reply(200, b"0" * (MAX_BETWEEN_CONTAINERS_BYTES + 1), {"content-type": "text/csv"}))
     with pytest.raises(RuleFailure, match="at most 5 MB"):
         links.pipeline_links(spec, [hop])

@@ -1,0 +1,1 @@
+"""The HTTP surface: one WSGI app answering the SageMaker Runtime API."""

@@ -1,0 +1,44 @@
+"""The `byoc` command: each group of subcommands registers itself from its own module."""
+
+import argparse
+import sys
+
+from emulator.errors import ByocError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with every subcommand registered."""
+    from contract_tests import cli as contract_cli
+
+    from emulator.cli import endpoints as endpoint_cli
+
+    from emulator.cli import setup as setup_cli
+
+    parser = argparse.ArgumentParser(
+        prog="byoc",
+        description="Run SageMaker serial inference pipelines of your own containers locally, and check images "
+        "against SageMaker's hosting contract.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (setup_cli, endpoint_cli, contract_cli):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; report a ByocError as a message, never a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ByocError as err:
+        print(f"byoc {args.command}: error: {err.message}", file=sys.stderr)
+        if err.hint:
+            print(f"  what to do: {err.hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"byoc {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

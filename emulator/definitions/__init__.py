@@ -1,0 +1,1 @@
+"""Pipeline definitions: CreateModel-shaped requests, their validation and the [Local] section."""

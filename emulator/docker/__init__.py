@@ -1,0 +1,1 @@
+"""The Docker engine, our image builds, the one container launcher, container logs."""

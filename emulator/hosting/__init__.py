@@ -1,0 +1,1 @@
+"""Host an endpoint's containers: plan them, unpack model data, wait for /ping, side services."""

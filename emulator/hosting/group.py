@@ -1,0 +1,206 @@
+"""Run an endpoint's containers: one labelled network, models mounted, parallel start, ready on every /ping."""
+
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Callable, TextIO
+
+from emulator.definitions import pipeline as spec_module
+from emulator.sagemaker import STARTUP_DEADLINE_S
+from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
+from emulator.errors import EndpointError
+from emulator.docker.logs import follow
+from emulator.hosting.plan import (FALLBACK_PORT, MOTO_IMAGE, MOTO_PORT, SESSION, Access, access_from_env, container_plans, docker_name,
+                   labels_for, moto_plan)
+from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
+from emulator.hosting.sidecars import prepare_dynamodb
+from emulator.definitions.pipeline import PipelineSpec
+
+DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
+LOG_TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class Running:
+    """A container that answers /ping: its hostname, the URL the host reaches it at, and its Docker id."""
+
+    hostname: str
+    url: str
+    container_id: str
+    port: int                    # the container port that answered (the bind port, or 8080 when it ignores it)
+
+
+class _Target:
+    """Ping one container through whatever path the host has to it."""
+
+    def __init__(self, handle: ContainerHandle, access: Access, ports: tuple[int, ...], ping=ping_url):
+        self.handle = handle
+        self._ping = ping
+        if access.publish:
+            self.host = access.host
+            self.ports = {port: handle.host_port(port) for port in ports}
+        else:
+            self.host = handle.ip()
+            self.ports = {port: port for port in ports}
+
+    def url(self, port: int) -> str:
+        return f"http://{self.host}:{self.ports[port]}"
+
+    def ping(self, port: int) -> int | None:
+        return self._ping(self.host, self.ports[port])
+
+    def exit_code(self) -> int | None:
+        return self.handle.exit_code()
+
+
+class ContainerGroup:
+    """Start and stop the containers (and side services) of one endpoint; a context manager."""
+
+    def __init__(self, spec: PipelineSpec, endpoint: str, *, deadline_s: float = DEFAULT_DEADLINE_S,
+                 docker: DockerLayer | None = None, access: Access | None = None, variant: str = "AllTraffic",
+                 log_sink: TextIO | None = None, stream_logs: bool = True, say: Callable[[str], None] | None = None,
+                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb):
+        self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
+        self.deadline_s = deadline_s
+        self.docker = docker or DockerLayer()
+        self.access = access
+        self.log_sink, self.stream_logs = log_sink, stream_logs
+        self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+        self.network: NetworkHandle | None = None
+        self.handles: list[ContainerHandle] = []
+        self.running: list[Running] = []
+        self.warnings: list[str] = []
+        self.ready_s: float | None = None
+        self.exit_listeners: list[Callable[[str, int | None], None]] = []
+        self._ping, self._dynamodb = ping, dynamodb
+        self._lock = threading.Lock()
+        self._abort = threading.Event()
+
+    def __enter__(self) -> "ContainerGroup":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> list[Running]:
+        """Start everything in parallel and return the containers once every /ping answers 200."""
+        started = time.monotonic()
+        self.check_images()
+        try:
+            self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session), self.labels)
+            if self.access is None:
+                self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
+            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session))
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_s = time.monotonic() - started
+        return self.running
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Return the labels this endpoint's containers and network carry."""
+        return labels_for(self.endpoint, self.session)
+
+    def check_images(self) -> None:
+        """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""
+        spec_module.check_images(self.spec, self.docker.image_labels)
+        if self.spec.needs_dynamodb and not self.docker.has_image(MOTO_IMAGE):
+            raise EndpointError(f"image {MOTO_IMAGE} (the DynamoDB stand-in) is not on the Docker engine",
+                                "run `byoc build moto` (images are never pulled here)")
+
+    def _start_all(self, plans: list[ContainerPlan]) -> list[Running]:
+        jobs = len(plans) + self.spec.needs_dynamodb
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
+            futures = [pool.submit(self._start_container, plan) for plan in plans]
+            if self.spec.needs_dynamodb:
+                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access, self.session)))
+            try:
+                for future in as_completed(futures):
+                    future.result()
+            except BaseException:
+                self._abort.set()
+                raise
+        return [future.result() for future in futures[:len(plans)]]
+
+    def _run(self, plan: ContainerPlan) -> ContainerHandle:
+        if self._abort.is_set():
+            raise Aborted()
+        handle = self.docker.run(plan, self.network)
+        with self._lock:
+            self.handles.append(handle)
+        if self._abort.is_set():
+            raise Aborted()
+        if self.stream_logs:
+            follow(handle.stream, f"{self.endpoint}/{plan.alias}", self.log_sink)
+        return handle
+
+    def _start_container(self, plan: ContainerPlan) -> Running:
+        handle = self._run(plan)
+        bind = int(plan.env["SAGEMAKER_BIND_TO_PORT"])
+        target = _Target(handle, self.access, (bind, FALLBACK_PORT), self._ping)
+        try:
+            healthy = wait_healthy(target, bind, FALLBACK_PORT, self.deadline_s, self._abort)
+        except NotHealthy as err:
+            raise EndpointError(
+                f"The {plan.alias} for production variant {self.variant} did not pass the ping health check: {err}. "
+                f"Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}",
+                f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
+            ) from None
+        if healthy.port != bind:
+            self._warn(f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
+                       f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT")
+        threading.Thread(target=self._watch, args=(handle, plan.alias), name=f"watch {plan.alias}", daemon=True).start()
+        return Running(plan.alias, target.url(healthy.port), handle.id, healthy.port)
+
+    def _watch(self, handle: ContainerHandle, hostname: str) -> None:
+        """Tell the listeners when a running container exits (not when we remove it)."""
+        code = handle.wait_exit()
+        if self._abort.is_set():
+            return
+        self._warn(f"{self.endpoint}/{hostname} exited with code {code}; calls to it now fail with ModelError")
+        for listener in list(self.exit_listeners):
+            listener(hostname, code)
+
+    def _start_dynamodb(self, plan: ContainerPlan) -> None:
+        handle = self._run(plan)
+        url = _Target(handle, self.access, (MOTO_PORT,), self._ping).url(MOTO_PORT)
+        self._dynamodb(url, self.spec.region, self.spec.tables, self.deadline_s, self._abort, handle.exit_code)
+
+    def _warn(self, text: str) -> None:
+        self.warnings.append(text)
+        self.say(f"warning: {text}")
+
+    def stop(self) -> None:
+        """Remove every container and the network this runtime made; safe to call twice."""
+        self._abort.set()
+        with self._lock:
+            handles, self.handles = self.handles, []
+        errors = []
+        with ThreadPoolExecutor(max_workers=max(1, len(handles))) as pool:
+            for future in [pool.submit(handle.remove) for handle in handles]:
+                try:
+                    future.result()
+                except Exception as err:  # keep removing the rest, then report
+                    errors.append(str(err))
+        network, self.network = self.network, None
+        try:
+            if network is not None:
+                network.remove()
+            self.docker.remove_labelled(self.labels)  # anything a failed start created but never handed back
+        except Exception as err:
+            errors.append(str(err))
+        if errors:
+            raise EndpointError(f"tearing down endpoint {self.endpoint} left things behind: {'; '.join(errors)}",
+                                "run `byoc down` to remove everything the project labelled")
+
+    def container_id(self, hostname: str) -> str:
+        """Return the Docker id of the running container named `hostname`."""
+        for running in self.running:
+            if running.hostname == hostname:
+                return running.container_id
+        raise EndpointError(f"endpoint {self.endpoint} has no container {hostname}",
+                            f"choose one of {', '.join(r.hostname for r in self.running)}")

@@ -1,0 +1,129 @@
+"""Decide how an endpoint's containers run: names, labels, ports, environment, and how the host reaches them."""
+
+import os
+import platform
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, PUBLISH_PORTS_ENV, SESSION_LABEL, image_tag
+from emulator.docker.launcher import ContainerPlan
+from emulator.hosting.modeldata import unpack_model
+from emulator.sagemaker import DEFAULT_PORT
+from emulator.definitions.pipeline import ContainerSpec, PipelineSpec
+
+SESSION = uuid.uuid4().hex[:12]          # one per process: teardown removes only what this run made
+
+FALLBACK_PORT = DEFAULT_PORT              # where a container that ignores SAGEMAKER_BIND_TO_PORT listens
+PORT_BASE = 9000                          # container i gets SAGEMAKER_SAFE_PORT_RANGE 9000+100i .. +99
+PORT_SPAN = 100
+MOTO_IMAGE = image_tag("moto")
+MOTO_ALIAS = "dynamodb"
+MOTO_PORT = 5000
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+PUBLISH_ENV = PUBLISH_PORTS_ENV
+
+
+@dataclass(frozen=True)
+class Access:
+    """How the host reaches containers: by container IP, or through ports published on `host`."""
+
+    publish: bool
+    host: str
+    reason: str
+
+
+def choose_access(system: str, docker_host: str | None, engine_os: str, force_publish: bool,
+                  gateway_is_local: bool) -> Access:
+    """Return container IPs on a local Linux engine whose bridge is routable, else published ports."""
+    remote = urlparse(docker_host).hostname if docker_host and not docker_host.startswith(("unix:", "npipe:")) else None
+    host = remote or "127.0.0.1"
+    if force_publish:
+        return Access(True, host, f"{PUBLISH_ENV}=1")
+    if remote:
+        return Access(True, host, f"remote engine at DOCKER_HOST={docker_host}")
+    if system != "Linux":
+        return Access(True, host, f"{system}: container addresses are inside Docker's VM")
+    if "docker desktop" in engine_os.lower():
+        return Access(True, host, "Docker Desktop: container addresses are inside its VM")
+    if not gateway_is_local:
+        return Access(True, host, "the endpoint network's gateway is not on this host")
+    return Access(False, host, "local Linux engine: container IPs are routable")
+
+
+def access_from_env(engine_os: str, gateway_is_local: bool, environ=os.environ) -> Access:
+    """Return `choose_access` fed from this host and its environment."""
+    force = environ.get(PUBLISH_ENV, "").lower() in ("1", "true", "yes")
+    return choose_access(platform.system(), environ.get("DOCKER_HOST") or None, engine_os, force, gateway_is_local)
+
+
+def labels_for(endpoint: str, session: str = SESSION) -> dict[str, str]:
+    """Return the labels every container and network of an endpoint carries."""
+    return {LABEL: LABEL_VALUE, ENDPOINT_LABEL: endpoint, SESSION_LABEL: session}
+
+
+def port_range(index: int) -> tuple[int, int]:
+    """Return the inclusive SAGEMAKER_SAFE_PORT_RANGE of the container at `index` (0-based)."""
+    low = PORT_BASE + PORT_SPAN * index
+    return low, low + PORT_SPAN - 1
+
+
+def aws_env(region: str) -> dict[str, str]:
+    """Return the environment pointing a container's AWS SDK at the local moto server, never AWS."""
+    return {
+        "AWS_ENDPOINT_URL_DYNAMODB": f"http://{MOTO_ALIAS}:{MOTO_PORT}",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        **DUMMY_CREDENTIALS,
+    }
+
+
+def container_env(spec: PipelineSpec, container: ContainerSpec, index: int) -> dict[str, str]:
+    """Return a container's environment: the definition's, then the port contract and local AWS."""
+    low, high = port_range(index)
+    env = dict(container.environment)
+    env.update(SAGEMAKER_BIND_TO_PORT=str(low), SAGEMAKER_SAFE_PORT_RANGE=f"{low}-{high}")
+    if spec.needs_dynamodb:
+        env.update(aws_env(spec.region))
+    return env
+
+
+def docker_name(endpoint: str, alias: str, session: str = SESSION) -> str:
+    """Return a container name unique to this run, readable in `docker ps`."""
+    return f"byoc-{endpoint}-{alias}-{session[:6]}"
+
+
+def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION) -> list[ContainerPlan]:
+    """Return one plan per pipeline container, models unpacked once."""
+    plans = []
+    for index, container in enumerate(spec.containers):
+        bind = port_range(index)[0]
+        plans.append(ContainerPlan(
+            name=docker_name(endpoint, container.hostname, session),
+            image=container.image,
+            alias=container.hostname,
+            env=container_env(spec, container, index),
+            labels=labels_for(endpoint, session),
+            ports=(bind, FALLBACK_PORT) if access.publish else (),
+            publish_ip=_publish_ip(access),
+            model_dir=unpack_model(container.model_data) if container.model_data else None,
+        ))
+    return plans
+
+
+def moto_plan(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION) -> ContainerPlan:
+    """Return the plan of the moto server standing in for DynamoDB on the endpoint's network."""
+    return ContainerPlan(
+        name=docker_name(endpoint, MOTO_ALIAS, session),
+        image=MOTO_IMAGE,
+        alias=MOTO_ALIAS,
+        env={"AWS_REGION": spec.region, "AWS_DEFAULT_REGION": spec.region, **DUMMY_CREDENTIALS},
+        labels=labels_for(endpoint, session),
+        ports=(MOTO_PORT,) if access.publish else (),
+        publish_ip=_publish_ip(access),
+        command=None,
+    )
+
+
+def _publish_ip(access: Access) -> str:
+    return "127.0.0.1" if access.host == "127.0.0.1" else "0.0.0.0"

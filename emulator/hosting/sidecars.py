@@ -1,0 +1,96 @@
+"""Side services: DynamoDB tables created and seeded in a local moto server, never in AWS."""
+
+import threading
+import time
+from decimal import Decimal
+
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from emulator.errors import EndpointError
+from emulator.hosting.plan import DUMMY_CREDENTIALS
+from emulator.definitions.pipeline import TableSpec
+
+BATCH = 25                 # BatchWriteItem's limit
+POLL_INTERVAL_S = 0.05
+
+
+def dynamodb_client(url: str, region: str):
+    """Return a boto3 DynamoDB client bound to `url` with dummy credentials and no retries."""
+    return boto3.client(
+        "dynamodb", endpoint_url=url, region_name=region,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1, read_timeout=5),
+    )
+
+
+def create_table_kwargs(table: TableSpec) -> dict:
+    """Return CreateTable arguments: the seed's own when given, else built from the keys (on-demand billing)."""
+    if table.definition:
+        return {"BillingMode": "PAY_PER_REQUEST", **table.definition, "TableName": table.name}
+    keys = [(table.hash_key, "HASH")] + ([(table.range_key, "RANGE")] if table.range_key else [])
+    return {
+        "TableName": table.name,
+        "KeySchema": [{"AttributeName": name, "KeyType": kind} for (name, _), kind in keys],
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": type_} for (name, type_), _ in keys],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def to_attribute_values(item: dict) -> dict:
+    """Return a plain item as DynamoDB attribute values (floats become exact decimals)."""
+    serializer = TypeSerializer()
+    return {key: serializer.serialize(_decimals(value)) for key, value in item.items()}
+
+
+def _decimals(value):
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    return value
+
+
+def wait_for_dynamodb(client, deadline_s: float, abort: threading.Event, exit_code=lambda: None) -> None:
+    """Poll ListTables until the moto server answers; raise EndpointError when it never does."""
+    started = time.monotonic()
+    while not abort.is_set():
+        try:
+            client.list_tables()
+            return
+        except (BotoCoreError, ClientError):
+            pass
+        code = exit_code()
+        if code is not None or time.monotonic() - started > deadline_s:
+            why = f"it exited with code {code}" if code is not None else f"no answer within {deadline_s:g} s"
+            raise EndpointError(f"the DynamoDB stand-in (moto) did not start: {why}", "run `byoc build moto` and retry")
+        abort.wait(POLL_INTERVAL_S)
+
+
+def seed_tables(client, tables: tuple[TableSpec, ...]) -> int:
+    """Create every table and write its items; return how many items were written."""
+    written = 0
+    for table in tables:
+        try:
+            client.create_table(**create_table_kwargs(table))
+            for start in range(0, len(table.items), BATCH):
+                chunk = table.items[start:start + BATCH]
+                requests = [{"PutRequest": {"Item": to_attribute_values(item)}} for item in chunk]
+                client.batch_write_item(RequestItems={table.name: requests})
+                written += len(chunk)
+        except (BotoCoreError, ClientError) as err:
+            raise EndpointError(f"seeding DynamoDB table {table.name} failed: {err}", "check the table's seed items") from None
+    return written
+
+
+def prepare_dynamodb(url: str, region: str, tables: tuple[TableSpec, ...], deadline_s: float,
+                     abort: threading.Event, exit_code=lambda: None) -> None:
+    """Wait for the moto server at `url`, then create and seed every table."""
+    client = dynamodb_client(url, region)
+    wait_for_dynamodb(client, deadline_s, abort, exit_code)
+    seed_tables(client, tables)

@@ -1,0 +1,1 @@
+"""SageMaker's serial/direct forwarding through a pipeline's containers: pure, no Docker, no server."""

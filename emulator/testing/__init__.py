@@ -1,0 +1,1 @@
+"""Test helpers for users of the emulator: pytest fixtures."""
