@@ -8,7 +8,8 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from emulator.config import LABEL, LABEL_VALUE
 from emulator.errors import EndpointError
-from emulator.hosting.plan import DUMMY_CREDENTIALS, MOTO_IMAGE, MOTO_PORT
+from emulator.aws import DUMMY_CREDENTIALS
+from emulator.hosting.plan import MOTO_IMAGE, MOTO_PORT
 from emulator.hosting.sidecars import prepare_dynamodb
 from emulator.definitions.pipeline import TableSpec
 

@@ -9,15 +9,14 @@ import re
 from pathlib import Path
 from typing import Callable, TextIO
 
-import boto3
-from botocore.config import Config
 
 from emulator.api.server import RuntimeApi
 from emulator.docker.launcher import DockerLayer
 from emulator.errors import EndpointError
 from emulator.invocation.chain import Pipeline
 from emulator.invocation.hops import HopResponse, HopUnreachable, HttpHop
-from emulator.hosting.plan import DUMMY_CREDENTIALS, Access
+from emulator.aws import local_client
+from emulator.hosting.plan import Access
 from emulator.hosting.group import DEFAULT_DEADLINE_S, Running, ContainerGroup
 from emulator.definitions.pipeline import PipelineSpec, load_pipeline
 
@@ -26,12 +25,7 @@ ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")   # SageMaker'
 
 def runtime_client(url: str, region: str = "us-east-1"):
     """Return a boto3 sagemaker-runtime client for a local endpoint URL, with dummy credentials."""
-    return boto3.client(
-        "sagemaker-runtime", endpoint_url=url, region_name=region,
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
+    return local_client("sagemaker-runtime", url, region)
 
 
 def check_endpoint_name(name: str) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, PUBLISH_PORTS_ENV, SESSION_LABEL, image_tag
 from emulator.docker.launcher import ContainerPlan
 from emulator.hosting.modeldata import unpack_model
+from emulator.aws import DUMMY_CREDENTIALS
 from emulator.sagemaker import DEFAULT_PORT
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec
 
@@ -20,7 +21,6 @@ PORT_SPAN = 100
 MOTO_IMAGE = image_tag("moto")
 MOTO_ALIAS = "dynamodb"
 MOTO_PORT = 5000
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 PUBLISH_ENV = PUBLISH_PORTS_ENV
 
 

@@ -4,13 +4,11 @@ import threading
 import time
 from decimal import Decimal
 
-import boto3
 from boto3.dynamodb.types import TypeSerializer
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.errors import EndpointError
-from emulator.hosting.plan import DUMMY_CREDENTIALS
+from emulator.aws import local_client
 from emulator.definitions.pipeline import TableSpec
 
 BATCH = 25                 # BatchWriteItem's limit
@@ -19,12 +17,7 @@ POLL_INTERVAL_S = 0.05
 
 def dynamodb_client(url: str, region: str):
     """Return a boto3 DynamoDB client bound to `url` with dummy credentials and no retries."""
-    return boto3.client(
-        "dynamodb", endpoint_url=url, region_name=region,
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1, read_timeout=5),
-    )
+    return local_client("dynamodb", url, region, connect_timeout_s=1, read_timeout_s=5)
 
 
 def create_table_kwargs(table: TableSpec) -> dict:

@@ -1,0 +1,33 @@
+"""The one boto3 client factory for everything local: explicit dummy credentials, the caller's profile ignored.
+
+Every client the emulator makes talks to a server on this machine (a container's moto, the local
+SageMaker), so it must never pick up the caller's real credentials or fail on their profile: a
+`AWS_PROFILE` naming a profile missing from ~/.aws would otherwise raise ProfileNotFound.
+"""
+
+import botocore.session
+from boto3.session import Session
+from botocore.config import Config
+
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+DEFAULT_REGION = "us-east-1"
+# session_vars entries are (config name, environment variable, default, converter): no variable
+# and no config name means the caller's AWS_PROFILE / AWS_DEFAULT_PROFILE are never read.
+_NO_PROFILE = {"profile": (None, None, None, None)}
+
+
+def local_session(region: str = DEFAULT_REGION) -> Session:
+    """Return a boto3 session with dummy credentials that reads no profile, file or environment credentials."""
+    core = botocore.session.Session(session_vars=_NO_PROFILE)
+    return Session(botocore_session=core, region_name=region,
+                   aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                   aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                   aws_session_token=DUMMY_CREDENTIALS["AWS_SESSION_TOKEN"])
+
+
+def local_client(service: str, url: str, region: str = DEFAULT_REGION, *, retries: int = 1,
+                 connect_timeout_s: float = 5, read_timeout_s: float = 60):
+    """Return a boto3 client of `service` bound to the local `url`, with dummy credentials."""
+    config = Config(retries={"max_attempts": retries, "mode": "standard"},
+                    connect_timeout=connect_timeout_s, read_timeout=read_timeout_s)
+    return local_session(region).client(service, endpoint_url=url, config=config)
