@@ -89,7 +89,8 @@ def _score(dataset: Dataset, outcome, task, offline, tolerance, name: str, kind:
     labels = [dataset.labels[i] for i in rows]
     served = [outcome.predictions[i] for i in rows]
     if not rows:
-        raise EvaluationError(f"no batch got an answer; {outcome.failures[0].line()}", "see the errors above")
+        raise EvaluationError(f"no batch got an answer ({len(outcome.failures)} failed); first: {outcome.failures[0].line()}",
+                              "fix what the failure says (the endpoint, the data, or --prediction-path), then run again")
     task = task or scoring.infer_task(labels, served)
     figures = {"task": task, "rows": len(dataset.rows), "scored_rows": len(rows),
                "failed_rows": len(dataset.rows) - len(rows), "failed_batches": len(outcome.failures),

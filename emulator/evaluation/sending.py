@@ -116,7 +116,7 @@ def _record(outcome: Outcome, start: int, size: int, result, latency: float | No
         outcome.predictions[start:start + size] = result
         return
     outcome.failures.append(result)
-    log.warning("batch failed: %s", result.line())
+    log.info("batch failed: %s", result.line())
     if _endpoint_missing(result):
         raise EvaluationError(f"the endpoint is not there: {result.message}",
                               "check the endpoint name (and --endpoint-url), or start it first")
