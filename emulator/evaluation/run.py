@@ -54,7 +54,7 @@ class EvaluationResult:
         return [i for i, p in enumerate(self.predictions) if p is not None]
 
 
-def evaluate(target: str, data: str | Path, label: str, *, drop: list[str] = (), header: bool = True,
+def evaluate(target: str | Path, data: str | Path, label: str, *, drop: list[str] = (), header: bool = True,
              task: str | None = None, endpoint_url: str | None = None, region: str | None = None,
              content_type: str = "text/csv", accept: str | None = None, prediction_path: str | None = None,
              batch_rows: int = 100, concurrency: int = 4, max_errors: int = 10, reference: str | Path | None = None,

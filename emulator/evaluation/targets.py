@@ -22,13 +22,13 @@ class Target:
     kind: str          # "definition", "local" (--endpoint-url) or "live"
 
 
-def is_definition(target: str) -> bool:
+def is_definition(target: str | Path) -> bool:
     """Tell whether TARGET names a definition file rather than an endpoint."""
-    return target.endswith(DEFINITION_SUFFIXES) or Path(target).is_file()
+    return isinstance(target, Path) or target.endswith(DEFINITION_SUFFIXES) or Path(target).is_file()
 
 
 @contextmanager
-def open_target(target: str, endpoint_url: str | None = None, region: str | None = None,
+def open_target(target: str | Path, endpoint_url: str | None = None, region: str | None = None,
                 via: str = "invoke", startup_timeout_s: float | None = None) -> Iterator[Target]:
     """Yield a Target; a definition's containers run for the block and are removed after it."""
     if via not in VIAS:
@@ -43,11 +43,11 @@ def open_target(target: str, endpoint_url: str | None = None, region: str | None
         with _started(target, startup_timeout_s) as started:
             yield started
         return
-    yield Target(_client(endpoint_url, region), target, "local" if endpoint_url else "live")
+    yield Target(_client(endpoint_url, region), str(target), "local" if endpoint_url else "live")
 
 
 @contextmanager
-def _started(path: str, startup_timeout_s: float | None) -> Iterator[Target]:
+def _started(path: str | Path, startup_timeout_s: float | None) -> Iterator[Target]:
     """Start a definition with the public LocalEndpoint API for the duration of the run."""
     from emulator import LocalEndpoint
 
