@@ -66,8 +66,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def summary(result, compare: bool = False) -> list[str]:
     """Return the lines printed after a run: figures, failures, parity, thresholds, and the comparison."""
     m = result.metrics
-    lines = [f"{result.target}: {m['scored_rows']}/{m['rows']} rows scored as {result.task} "
-             f"in {m['duration_s']:.1f} s ({m['rows_per_s']:.0f} rows/s)"]
+    lines = [(f"{result.target}: {m['scored_rows']}/{m['rows']} rows scored as {result.task} "
+              f"in {m['duration_s']:.1f} s ({m['rows_per_s']:.0f} rows/s)")]
     lines += [f"  {name:<18} {m[name]:.6g}" for name in SHOWN if isinstance(m.get(name), (int, float))]
     if result.failures:
         codes = ", ".join(f"{code} x{n}" for code, n in m["errors"].items())

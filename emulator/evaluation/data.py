@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ class Dataset:
     digest: str
 
 
-def load_dataset(path: Path, label: str, drop: list[str] = (), header: bool = True) -> Dataset:
+def load_dataset(path: Path, label: str, drop: Sequence[str] = (), header: bool = True) -> Dataset:
     """Read a CSV file; with header=False the label and dropped columns are 0-based positions."""
     raw = _read(path, "--data")
     records = [row for row in csv.reader(io.StringIO(raw.decode("utf-8-sig"))) if row]

@@ -2,7 +2,7 @@
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer, String, Text, create_engine, select
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -54,7 +54,7 @@ class History:
             previous = session.scalars(select(Run).where(Run.target == target, Run.data_digest == digest)
                                        .order_by(Run.id.desc()).limit(1)).first()
             run = Run(target=target, data_digest=digest, data_path=data_path, task=task,
-                      finished_at=datetime.now(timezone.utc), metrics_json=json.dumps(metrics, sort_keys=True))
+                      finished_at=datetime.now(UTC), metrics_json=json.dumps(metrics, sort_keys=True))
             session.add(run)
             session.commit()
             return previous, run
@@ -76,7 +76,7 @@ def changes(previous: dict, current: dict) -> list[tuple[str, float, float]]:
     for name, now in current.items():
         before = previous.get(name)
         if _number(now) and _number(before):
-            found.append((name, float(before), float(now)))
+            found.append((name, float(before), float(now)))  # type: ignore[arg-type]
     return found
 
 

@@ -30,9 +30,10 @@ def as_label(value) -> str:
 
 def infer_task(labels: list[str], predictions: list) -> str:
     """Return 'regression' or 'classification' when the values make it plain, else raise EvaluationError."""
-    numbers = [as_number(p) for p in predictions]
+    maybe = [as_number(p) for p in predictions]
     label_numbers = [as_number(v) for v in labels]
-    if any(n is None for n in numbers):
+    numbers = [n for n in maybe if n is not None]
+    if len(numbers) < len(maybe):
         return "classification"
     whole = all(n == int(n) for n in numbers)
     label_values = {as_label(v) for v in labels}

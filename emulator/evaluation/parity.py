@@ -15,7 +15,7 @@ class Parity:
     """How far the served predictions are from the offline ones, row by row."""
 
     compared: int
-    differences: list[float | None]           # per compared row: |served - offline|, or 0/1 for labels
+    differences: list[float]                  # per compared row: |served - offline|, or 0/1 for labels
     differing_rows: list[int] = field(default_factory=list)
     numeric: bool = True
 
@@ -38,8 +38,9 @@ def compare(rows: list[int], served: list, reference: list[str], tolerance: floa
     numeric = all(as_number(s) is not None and as_number(r) is not None for s, r in pairs)
     differences, differing = [], []
     for row, (mine, theirs) in zip(rows, pairs):
-        if numeric:
-            gap = abs(as_number(mine) - as_number(theirs))
+        served_number, offline_number = as_number(mine), as_number(theirs)
+        if numeric and served_number is not None and offline_number is not None:
+            gap = abs(served_number - offline_number)
             off = gap > tolerance
         else:
             gap = float(as_label(mine) != as_label(theirs))

@@ -5,7 +5,7 @@ import csv
 import html
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +44,10 @@ def write_predictions(result, path: Path) -> None:
 def render_html(result) -> str:
     """Return the report page: header, thresholds, metrics, parity, failures, per-class table and plots."""
     title = f"Evaluation of {result.target}"
+    written = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
     parts = [f"<h1>{_e(title)}</h1>",
-             f"<p>data <code>{_e(result.data)}</code> (sha256 {result.data_digest[:12]}), task <b>{result.task}</b>, "
-             f"target kind {result.kind}, written {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC</p>",
+             (f"<p>data <code>{_e(result.data)}</code> (sha256 {result.data_digest[:12]}), task <b>{result.task}</b>, "
+             f"target kind {result.kind}, written {written} UTC</p>"),
              _thresholds(result), "<h2>Metrics</h2>", _table(["metric", "value"], _scalars(result.metrics)),
              _failures(result), _per_class(result.metrics), "<h2>Plots</h2>", _figures(result)]
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_e(title)}</title><style>{STYLE}</style>"

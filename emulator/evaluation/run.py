@@ -1,6 +1,7 @@
 """`evaluate(...)`: send a labelled data set through an endpoint, score it, check parity and thresholds, keep history."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,11 +55,11 @@ class EvaluationResult:
         return [i for i, p in enumerate(self.predictions) if p is not None]
 
 
-def evaluate(target: str | Path, data: str | Path, label: str, *, drop: list[str] = (), header: bool = True,
+def evaluate(target: str | Path, data: str | Path, label: str, *, drop: Sequence[str] = (), header: bool = True,
              task: str | None = None, endpoint_url: str | None = None, region: str | None = None,
              content_type: str = "text/csv", accept: str | None = None, prediction_path: str | None = None,
              batch_rows: int = 100, concurrency: int = 4, max_errors: int = 10, reference: str | Path | None = None,
-             tolerance: float = DEFAULT_TOLERANCE, thresholds: list[str] = (), history: str | None = None,
+             tolerance: float = DEFAULT_TOLERANCE, thresholds: Sequence[str] = (), history: str | None = None,
              out: str | Path | None = None, via: str = "invoke", progress: bool | None = False,
              startup_timeout_s: float | None = None) -> EvaluationResult:
     """Run one evaluation; raise EvaluationError (or another ByocError) when it cannot happen."""

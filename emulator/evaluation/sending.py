@@ -6,7 +6,8 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from tqdm import tqdm
 
 from .answers import AnswerError, extract
@@ -72,8 +73,9 @@ def send(client, request: Request, rows: list[list[str]], batch_rows: int = 100,
                 break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                _record(outcome, *future.result(), max_errors=max_errors)
-                bar.update(future.result()[1])
+                start, size, result, latency = future.result()
+                _record(outcome, start, size, result, latency, max_errors)
+                bar.update(size)
     outcome.wall_s = time.perf_counter() - started
     return outcome
 
@@ -81,7 +83,7 @@ def send(client, request: Request, rows: list[list[str]], batch_rows: int = 100,
 def _invoke(client, request: Request, rows: list[list[str]], start: int, batch_rows: int):
     """Invoke one batch; return (start, size, predictions or Failure, latency)."""
     batch = rows[start:start + batch_rows]
-    failure = lambda code, message: Failure(start + 1, start + len(batch), code, message)  # noqa: E731
+    failure = lambda code, message: Failure(start + 1, start + len(batch), code, message)
     headers = {"EndpointName": request.endpoint_name, "ContentType": request.content_type,
                "Body": request_body(batch, request.columns, request.content_type)}
     if request.accept:
@@ -122,9 +124,9 @@ def _record(outcome: Outcome, start: int, size: int, result, latency: float | No
                               "check the endpoint name (and --endpoint-url), or start it first")
     if len(outcome.failures) > max_errors:
         counts = ", ".join(f"{code} x{n}" for code, n in outcome.error_counts().items())
+        shown = "".join(f"\n  {f.line()}" for f in outcome.failures[:5])
         raise EvaluationError(f"{len(outcome.failures)} batches failed ({counts}), more than --max-errors "
-                              f"{max_errors}; the run stopped. First: {outcome.failures[0].line()}",
-                              "fix the endpoint or the data, or raise --max-errors")
+                              f"{max_errors}; the run stopped:{shown}", "fix the endpoint or the data, or raise --max-errors")
 
 
 def _endpoint_missing(failure: Failure) -> bool:

@@ -1,10 +1,11 @@
 """What `byoc evaluate` calls: a definition started locally, an endpoint at --endpoint-url, or a live endpoint."""
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import EvaluationError
 

@@ -4,9 +4,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from emulator.config import FIXTURES_DIR
 from tests.support import free_port
@@ -34,7 +34,7 @@ def throwaway_postgres(bin_dir: Path) -> Iterator[str]:
     if as_user:
         shutil.chown(folder, "postgres", "postgres")   # initdb refuses to run as root
     data, port = folder / "data", free_port()
-    run = lambda *args: subprocess.run(as_user + [str(bin_dir / args[0]), *args[1:]],  # noqa: E731
+    run = lambda *args: subprocess.run(as_user + [str(bin_dir / args[0]), *args[1:]],
                                        check=True, capture_output=True, text=True, timeout=120)
     try:
         run("initdb", "-D", str(data), "-U", "byoc", "--auth=trust", "--no-sync")

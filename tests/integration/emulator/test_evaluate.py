@@ -11,7 +11,12 @@ from emulator.config import FIXTURES_DIR
 from emulator.evaluation import evaluate
 from emulator.evaluation.history import History
 from tests.integration.emulator.evaluation_support import (
-    CHROMIUM, postgres_bin, screenshot, throwaway_postgres, write_skewed_abalone)
+    CHROMIUM,
+    postgres_bin,
+    screenshot,
+    throwaway_postgres,
+    write_skewed_abalone,
+)
 from tests.integration.emulator.helpers import PIPELINES, unique
 from tests.unit.emulator.evaluation.cli_support import byoc
 

@@ -13,7 +13,7 @@ def test_sum_endpoint_scores_perfectly_and_drops_label_and_columns(numbers_csv, 
     assert result.task == "regression" and result.kind == "local"
     assert result.metrics["rmse"] == 0.0 and result.metrics["r2"] == 1.0
     assert result.metrics["rows"] == 25 and result.metrics["failed_batches"] == 0
-    assert len(fake_runtime.bodies) == 7 and fake_runtime.bodies[0] == b"1,0.5\n2,1.0\n3,1.5\n4,2.0\n"
+    assert len(fake_runtime.bodies) == 7 and b"1,0.5\n2,1.0\n3,1.5\n4,2.0\n" in fake_runtime.bodies
     assert result.metrics["latency_p99_ms"] > 0 and result.metrics["rows_per_s"] > 0
 
 
