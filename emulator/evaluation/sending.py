@@ -39,7 +39,7 @@ class Failure:
 
     def line(self) -> str:
         """Return the one line naming the rows and the error."""
-        return f"rows {self.first_row}-{self.last_row}: {self.code}: {self.message}"
+        return f"rows {self.first_row}-{self.last_row}: {self.code}: {' '.join(self.message.split())}"
 
 
 @dataclass
@@ -77,6 +77,7 @@ def send(client, request: Request, rows: list[list[str]], batch_rows: int = 100,
                 _record(outcome, start, size, result, latency, max_errors)
                 bar.update(size)
     outcome.wall_s = time.perf_counter() - started
+    outcome.failures.sort(key=lambda failure: failure.first_row)
     return outcome
 
 
@@ -124,7 +125,7 @@ def _record(outcome: Outcome, start: int, size: int, result, latency: float | No
                               "check the endpoint name (and --endpoint-url), or start it first")
     if len(outcome.failures) > max_errors:
         counts = ", ".join(f"{code} x{n}" for code, n in outcome.error_counts().items())
-        shown = "".join(f"\n  {f.line()}" for f in outcome.failures[:5])
+        shown = "".join(f"\n  {f.line()}" for f in sorted(outcome.failures, key=lambda f: f.first_row)[:5])
         raise EvaluationError(f"{len(outcome.failures)} batches failed ({counts}), more than --max-errors "
                               f"{max_errors}; the run stopped:{shown}", "fix the endpoint or the data, or raise --max-errors")
 

@@ -78,3 +78,25 @@ def test_cli_bad_input_exits_2_without_traceback(numbers_csv, runtime_url, monke
     err = capsys.readouterr().err
     assert "byoc evaluate: error: --label 'rings' is not a column" in err and "Traceback" not in err
     assert byoc(argv[:5] + ["y", "--threshold", "rmse=2", "--no-history"], monkeypatch) == 2
+
+
+def test_a_definition_with_endpoint_url_is_refused(numbers_csv, tmp_path, runtime_url):
+    definition = tmp_path / "pipeline.toml"
+    definition.write_text('ModelName = "x"\n')
+    with pytest.raises(EvaluationError, match="is a definition file, but --endpoint-url was given too"):
+        evaluate(definition, numbers_csv, "y", endpoint_url=runtime_url)
+
+
+@pytest.mark.parametrize("options, words", [({"batch_rows": 0}, "--batch-rows 0 is below 1"),
+                                            ({"task": "ranking"}, "--task 'ranking' is unknown"),
+                                            ({"prediction_path": "a[*"}, "not a path expression")])
+def test_bad_options_are_refused_before_sending(numbers_csv, runtime_url, fake_runtime, options, words):
+    with pytest.raises(EvaluationError, match=words):
+        evaluate("sum", numbers_csv, "y", endpoint_url=runtime_url, **options)
+    assert fake_runtime.bodies == []
+
+
+def test_failure_lines_are_one_line_each():
+    from emulator.evaluation.sending import Failure
+
+    assert Failure(1, 5, "ModelError", 'bad "x\n". See more').line() == 'rows 1-5: ModelError: bad "x ". See more'
