@@ -1,0 +1,58 @@
+"""Local files as a transform job's input and output: a folder (or one file) in, a folder out."""
+
+import struct
+from pathlib import Path
+from typing import Iterator
+
+from .errors import TransformError
+
+
+class LocalInput:
+    """The files under a folder (every file, recursively, in name order) or one file, keyed relative to it."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise TransformError(f"the input {self.path} does not exist", "pass an existing file or folder to --input")
+        root = self.path if self.path.is_dir() else self.path.parent
+        files = sorted(p for p in self.path.rglob("*") if p.is_file()) if self.path.is_dir() else [self.path]
+        self.files = [(p.relative_to(root).as_posix(), p) for p in files if not _hidden(p.relative_to(root))]
+        if not self.files:
+            raise TransformError(f"the input folder {self.path} holds no files", "put the input objects in it")
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        for key, path in self.files:
+            yield key, path.read_bytes()
+
+    def total_bytes(self, gzipped: bool) -> int:
+        """Return the decompressed size of all files (for Gzip, read from each file's ISIZE trailer)."""
+        return sum(_gzip_size(p) if gzipped else p.stat().st_size for _, p in self.files)
+
+
+class LocalOutput:
+    """Write each `.out` under a folder; the location the runner gives is `<folder>/<key>.out`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise TransformError(f"the output {self.path} is a file", "pass a folder (created when missing) to --output")
+
+    def __call__(self, location: str, body: bytes) -> None:
+        target = Path(location)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_bytes(body)
+        partial.replace(target)
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _gzip_size(path: Path) -> int:
+    """Return ISIZE (RFC 1952: the uncompressed size modulo 2**32) of a gzip file, or its own size."""
+    with path.open("rb") as handle:
+        if handle.read(2) != b"\x1f\x8b":
+            return path.stat().st_size
+        handle.seek(-4, 2)
+        return struct.unpack("<I", handle.read(4))[0]
