@@ -30,6 +30,11 @@ class Batch:
     body: bytes
 
     @property
+    def last(self) -> int:
+        """Return the number of the batch's last record in the file."""
+        return self.first + len(self.records) - 1
+
+    @property
     def span(self) -> int:
         """Return the decompressed input bytes this batch accounts for."""
         return sum(r.span for r in self.records)

@@ -49,22 +49,25 @@ class FileFailure(Exception):
 
     kind = "ClientError"  # the prefix SageMaker's job log gives a per-file failure (see runner)
 
-    def __init__(self, detail: str, key: str | None = None, record: int | None = None):
+    def __init__(self, detail: str, key: str | None = None, record: int | None = None, last: int | None = None):
         super().__init__(detail)
         self.detail = detail
         self.key = key
         self.record = record
+        self.last = last            # the last record of the mini-batch that failed, when it held several
 
-    def located(self, key: str, record: int | None = None) -> "FileFailure":
-        """Return this failure with the file (and the record, when not known yet) filled in."""
+    def located(self, key: str, record: int | None = None, last: int | None = None) -> "FileFailure":
+        """Return this failure with the file (and the records, when not known yet) filled in."""
         self.key = key
         if self.record is None:
-            self.record = record
+            self.record, self.last = record, last
         return self
 
     def __str__(self) -> str:
         where = self.key or "?"
-        if self.record is not None:
+        if self.record is not None and self.last is not None and self.last > self.record:
+            where += f", records {self.record}-{self.last}"
+        elif self.record is not None:
             where += f", record {self.record}"
         return f"{where}: {self.detail}"
 
@@ -90,8 +93,9 @@ class InvocationFailed(FileFailure):
 
     kind = "AlgorithmError"
 
-    def __init__(self, detail: str, key: str | None = None, record: int | None = None, status: int | None = None):
-        super().__init__(detail, key, record)
+    def __init__(self, detail: str, key: str | None = None, record: int | None = None, last: int | None = None,
+                 status: int | None = None):
+        super().__init__(detail, key, record, last)
         self.status = status
 
 

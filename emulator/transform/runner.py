@@ -130,10 +130,10 @@ class TransformRunner:
             if f.failure is None and not self.stop.is_set():
                 self._answer(f, batch)
         except FileFailure as err:
-            self._fail(f, err.located(f.key, batch.first))
+            self._fail(f, err.located(f.key, batch.first, batch.last))
         except Exception as err:  # a bug in an invoke callable or here: fail the file, keep the job going
-            log.exception("%s: unexpected error on records %d..", f.key, batch.first)
-            self._fail(f, FileFailure(f"internal error: {type(err).__name__}: {err}", f.key, batch.first))
+            log.exception("%s: unexpected error on records %d-%d", f.key, batch.first, batch.last)
+            self._fail(f, FileFailure(f"internal error: {type(err).__name__}: {err}", f.key, batch.first, batch.last))
         finally:
             with self._lock:
                 f.pending -= 1
@@ -158,13 +158,14 @@ class TransformRunner:
             try:
                 return self.invoke(batch.body, s.content_type, s.accept, float(s.invocations_timeout_s))
             except ModelInvocationError as err:
-                log.warning("%s: records %d-%d: attempt %d of %d failed: %s", batch.key, batch.first,
-                            batch.first + len(batch.records) - 1, attempt, attempts, err.message)
+                log.warning("%s: records %d-%d: attempt %d of %d failed: %s", batch.key, batch.first, batch.last,
+                            attempt, attempts, err.message)
                 last = err
                 if attempt < attempts and self.stop.wait(self.retry_delay_s * attempt):
                     break
         raise InvocationFailed(f"the model failed {attempt} attempt(s) (InvocationsMaxRetries="
-                               f"{s.invocations_max_retries}): {last.message}", batch.key, batch.first, last.status)
+                               f"{s.invocations_max_retries}): {last.message}", batch.key, batch.first, batch.last,
+                               last.status)
 
     def _fail(self, f: _File, err: FileFailure) -> None:
         with self._lock:

@@ -186,3 +186,13 @@ def test_the_batch_strategy_decides_the_number_of_calls(strategy, calls):
 
     run(settings(batch_strategy=strategy), [("a.csv", numbers(1, 5))], recording)
     assert len(bodies) == calls
+
+
+def test_a_failed_multirecord_batch_names_its_record_range():
+    def short(body, *_):
+        return b"1\n", "text/csv"          # one answer for three records
+
+    result, sink = run(settings(join_source="Input", batch_strategy="MultiRecord"), [("a.csv", b"1\n2\n3\n")], short)
+    assert result.files[0].failure == ("a.csv, records 1-3: the model answered 1 lines for 3 input record(s); to join "
+                                       "or filter its output, the model must answer one per record, in order")
+    assert not sink
