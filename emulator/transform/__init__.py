@@ -10,13 +10,26 @@ records (Gzip, SplitType), batching (mini-batches), jsonpath (SageMaker's subset
 (DataProcessing), output (naming, manifests, AssembleWith), runner (threads, retries, stop), result.
 """
 
-from .errors import (ExecutionParametersError, FileFailure, JsonPathError, ModelInvocationError, TransformError,
-                     TransformValidationError)
+from .errors import (
+                     ExecutionParametersError,
+                     FileFailure,
+                     JsonPathError,
+                     ModelInvocationError,
+                     TransformError,
+                     TransformValidationError,
+)
 from .output import output_location, read_manifest, relative_key
 from .result import FileOutcome, FileStatus, JobStatus, Progress, TransformResult
 from .runner import TransformRunner
-from .settings import (ExecutionParameters, Limits, TransformSettings, container_environment, from_request,
-                       parse_execution_parameters, resolve)
+from .settings import (
+                     ExecutionParameters,
+                     Limits,
+                     TransformSettings,
+                     container_environment,
+                     from_request,
+                     parse_execution_parameters,
+                     resolve,
+)
 
 __all__ = [
     "ExecutionParameters", "ExecutionParametersError", "FileFailure", "FileOutcome", "FileStatus", "JobStatus",

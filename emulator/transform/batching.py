@@ -9,8 +9,8 @@ never holds records of two files: `make_batches` sees one file at a time. MB is 
 the 6 MB InvokeEndpoint limit is 6 MiB.
 """
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from .errors import OversizeRecord
 from .records import Record

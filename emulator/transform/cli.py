@@ -12,7 +12,8 @@ import logging
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import Self
 
 from ..errors import ByocError
 from .errors import ExecutionParametersError, ModelInvocationError, TransformError
@@ -20,8 +21,16 @@ from .local import LocalInput, LocalOutput
 from .records import SPLIT_TYPES
 from .result import JobStatus, Progress, TransformResult
 from .runner import TransformRunner
-from .settings import (ASSEMBLE_WITH, COMPRESSION_TYPES, JOIN_SOURCES, ExecutionParameters, TransformSettings,
-                       container_environment, parse_execution_parameters, resolve)
+from .settings import (
+    ASSEMBLE_WITH,
+    COMPRESSION_TYPES,
+    JOIN_SOURCES,
+    ExecutionParameters,
+    TransformSettings,
+    container_environment,
+    parse_execution_parameters,
+    resolve,
+)
 
 log = logging.getLogger("emulator.transform")
 PING_TIMEOUT_S = 2.0
@@ -188,7 +197,7 @@ class ProgressBar:
             self.bar.set_postfix_str(f"{progress.records} records, {rate:.0f} rec/s, {progress.files} files",
                                      refresh=False)
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

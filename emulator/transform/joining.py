@@ -38,8 +38,8 @@ class DataProcessor:
 
     def __init__(self, settings: TransformSettings):
         self.active = settings.processes_data
-        self.input_format = media_type(settings.content_type)
-        self.output_format = media_type(settings.accept)
+        self.input_format = media_type(settings.content_type) or CSV    # checked by the settings when active
+        self.output_format = media_type(settings.accept) or CSV
         self.input_filter = jsonpath.parse(settings.input_filter)
         self.output_filter = jsonpath.parse(settings.output_filter)
         self.join = settings.join_source == "Input"
@@ -76,8 +76,8 @@ class DataProcessor:
     def _joined(self, unit: Any, piece: bytes, fmt: str | None) -> bytes:
         if self.input_format == CSV:
             output = _row(piece) if fmt == CSV else parse_answer(piece, fmt)
-            joined = list(unit) + (output if isinstance(output, list) else [output])
-            return write_unit(self.output_filter.select(joined), CSV)
+            row = list(unit) + (output if isinstance(output, list) else [output])
+            return write_unit(self.output_filter.select(row), CSV)
         output = parse_answer(piece, fmt)
         if isinstance(unit, dict):
             joined = {**unit, OUTPUT_KEY: output}

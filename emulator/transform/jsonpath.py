@@ -84,7 +84,8 @@ def parse(text: str) -> JsonPath:
     text = text.strip()
     if not text.startswith(ROOT):
         raise JsonPathError(f"Invalid JsonPath: {text!r}: it must start with '$' (the root element)")
-    steps, pos = [], 1
+    steps: list[Step] = []
+    pos = 1
     while pos < len(text):
         if steps and steps[-1].multi:
             raise JsonPathError(f"Invalid JsonPath: {text}: nothing may follow a multi-element selection "
@@ -149,12 +150,10 @@ def _apply(step: Step, value: Any, text: str) -> Any:
         return value[step.names[0]] if step.kind == "child" else {n: value[n] for n in step.names}
     if not isinstance(value, list):
         raise FilterError(f"{text}: an index needs an array (a CSV row), got {_kind(value)}")
-    if not step.multi:
-        return value[_index(step.items[0], len(value), text)]
     selected: list = []
     for item in step.items:
         selected.extend(_slice(item, value) if isinstance(item, Slice) else [value[_index(item, len(value), text)]])
-    return selected
+    return selected if step.multi else selected[0]
 
 
 def _index(i: int, size: int, text: str) -> int:
@@ -175,4 +174,5 @@ def _slice(s: Slice, value: list) -> list:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+    return kinds.get(type(value), type(value).__name__)

@@ -1,8 +1,8 @@
 """Local files as a transform job's input and output: a folder (or one file) in, a folder out."""
 
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .errors import TransformError
 

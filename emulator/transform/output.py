@@ -15,7 +15,7 @@ already ends in "\n" gets no second one.
 """
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import TransformValidationError
 

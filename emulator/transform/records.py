@@ -20,8 +20,8 @@ Formats:
 import gzip
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import google_crc32c
 
@@ -81,7 +81,8 @@ def split_lines(body: bytes) -> Iterator[Record]:
 
 def split_recordio(body: bytes) -> Iterator[Record]:
     """Yield the records of an MXNet RecordIO file, multi-part records joined."""
-    pos, parts, first = 0, [], 0
+    pos, first = 0, 0
+    parts: list[bytes] = []
     while pos < len(body):
         if len(body) - pos < 8:
             raise RecordError(f"RecordIO: {len(body) - pos} stray byte(s) at offset {pos}, too few for a header")

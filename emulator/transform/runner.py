@@ -18,9 +18,9 @@ job logs for more information" (aws/deep-learning-containers#586); ours adds the
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-from typing import Callable, Iterable
+from datetime import UTC, datetime
 
 from .batching import Batch, make_batches
 from .errors import FileFailure, InvocationFailed, ModelInvocationError
@@ -68,7 +68,7 @@ class TransformRunner:
 
     def run(self, source: Iterable[tuple[str, bytes]]) -> TransformResult:
         """Transform every input object of `source`; never raises for a file's failure."""
-        started, clock = datetime.now(timezone.utc), time.monotonic()
+        started, clock = datetime.now(UTC), time.monotonic()
         log.info("MaxConcurrentTransforms=%d, MaxPayloadInMB=%d, BatchStrategy=%s", self.limits.max_concurrent_transforms,
                  self.limits.max_payload_in_mb, self.limits.batch_strategy.upper().replace("RECORD", "_RECORD"))
         workers = self.limits.max_concurrent_transforms
@@ -194,7 +194,7 @@ class TransformRunner:
             try:
                 self.sink(f.location, body)
                 return FileOutcome(f.key, f.location, FileStatus.SUCCEEDED, f.records, None, seconds)
-            except Exception as err:  # the sink's own failure (disk full, S3 refused): this file fails
+            except Exception as err:  # noqa: BLE001 - the sink's own failure (disk full, S3 refused): this file fails
                 f.failure = FileFailure(f"cannot write {f.location}: {type(err).__name__}: {err}", f.key)
         log.error("%s: %s: %s", f.key, _kind(f.failure), f.failure.detail)
         return FileOutcome(f.key, None, FileStatus.FAILED, f.records, str(f.failure), seconds)
@@ -205,7 +205,7 @@ class TransformRunner:
         failed = [o for o in outcomes if o.status is FileStatus.FAILED]
         status = JobStatus.STOPPED if stopped else JobStatus.FAILED if failed else JobStatus.COMPLETED
         return TransformResult(status, failure_reason(failed, len(outcomes)) if failed and not stopped else None,
-                               outcomes, self._records, self._bytes, started, datetime.now(timezone.utc), seconds)
+                               outcomes, self._records, self._bytes, started, datetime.now(UTC), seconds)
 
 
 def _kind(err: FileFailure) -> str:

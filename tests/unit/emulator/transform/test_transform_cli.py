@@ -126,7 +126,7 @@ def container():
 
 
 def test_execution_parameters_are_read_from_the_container(container):
-    server, url = container
+    _, url = container
     Answer.status, Answer.body = 200, json.dumps({"MaxConcurrentTransforms": 8, "BatchStrategy": "MULTI_RECORD",
                                                   "MaxPayloadInMB": 6}).encode()
     params = cli.execution_parameters(url)
@@ -134,14 +134,14 @@ def test_execution_parameters_are_read_from_the_container(container):
 
 
 def test_no_execution_parameters_means_defaults(container):
-    server, url = container
+    _, url = container
     Answer.status, Answer.body = 404, b"not found"
     assert cli.execution_parameters(url) is None
     assert cli.execution_parameters("http://127.0.0.1:9") is None   # nothing listens on the discard port
 
 
 def test_a_bad_execution_parameters_answer_is_an_error(container):
-    server, url = container
+    _, url = container
     Answer.status, Answer.body = 200, b'{"BatchStrategy": "ALL"}'
     with pytest.raises(ExecutionParametersError, match="first container's /execution-parameters gave BatchStrategy='ALL'"):
         cli.execution_parameters(url)

@@ -6,8 +6,7 @@ import struct
 import pytest
 
 from emulator.transform.errors import RecordError
-from emulator.transform.records import (RECORDIO_MAGIC, decompress, frame_recordio, frame_tfrecord, masked_crc32c,
-                                        split)
+from emulator.transform.records import RECORDIO_MAGIC, decompress, frame_recordio, frame_tfrecord, masked_crc32c, split
 
 
 def test_none_keeps_the_whole_object_as_one_record():

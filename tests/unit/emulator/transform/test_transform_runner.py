@@ -7,13 +7,12 @@ import time
 
 import pytest
 
-from emulator.transform import (FileStatus, JobStatus, ModelInvocationError, TransformRunner, TransformSettings,
-                                resolve)
+from emulator.transform import FileStatus, JobStatus, ModelInvocationError, TransformRunner, TransformSettings, resolve
 
 
 def settings(**fields) -> TransformSettings:
-    base = dict(input_uri="in/", output_path="out", content_type="text/csv", accept="text/csv", split_type="Line",
-                assemble_with="Line")
+    base = {"input_uri": "in/", "output_path": "out", "content_type": "text/csv", "accept": "text/csv",
+            "split_type": "Line", "assemble_with": "Line"}
     return TransformSettings(**{**base, **fields})
 
 
@@ -52,7 +51,7 @@ def test_records_stay_in_input_order_under_concurrency():
 def test_multirecord_with_join_keeps_order_across_many_batches():
     s = settings(batch_strategy="MultiRecord", max_payload_in_mb=1, max_concurrent_transforms=4, join_source="Input")
     body = b"".join(b"%019d\n" % i for i in range(60_000))   # 1.2 MB: two batches of 1 MiB at most
-    result, sink = run(s, [("big.csv", body)])
+    _, sink = run(s, [("big.csv", body)])
     lines = sink["out/big.csv.out"].splitlines()
     assert len(lines) == 60_000
     assert lines[0] == b"0" * 19 + b",0" and lines[-1] == b"%019d,119998" % 59_999
@@ -106,12 +105,12 @@ def test_bad_input_data_fails_its_file_before_any_call():
 
 
 def test_gzip_input_is_decompressed_before_splitting():
-    result, sink = run(settings(compression_type="Gzip"), [("a.csv.gz", gzip.compress(b"1\n2\n"))])
+    _, sink = run(settings(compression_type="Gzip"), [("a.csv.gz", gzip.compress(b"1\n2\n"))])
     assert sink == {"out/a.csv.gz.out": b"2\n4\n"}
 
 
 def test_assemble_none_concatenates_the_answers():
-    result, sink = run(settings(assemble_with="None", batch_strategy="SingleRecord"), [("a.csv", b"1\n2\n")],
+    _, sink = run(settings(assemble_with="None", batch_strategy="SingleRecord"), [("a.csv", b"1\n2\n")],
                        lambda body, *_: (b"<" + body + b">", "text/plain"))
     assert sink == {"out/a.csv.out": b"<1><2>"}
 

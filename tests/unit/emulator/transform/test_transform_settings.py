@@ -3,8 +3,14 @@
 import pytest
 
 from emulator.transform.errors import ExecutionParametersError, TransformValidationError
-from emulator.transform.settings import (ExecutionParameters, TransformSettings, container_environment, from_request,
-                                         parse_execution_parameters, resolve)
+from emulator.transform.settings import (
+    ExecutionParameters,
+    TransformSettings,
+    container_environment,
+    from_request,
+    parse_execution_parameters,
+    resolve,
+)
 
 REQUEST = {
     "TransformJobName": "job",
@@ -52,8 +58,8 @@ def test_missing_locations_and_bad_uris_are_named():
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"split_type": "Lines"}, "Value 'Lines' at 'transformInput.splitType' failed to satisfy constraint: Member must "
-                              "satisfy enum value set: \\[None, Line, RecordIO, TFRecord\\]"),
+    ({"split_type": "Lines"}, ("Value 'Lines' at 'transformInput.splitType' failed to satisfy constraint: Member "
+                               "must satisfy enum value set: \\[None, Line, RecordIO, TFRecord\\]")),
     ({"compression_type": "Zip"}, "transformInput.compressionType"),
     ({"assemble_with": "Newline"}, "transformOutput.assembleWith"),
     ({"max_payload_in_mb": 101}, "Value '101' at 'maxPayloadInMB' .* less than or equal to 100"),
@@ -67,8 +73,8 @@ def test_missing_locations_and_bad_uris_are_named():
     ({"split_type": "Line", "max_concurrent_transforms": 20}, "MaxConcurrentTransforms x MaxPayloadInMB .* 20 x 6 = 120"),
     ({"split_type": "Line", "max_concurrent_transforms": 2, "max_payload_in_mb": 60}, "2 x 60 = 120"),
     ({"input_filter": "$['account_id']", "content_type": "application/jsonlines", "accept": "application/jsonlines"},
-     'Invalid InputFilter: "\\$\\[\'account_id\'\\]". Unexpected "_" in JsonPath. Supported operators for '
-     '"application/jsonlines"'),
+     ('Invalid InputFilter: "\\$\\[\'account_id\'\\]". Unexpected "_" in JsonPath. Supported operators for '
+      '"application/jsonlines"')),
     ({"output_filter": "$[0:1,3:]", "content_type": "text/csv", "accept": "text/csv"}, "only single range filters"),
     ({"input_filter": "$[" + "1," * 40 + "1]"}, "length less than or equal to 63"),
     ({"join_source": "Input", "content_type": "text/csv", "accept": "text/csv", "split_type": "None"},
