@@ -65,6 +65,7 @@ class TransformRunner:
         self.processor = DataProcessor(settings)
         self._lock = threading.Lock()
         self._records = self._bytes = self._files_done = 0
+        self._source_error: str | None = None
 
     def run(self, source: Iterable[tuple[str, bytes]]) -> TransformResult:
         """Transform every input object of `source`; never raises for a file's failure."""
@@ -73,15 +74,19 @@ class TransformRunner:
                  self.limits.max_payload_in_mb, self.limits.batch_strategy.upper().replace("RECORD", "_RECORD"))
         workers = self.limits.max_concurrent_transforms
         files: list[_File] = []
-        exhausted = False
+        exhausted, self._source_error = False, None
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transform") as pool:
             slots = threading.BoundedSemaphore(2 * workers)
-            for key, body in source:
-                if self.stop.is_set():
-                    break
-                files.append(self._start_file(key, body, pool, slots))
-            else:
-                exhausted = True
+            try:
+                for key, body in source:
+                    if self.stop.is_set():
+                        break
+                    files.append(self._start_file(key, body, pool, slots))
+                else:
+                    exhausted = True
+            except Exception as err:  # noqa: BLE001 - listing or reading the input failed: the job fails
+                log.error("cannot read the input: %s: %s", type(err).__name__, err)
+                self._source_error = f"ClientError: cannot read the input: {type(err).__name__}: {err}"
             for f in files:
                 f.done.wait()
         return self._result(files, started, time.monotonic() - clock, exhausted)
@@ -129,6 +134,9 @@ class TransformRunner:
         try:
             if f.failure is None and not self.stop.is_set():
                 self._answer(f, batch)
+        except InvocationFailed as err:
+            if not self.stop.is_set():     # a call cut short by StopTransformJob leaves the file Stopped, not Failed
+                self._fail(f, err.located(f.key, batch.first, batch.last))
         except FileFailure as err:
             self._fail(f, err.located(f.key, batch.first, batch.last))
         except Exception as err:  # a bug in an invoke callable or here: fail the file, keep the job going
@@ -203,9 +211,13 @@ class TransformRunner:
         outcomes = [f.outcome for f in files if f.outcome is not None]
         stopped = self.stop.is_set() and (not exhausted or any(o.status is FileStatus.STOPPED for o in outcomes))
         failed = [o for o in outcomes if o.status is FileStatus.FAILED]
-        status = JobStatus.STOPPED if stopped else JobStatus.FAILED if failed else JobStatus.COMPLETED
-        return TransformResult(status, failure_reason(failed, len(outcomes)) if failed and not stopped else None,
-                               outcomes, self._records, self._bytes, started, datetime.now(UTC), seconds)
+        status = JobStatus.STOPPED if stopped else JobStatus.FAILED if failed or self._source_error else \
+            JobStatus.COMPLETED
+        reason = None
+        if status is JobStatus.FAILED:
+            reason = self._source_error or failure_reason(failed, len(outcomes))
+        return TransformResult(status, reason, outcomes, self._records, self._bytes, started, datetime.now(UTC),
+                               seconds)
 
 
 def _kind(err: FileFailure) -> str:

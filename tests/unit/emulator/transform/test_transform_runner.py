@@ -195,3 +195,28 @@ def test_a_failed_multirecord_batch_names_its_record_range():
     assert result.files[0].failure == ("a.csv, records 1-3: the model answered 1 lines for 3 input record(s); to join "
                                        "or filter its output, the model must answer one per record, in order")
     assert not sink
+
+
+def test_an_input_that_cannot_be_read_fails_the_job_after_the_files_already_read():
+    def source():
+        yield "a.csv", b"1\n"
+        raise PermissionError("Access Denied")
+
+    result, sink = run(settings(), source())
+    assert result.status is JobStatus.FAILED
+    assert result.failure_reason == "ClientError: cannot read the input: PermissionError: Access Denied"
+    assert sink == {"out/a.csv.out": b"2\n"}
+
+
+def test_stop_during_retries_leaves_the_file_stopped_not_failed():
+    stop = threading.Event()
+
+    def failing(body, *_):
+        stop.set()
+        raise ModelInvocationError("busy", 503)
+
+    s = settings(invocations_max_retries=3)
+    result = TransformRunner(s, resolve(s), failing, Sink(), stop=stop, retry_delay_s=5).run([("a.csv", b"1\n")])
+    assert result.status is JobStatus.STOPPED and result.failure_reason is None
+    assert result.files[0].status is FileStatus.STOPPED
+    assert result.seconds < 4          # the retry wait ends as soon as the job is stopped
