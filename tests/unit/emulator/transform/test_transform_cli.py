@@ -155,3 +155,46 @@ def test_the_progress_bar_follows_the_counts(capsys):
         bar.bar.refresh()
     shown = capsys.readouterr().err
     assert "100/100" in shown and "5 records" in shown and "1 files" in shown
+
+
+class Runtime(BaseHTTPRequestHandler):
+    """A stand-in for the local runtime API: echoes the body, or answers ModelError as botocore parses it."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if body == b"fail":
+            payload = json.dumps({"Message": "Received client error (400) from featurizer with message \"bad\"",
+                                  "OriginalStatusCode": 400, "OriginalMessage": "bad", "LogStreamArn": "arn"}).encode()
+            self.send_response(424)
+            self.send_header("x-amzn-errortype", "ModelError")
+        else:
+            payload = body[::-1]
+            self.send_response(200)
+        self.send_header("Content-Type", self.headers.get("Accept") or "text/plain")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_endpoint_invoke_maps_model_errors_to_model_invocation_error():
+    from types import SimpleNamespace
+
+    from emulator.transform.errors import ModelInvocationError
+
+    server = HTTPServer(("127.0.0.1", 0), Runtime)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ep = SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", name="abalone",
+                             spec=SimpleNamespace(region="us-east-1"))
+        invoke = cli.endpoint_invoke(ep, concurrency=2, timeout_s=5)
+        assert invoke(b"abc", "text/csv", "text/csv", 5.0) == (b"cba", "text/csv")
+        with pytest.raises(ModelInvocationError) as caught:
+            invoke(b"fail", "text/csv", "text/csv", 5.0)
+        assert caught.value.status == 400
+        assert caught.value.message.startswith("ModelError: Received client error (400) from featurizer")
+    finally:
+        server.shutdown()
+        server.server_close()
