@@ -17,7 +17,7 @@ from typing import Self
 
 from ..errors import ByocError
 from .errors import ExecutionParametersError, ModelInvocationError, TransformError
-from .local import LocalInput, LocalOutput
+from .local import LocalInput, LocalManifestInput, LocalOutput
 from .records import SPLIT_TYPES
 from .result import JobStatus, Progress, TransformResult
 from .runner import TransformRunner
@@ -25,6 +25,7 @@ from .settings import (
     ASSEMBLE_WITH,
     COMPRESSION_TYPES,
     JOIN_SOURCES,
+    S3_DATA_TYPES,
     ExecutionParameters,
     TransformSettings,
     container_environment,
@@ -44,6 +45,9 @@ def register(subparsers) -> None:
     p.add_argument("definition", help="pipeline definition (TOML or CreateModel JSON)")
     p.add_argument("--input", required=True, help="a file, or a folder whose files are the input objects")
     p.add_argument("--output", required=True, help="folder for the .out files (created when missing)")
+    p.add_argument("--s3-data-type", choices=S3_DATA_TYPES, default="S3Prefix",
+                   help="S3Prefix: --input is a folder or file; ManifestFile: --input is a manifest whose prefix is a "
+                   "local folder")
     p.add_argument("--content-type", help="TransformInput.ContentType, sent on every call (e.g. text/csv)")
     p.add_argument("--split-type", choices=SPLIT_TYPES, default="None", help="TransformInput.SplitType")
     p.add_argument("--compression-type", choices=COMPRESSION_TYPES, default="None")
@@ -60,6 +64,7 @@ def register(subparsers) -> None:
     p.add_argument("--environment", nargs="+", default=[], metavar="KEY=VALUE", type=_key_value,
                    help="extra environment for the containers (CreateTransformJob.Environment)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--logs", action="store_true", help="stream the containers' logs to stderr")
     p.set_defaults(func=run)
 
 
@@ -73,7 +78,8 @@ def _key_value(text: str) -> tuple[str, str]:
 def settings_from_args(args: argparse.Namespace) -> TransformSettings:
     """Return the job's settings from the command line (raises TransformValidationError)."""
     return TransformSettings(
-        input_uri=str(args.input), output_path=str(args.output), content_type=args.content_type,
+        input_uri=str(args.input), output_path=str(args.output), input_data_type=args.s3_data_type,
+        content_type=args.content_type,
         compression_type=args.compression_type, split_type=args.split_type, batch_strategy=args.batch_strategy,
         max_payload_in_mb=args.max_payload_in_mb, max_concurrent_transforms=args.max_concurrent_transforms,
         environment=dict(args.environment), accept=args.accept, assemble_with=args.assemble_with,
@@ -85,12 +91,14 @@ def settings_from_args(args: argparse.Namespace) -> TransformSettings:
 def run(args: argparse.Namespace) -> int:
     """Start the pipeline, run the job over the input files, print the outcome; 0 when Completed."""
     settings = settings_from_args(args)
-    source, sink = LocalInput(args.input), LocalOutput(args.output)
+    source = LocalManifestInput(args.input) if settings.input_data_type == "ManifestFile" else LocalInput(args.input)
+    sink = LocalOutput(args.output)
     spec = job_spec(args.definition, settings)
     from emulator import LocalEndpoint
 
     say = (lambda text: print(text, file=sys.stderr))
-    with LocalEndpoint(spec, stream_logs=False, invocation_timeout_s=settings.invocations_timeout_s, say=say) as ep:
+    with LocalEndpoint(spec, stream_logs=args.logs, log_sink=sys.stderr, say=say,
+                       invocation_timeout_s=settings.invocations_timeout_s) as ep:
         limits = resolve(settings, execution_parameters(ep.containers[0].url))
         say(f"MaxConcurrentTransforms={limits.max_concurrent_transforms}, MaxPayloadInMB={limits.max_payload_in_mb}, "
             f"BatchStrategy={limits.batch_strategy}")

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import TransformError
+from .output import read_manifest
 
 
 class LocalInput:
@@ -27,6 +28,26 @@ class LocalInput:
     def total_bytes(self, gzipped: bool) -> int:
         """Return the decompressed size of all files (for Gzip, read from each file's ISIZE trailer)."""
         return sum(_gzip_size(p) if gzipped else p.stat().st_size for _, p in self.files)
+
+
+class LocalManifestInput(LocalInput):
+    """The files a ManifestFile lists, its `{"prefix": ...}` a local folder (relative to the manifest's)."""
+
+    def __init__(self, manifest: str | Path):
+        manifest = Path(manifest)
+        if not manifest.is_file():
+            raise TransformError(f"the manifest {manifest} does not exist", "pass a ManifestFile to --input")
+        prefix, keys = read_manifest(manifest.read_bytes())
+        if "://" in prefix:
+            raise TransformError(f"the manifest's prefix {prefix!r} is not a local folder",
+                                 "locally the prefix names a folder; s3:// inputs come with the control plane")
+        root = manifest.parent / prefix
+        missing = [k for k in keys if not (root / k).is_file()]
+        if missing:
+            raise TransformError(f"the manifest lists {len(missing)} file(s) missing under {root}: "
+                                 f"{', '.join(missing[:5])}", "fix the manifest or its prefix")
+        self.path = manifest
+        self.files = [(key, root / key) for key in keys]
 
 
 class LocalOutput:

@@ -198,3 +198,21 @@ def test_endpoint_invoke_maps_model_errors_to_model_invocation_error():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_local_manifest_lists_files_under_its_prefix(tmp_path):
+    from emulator.transform.local import LocalManifestInput
+
+    (tmp_path / "data" / "day1").mkdir(parents=True)
+    (tmp_path / "data" / "day1" / "a.csv").write_bytes(b"1\n")
+    (tmp_path / "data" / "b.csv").write_bytes(b"2\n")
+    manifest = tmp_path / "input.manifest"
+    manifest.write_text('[{"prefix": "data/"}, "day1/a.csv", "b.csv"]')
+    assert list(LocalManifestInput(manifest)) == [("day1/a.csv", b"1\n"), ("b.csv", b"2\n")]
+    assert parse("--s3-data-type", "ManifestFile").s3_data_type == "ManifestFile"
+    manifest.write_text('[{"prefix": "data/"}, "nope.csv"]')
+    with pytest.raises(TransformError, match="1 file\\(s\\) missing .*nope.csv"):
+        LocalManifestInput(manifest)
+    manifest.write_text('[{"prefix": "s3://bucket/data/"}, "b.csv"]')
+    with pytest.raises(TransformError, match="not a local folder"):
+        LocalManifestInput(manifest)
