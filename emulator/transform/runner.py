@@ -18,7 +18,7 @@ job logs for more information" (aws/deep-learning-containers#586); ours adds the
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -74,22 +74,27 @@ class TransformRunner:
                  self.limits.max_payload_in_mb, self.limits.batch_strategy.upper().replace("RECORD", "_RECORD"))
         workers = self.limits.max_concurrent_transforms
         files: list[_File] = []
-        exhausted, self._source_error = False, None
+        self._source_error = None
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transform") as pool:
-            slots = threading.BoundedSemaphore(2 * workers)
-            try:
-                for key, body in source:
-                    if self.stop.is_set():
-                        break
-                    files.append(self._start_file(key, body, pool, slots))
-                else:
-                    exhausted = True
-            except Exception as err:  # noqa: BLE001 - listing or reading the input failed: the job fails
-                log.error("cannot read the input: %s: %s", type(err).__name__, err)
-                self._source_error = f"ClientError: cannot read the input: {type(err).__name__}: {err}"
+            exhausted = self._feed(iter(source), pool, threading.BoundedSemaphore(2 * workers), files)
             for f in files:
                 f.done.wait()
         return self._result(files, started, time.monotonic() - clock, exhausted)
+
+    def _feed(self, items: Iterator[tuple[str, bytes]], pool: ThreadPoolExecutor, slots: threading.BoundedSemaphore,
+              files: list[_File]) -> bool:
+        """Start every input object in turn; return True when the source was read to its end."""
+        while not self.stop.is_set():
+            try:
+                key, body = next(items)
+            except StopIteration:
+                return True
+            except Exception as err:  # noqa: BLE001 - listing or reading the input failed: the job fails
+                log.error("cannot read the input: %s: %s", type(err).__name__, err)
+                self._source_error = f"ClientError: cannot read the input: {type(err).__name__}: {err}"
+                return True
+            files.append(self._start_file(key, body, pool, slots))
+        return False
 
     def _start_file(self, key: str, body: bytes, pool: ThreadPoolExecutor, slots: threading.BoundedSemaphore) -> _File:
         f = _File(key, output_location(self.settings.output_path, key))

@@ -92,9 +92,9 @@ class Limits:
 
 def from_request(request: dict) -> TransformSettings:
     """Return the settings of a CreateTransformJob request (AWS field names); raise TransformValidationError."""
-    tin, tout = request.get("TransformInput") or {}, request.get("TransformOutput") or {}
-    source = (tin.get("DataSource") or {}).get("S3DataSource") or {}
-    processing, client = request.get("DataProcessing") or {}, request.get("ModelClientConfig") or {}
+    tin, tout = _section(request, "TransformInput"), _section(request, "TransformOutput")
+    source = _section(_section(tin, "DataSource", "TransformInput."), "S3DataSource", "TransformInput.DataSource.")
+    processing, client = _section(request, "DataProcessing"), _section(request, "ModelClientConfig")
     errors = _required(request, tin, tout, source)
     for where, value in (("transformInput.dataSource.s3DataSource.s3Uri", source.get("S3Uri")),
                          ("transformOutput.s3OutputPath", tout.get("S3OutputPath"))):
@@ -112,6 +112,16 @@ def from_request(request: dict) -> TransformSettings:
         output_filter=processing.get("OutputFilter") or "$", join_source=processing.get("JoinSource") or "None",
         invocations_timeout_s=client.get("InvocationsTimeoutInSeconds", DEFAULT_TIMEOUT_S),
         invocations_max_retries=client.get("InvocationsMaxRetries", DEFAULT_MAX_RETRIES))
+
+
+def _section(doc: dict, key: str, where: str = "") -> dict:
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TransformValidationError(f"{where}{key} must be a JSON object, got {type(value).__name__}",
+                                       "send it as CreateTransformJob's request syntax shows")
+    return value
 
 
 def _required(request: dict, tin: dict, tout: dict, source: dict) -> list[str]:

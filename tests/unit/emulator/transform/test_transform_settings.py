@@ -145,3 +145,8 @@ def test_container_environment_adds_the_job_and_the_batch_variables():
 
 def test_unset_limits_are_not_passed_to_the_container():
     assert container_environment({}, settings()) == {"SAGEMAKER_BATCH": "true"}
+
+
+def test_a_section_that_is_not_an_object_is_named():
+    with pytest.raises(TransformValidationError, match="TransformInput.DataSource must be a JSON object, got str"):
+        from_request({**REQUEST, "TransformInput": {"DataSource": "s3://b/in"}})
