@@ -5,31 +5,18 @@
     limits = resolve(settings, parse_execution_parameters(container_answer))   # or resolve(settings)
     result = TransformRunner(settings, limits, invoke, sink).run([("a.csv", b"...")])
 
-Modules: settings (the job's fields, checks, /execution-parameters, precedence, environment),
+Modules: settings (the job's fields and their checks), limits (/execution-parameters, precedence, environment),
 records (Gzip, SplitType), batching (mini-batches), jsonpath (SageMaker's subset), formats and joining
 (DataProcessing), output (naming, manifests, AssembleWith), runner (threads, retries, stop), result.
 """
 
-from .errors import (
-                     ExecutionParametersError,
-                     FileFailure,
-                     JsonPathError,
-                     ModelInvocationError,
-                     TransformError,
-                     TransformValidationError,
-)
+from .errors import (ExecutionParametersError, FileFailure, JsonPathError, ModelInvocationError, TransformError,
+                     TransformValidationError)
+from .limits import ExecutionParameters, Limits, container_environment, parse_execution_parameters, resolve
 from .output import output_location, read_manifest, relative_key
 from .result import FileOutcome, FileStatus, JobStatus, Progress, TransformResult
 from .runner import TransformRunner
-from .settings import (
-                     ExecutionParameters,
-                     Limits,
-                     TransformSettings,
-                     container_environment,
-                     from_request,
-                     parse_execution_parameters,
-                     resolve,
-)
+from .settings import TransformSettings, from_request
 
 __all__ = [
     "ExecutionParameters", "ExecutionParametersError", "FileFailure", "FileOutcome", "FileStatus", "JobStatus",

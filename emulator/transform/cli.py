@@ -17,21 +17,12 @@ from typing import Self
 
 from ..errors import ByocError
 from .errors import ExecutionParametersError, ModelInvocationError, TransformError
+from .limits import ExecutionParameters, container_environment, parse_execution_parameters, resolve
 from .local import LocalInput, LocalManifestInput, LocalOutput
 from .records import SPLIT_TYPES
 from .result import JobStatus, Progress, TransformResult
 from .runner import TransformRunner
-from .settings import (
-    ASSEMBLE_WITH,
-    COMPRESSION_TYPES,
-    JOIN_SOURCES,
-    S3_DATA_TYPES,
-    ExecutionParameters,
-    TransformSettings,
-    container_environment,
-    parse_execution_parameters,
-    resolve,
-)
+from .settings import ASSEMBLE_WITH, COMPRESSION_TYPES, JOIN_SOURCES, S3_DATA_TYPES, TransformSettings
 
 log = logging.getLogger("emulator.transform")
 PING_TIMEOUT_S = 2.0

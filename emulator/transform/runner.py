@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from .batching import Batch, make_batches
 from .errors import FileFailure, InvocationFailed, ModelInvocationError
 from .joining import DataProcessor, Prepared
+from .limits import Limits
 from .output import assemble, output_location
 from .records import decompress, split
 from .result import FileOutcome, FileStatus, JobStatus, Progress, TransformResult, failure_reason
-from .settings import Limits, TransformSettings
+from .settings import TransformSettings
 
 log = logging.getLogger("emulator.transform")
 

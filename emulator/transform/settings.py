@@ -1,4 +1,4 @@
-"""A transform job's settings: CreateTransformJob's fields parsed and checked, then resolved with the container's.
+"""A transform job's settings: CreateTransformJob's fields parsed and checked (the limits resolve in `limits`).
 
 Sources: API reference CreateTransformJob, TransformInput, TransformS3DataSource, TransformOutput,
 DataProcessing, ModelClientConfig; developer guide "Use Your Own Inference Code with Batch Transform"
@@ -10,14 +10,13 @@ the JSONPath character rule quotes the ValidationException of aws/aws-sdk#184; r
 fields have messages of our own that name both.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import jsonpath
 from .batching import STRATEGIES
-from .errors import ExecutionParametersError, JsonPathError, TransformValidationError
+from .errors import JsonPathError, TransformValidationError
 from .formats import DATA_FORMATS, media_type
 from .records import SPLIT_TYPES
 
@@ -27,8 +26,6 @@ JOIN_SOURCES = ("None", "Input")
 S3_DATA_TYPES = ("S3Prefix", "ManifestFile")
 DEFAULT_MAX_PAYLOAD_IN_MB = 6          # CreateTransformJob.MaxPayloadInMB: "The default value is 6 MB"
 MAX_PAYLOAD_IN_MB = 100                # "cannot be greater than 100 MB", also times MaxConcurrentTransforms
-DEFAULT_MAX_CONCURRENT_TRANSFORMS = 1  # "If the execution-parameters endpoint is not enabled, the default value is 1"
-DEFAULT_BATCH_STRATEGY = "MultiRecord"  # SageMaker logs "BatchStrategy=MULTI_RECORD" when none is given (aws/amazon-sagemaker-examples#1620)
 DEFAULT_TIMEOUT_S, TIMEOUT_RANGE = 600, (1, 3600)   # ModelClientConfig.InvocationsTimeoutInSeconds
 DEFAULT_MAX_RETRIES, RETRIES_RANGE = 3, (0, 3)      # ModelClientConfig.InvocationsMaxRetries
 MAX_ENVIRONMENT_ENTRIES, MAX_ENV_VALUE_CHARS = 16, 10240
@@ -38,7 +35,6 @@ MAX_JSONPATH_CHARS = 63
 # aws/aws-sdk#184: 'Unexpected "_" in JsonPath. Supported operators for "application/jsonlines" are
 # ['$', '[', ']', '*', '.', ' ', ',', ':', '-', ''']' (besides letters and digits)
 JSONPATH_OPERATORS = ("$", "[", "]", "*", ".", " ", ",", ":", "-", "'")
-STRATEGY_ENV = {"MultiRecord": "MULTI_RECORD", "SingleRecord": "SINGLE_RECORD"}
 
 
 @dataclass(frozen=True)
@@ -70,24 +66,6 @@ class TransformSettings:
     def processes_data(self) -> bool:
         """Return True when a filter or a join applies (the records must be parsed)."""
         return self.input_filter != "$" or self.output_filter != "$" or self.join_source == "Input"
-
-
-@dataclass(frozen=True)
-class ExecutionParameters:
-    """A container's answer to GET /execution-parameters; None where it gave nothing."""
-
-    max_concurrent_transforms: int | None = None
-    batch_strategy: str | None = None
-    max_payload_in_mb: int | None = None
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The values a job runs with after the order of precedence: API, then container, then default."""
-
-    batch_strategy: str
-    max_payload_in_mb: int
-    max_concurrent_transforms: int
 
 
 def from_request(request: dict) -> TransformSettings:
@@ -238,71 +216,3 @@ def _rule_data_processing(s: TransformSettings) -> str | None:
         return ("JoinSource Input with text/csv needs TransformInput.SplitType Line and TransformOutput.AssembleWith "
                 f"Line (got SplitType {s.split_type}, AssembleWith {s.assemble_with})")
     return None
-
-
-def parse_execution_parameters(answer: bytes | str | dict) -> ExecutionParameters:
-    """Return what a container's GET /execution-parameters answered; both spellings of a strategy accepted."""
-    try:
-        doc = answer if isinstance(answer, dict) else json.loads(answer)
-    except ValueError as err:
-        raise ExecutionParametersError(f"/execution-parameters answered with no JSON object ({err})") from None
-    if not isinstance(doc, dict):
-        raise ExecutionParametersError(f"/execution-parameters must answer a JSON object, got {type(doc).__name__}")
-    return ExecutionParameters(_positive(doc, "MaxConcurrentTransforms"), _strategy(doc.get("BatchStrategy")),
-                               _positive(doc, "MaxPayloadInMB", allow_zero=True))
-
-
-def _positive(doc: dict, key: str, allow_zero: bool = False) -> int | None:
-    value = doc.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < (0 if allow_zero else 1):
-        raise ExecutionParametersError(f"/execution-parameters gave {key}={value!r}; it must be a whole number "
-                                       f"{'>= 0' if allow_zero else '>= 1'}")
-    return value
-
-
-def _strategy(value: Any) -> str | None:
-    if value is None:
-        return None
-    # The guide's example answers "MULTI_RECORD"; AWS's own containers also answer "MultiRecord".
-    spelled = str(value).replace("_", "").lower()
-    for strategy in STRATEGIES:
-        if spelled == strategy.lower():
-            return strategy
-    raise ExecutionParametersError(f"/execution-parameters gave BatchStrategy={value!r}; expected MultiRecord "
-                                   "(MULTI_RECORD) or SingleRecord (SINGLE_RECORD)")
-
-
-def resolve(s: TransformSettings, container: ExecutionParameters | None = None) -> Limits:
-    """Return the limits to run with: the API's value, else the container's, else SageMaker's default."""
-    container = container or ExecutionParameters()
-    limits = Limits(
-        batch_strategy=s.batch_strategy or container.batch_strategy or DEFAULT_BATCH_STRATEGY,
-        max_payload_in_mb=_first(s.max_payload_in_mb, container.max_payload_in_mb, DEFAULT_MAX_PAYLOAD_IN_MB),
-        max_concurrent_transforms=s.max_concurrent_transforms or container.max_concurrent_transforms
-        or DEFAULT_MAX_CONCURRENT_TRANSFORMS)
-    if limits.max_payload_in_mb > MAX_PAYLOAD_IN_MB:
-        raise ExecutionParametersError(f"/execution-parameters gave MaxPayloadInMB={limits.max_payload_in_mb}, "
-                                       f"over SageMaker's {MAX_PAYLOAD_IN_MB} MB")
-    return limits
-
-
-def _first(*values: int | None) -> int:
-    return next(v for v in values if v is not None)
-
-
-def container_environment(model_environment: dict[str, str], s: TransformSettings) -> dict[str, str]:
-    """Return a container's environment in a transform job: the model's, the job's, and SAGEMAKER_*.
-
-    Developer guide: SAGEMAKER_BATCH "is always set to true"; the other three "come from the API call
-    made by the user. If the user doesn't set values for them, they aren't passed."
-    """
-    env = {**model_environment, **s.environment, "SAGEMAKER_BATCH": "true"}
-    if s.max_payload_in_mb is not None:
-        env["SAGEMAKER_MAX_PAYLOAD_IN_MB"] = str(s.max_payload_in_mb)
-    if s.batch_strategy is not None:
-        env["SAGEMAKER_BATCH_STRATEGY"] = STRATEGY_ENV[s.batch_strategy]
-    if s.max_concurrent_transforms:
-        env["SAGEMAKER_MAX_CONCURRENT_TRANSFORMS"] = str(s.max_concurrent_transforms)
-    return env

@@ -3,14 +3,8 @@
 import pytest
 
 from emulator.transform.errors import ExecutionParametersError, TransformValidationError
-from emulator.transform.settings import (
-    ExecutionParameters,
-    TransformSettings,
-    container_environment,
-    from_request,
-    parse_execution_parameters,
-    resolve,
-)
+from emulator.transform.limits import ExecutionParameters, container_environment, parse_execution_parameters, resolve
+from emulator.transform.settings import TransformSettings, from_request
 
 REQUEST = {
     "TransformJobName": "job",
