@@ -10,8 +10,14 @@ records (Gzip, SplitType), batching (mini-batches), jsonpath (SageMaker's subset
 (DataProcessing), output (naming, manifests, AssembleWith), runner (threads, retries, stop), result.
 """
 
-from .errors import (ExecutionParametersError, FileFailure, JsonPathError, ModelInvocationError, TransformError,
-                     TransformValidationError)
+from .errors import (
+    ExecutionParametersError,
+    FileFailure,
+    JsonPathError,
+    ModelInvocationError,
+    TransformError,
+    TransformValidationError,
+)
 from .limits import ExecutionParameters, Limits, container_environment, parse_execution_parameters, resolve
 from .output import output_location, read_manifest, relative_key
 from .result import FileOutcome, FileStatus, JobStatus, Progress, TransformResult
