@@ -99,6 +99,25 @@ class ContainerHandle:
         except NotFound:
             pass
 
+    def connect(self, network: str, alias: str) -> None:
+        """Join another network, reachable there as `alias`."""
+        try:
+            self._container.client.networks.get(network).connect(self.id, aliases=[alias])
+        except (APIError, NotFound) as err:
+            raise EndpointError(f"could not connect {self.name} to network {network}: {err}",
+                                "check that both still exist (`docker network ls`)") from None
+
+    def disconnect(self, network: str) -> None:
+        """Leave a network; nothing happens when either is gone already."""
+        try:
+            self._container.client.networks.get(network).disconnect(self.id, force=True)
+        except NotFound:
+            pass
+        except APIError as err:
+            if "is not connected" not in str(err):
+                raise EndpointError(f"could not disconnect {self.name} from network {network}: {err}",
+                                    "run `byoc down` to remove everything the project labelled") from None
+
 
 class NetworkHandle:
     """A created network: its name, gateway and removal."""
