@@ -31,6 +31,8 @@ DOCKERD_LOG = Path("/var/log/byoc-dockerd.log")
 # URL of each running endpoint for `byoc invoke NAME`.
 MODEL_CACHE_DIR = Path(os.environ.get("BYOC_CACHE_DIR") or Path(tempfile.gettempdir()) / "byoc-models")
 ENDPOINT_STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or Path(tempfile.gettempdir()) / "byoc-endpoints")
+# Map ECR image URIs to local images: "uri=local,uri2=local2" (see emulator.hosting.sources).
+IMAGE_MAP_ENV = "BYOC_IMAGE_MAP"
 # Reach containers through published ports even where their IPs are routable (see emulator.hosting.plan).
 PUBLISH_PORTS_ENV = "BYOC_PUBLISH_PORTS"
 

@@ -1,6 +1,7 @@
 """The thin Docker layer the runtime drives: networks and containers through testcontainers, Ryuk off."""
 
 import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -165,6 +166,22 @@ class DockerLayer:
     def has_image(self, ref: str) -> bool:
         """Return True when the engine holds `ref`."""
         return images.has_image(self.client, ref)
+
+    def pull(self, ref: str, timeout_s: float) -> bool:
+        """Pull `ref` when a registry gives it within `timeout_s`; return whether the engine now holds it."""
+        outcome: list[bool] = []
+
+        def attempt() -> None:
+            try:
+                self.client.images.pull(ref)
+                outcome.append(True)
+            except (APIError, DockerException, RequestsConnectionError, ValueError):
+                outcome.append(False)
+
+        worker = threading.Thread(target=attempt, name=f"pull {ref}", daemon=True)
+        worker.start()
+        worker.join(timeout_s)  # a registry that never answers: give up here, the engine gives up later
+        return bool(outcome and outcome[0]) and self.has_image(ref)
 
     def image_labels(self, ref: str) -> dict[str, str] | None:
         """Return an image's labels, or None when the engine does not hold it."""
