@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from urllib.parse import parse_qs, quote, urlparse
 
 import urllib3
+from werkzeug.wrappers import Request, Response
 
 LOG = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ CHUNK_BYTES = 64 * 1024
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 120.0                               # a large S3 object or a slow scan still answers
 POOL_SIZE = 16
+MAX_CHUNKED_BYTES = 64 * 1024 * 1024                 # a chunked body is read whole before it goes on
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -64,6 +66,25 @@ def route_by_service(sagemaker: WsgiApp, other: WsgiApp) -> WsgiApp:
     return app
 
 
+class _Passthrough(Response):
+    """A response carried as it came: no Content-Type added where the upstream sent none."""
+
+    default_mimetype = None
+
+
+def proxy_hook(url: str) -> Callable[[Request], Response | None]:
+    """Return a `LocalApi` hook answering every non-SageMaker call by forwarding it to `url`."""
+    forward = proxy_to(url)
+
+    def hook(request: Request) -> Response | None:
+        if is_sagemaker(request.environ):
+            return None
+        return _Passthrough.from_app(forward, request.environ)
+
+    hook.pool = forward.pool  # type: ignore[attr-defined]
+    return hook
+
+
 def proxy_to(url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S,
              read_timeout_s: float = READ_TIMEOUT_S) -> WsgiApp:
     """Return a WSGI app forwarding each request to the server at `url` and streaming its answer back."""
@@ -77,13 +98,19 @@ def proxy_to(url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S,
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:
-            answer = pool.urlopen(environ["REQUEST_METHOD"], _target_path(environ), body=_body(environ),
+            body = _body(environ)
+        except ValueError as err:
+            return _error("413 Request Entity Too Large", "RequestEntityTooLarge", str(err), start_response)
+        try:
+            answer = pool.urlopen(environ["REQUEST_METHOD"], _target_path(environ), body=body,
                                   headers=_request_headers(environ, netloc), preload_content=False,
                                   decode_content=False, redirect=False, assert_same_host=False)
         except urllib3.exceptions.HTTPError as err:
             LOG.warning("local AWS at %s did not answer %s %s: %s", url, environ["REQUEST_METHOD"],
                         environ.get("PATH_INFO"), err)
-            return _unavailable(url, err, start_response)
+            return _error("503 Service Unavailable", "ServiceUnavailable",
+                          f"the local AWS services at {url} did not answer ({err}); "
+                          "is the session's moto server still running?", start_response)
         headers = [(k, v) for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP]
         start_response(f"{answer.status} {answer.reason or ''}".rstrip(), headers)
         return _Streamed(answer)
@@ -118,25 +145,39 @@ def _request_headers(environ: dict, netloc: str) -> dict[str, str]:
     return headers
 
 
-def _body(environ: dict) -> bytes | None:
-    """Return the request body: Content-Length bytes, or the whole input when the server de-chunked it."""
+def _body(environ: dict):
+    """Return the request body: a reader of Content-Length bytes (streamed on), or a de-chunked body read whole."""
     stream = environ["wsgi.input"]
+    environ["byoc.body_read"] = True           # the app closes connections whose body nobody read
     length = environ.get("CONTENT_LENGTH")
     if length:
-        return stream.read(int(length))
+        return _Limited(stream, int(length))
     if environ.get("wsgi.input_terminated"):
-        return stream.read()
+        data = stream.read(MAX_CHUNKED_BYTES + 1)
+        if len(data) > MAX_CHUNKED_BYTES:
+            raise ValueError(f"a chunked request body over {MAX_CHUNKED_BYTES} bytes; send a Content-Length")
+        return data
     return None
 
 
-def _unavailable(url: str, err: Exception, start_response: Callable) -> list[bytes]:
-    """Answer 503 in AWS's JSON error shape, naming the local server that did not answer."""
-    body = json.dumps({"__type": "ServiceUnavailable",
-                       "message": f"the local AWS services at {url} did not answer ({err}); "
-                                  "is the session's moto server still running?"}).encode()
-    start_response("503 Service Unavailable", [("Content-Type", "application/x-amz-json-1.1"),
-                                               ("x-amzn-ErrorType", "ServiceUnavailable"),
-                                               ("Content-Length", str(len(body)))])
+class _Limited:
+    """A file-like reader of exactly `length` bytes of a WSGI input, for urllib3 to stream on."""
+
+    def __init__(self, stream, length: int):
+        self._stream, self._left = stream, length
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._stream.read(size) if size else b""
+        self._left -= len(data)
+        return data
+
+
+def _error(status: str, code: str, message: str, start_response: Callable) -> list[bytes]:
+    """Answer in AWS's JSON error shape (botocore reads `__type` and the x-amzn-ErrorType header)."""
+    body = json.dumps({"__type": code, "message": message}).encode()
+    start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code),
+                            ("Content-Length", str(len(body)))])
     return [body]
 
 

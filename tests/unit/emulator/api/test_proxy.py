@@ -10,8 +10,11 @@ from botocore.exceptions import ClientError
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from emulator.api.proxy import is_sagemaker, proxy_to, route_by_service, signing_service
+from emulator.api.app import LocalApi
+from emulator.api.proxy import is_sagemaker, proxy_hook, proxy_to, route_by_service, signing_service
+from emulator.api.server import RuntimeApi
 from emulator.aws import local_client
+from emulator.sagemaker import ACCOUNT_ID
 
 moto_server = pytest.importorskip("moto.server")
 
@@ -36,9 +39,17 @@ def moto_url():
 
 @pytest.fixture(scope="module")
 def one_url(moto_url):
-    """The one URL: SageMaker's calls to the stub, everything else proxied to moto."""
-    app = route_by_service(sagemaker_stub, proxy_to(moto_url))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """The one URL as the emulator serves it: LocalApi on cheroot, the proxy as its hook."""
+    app = LocalApi()
+    app.hooks.append(proxy_hook(moto_url))
+    with RuntimeApi(app=app) as served:
+        yield served.url
+
+
+@pytest.fixture(scope="module")
+def routed_url(moto_url):
+    """`route_by_service` on werkzeug's server: SageMaker's calls to a stub, the rest to moto."""
+    server = make_server("127.0.0.1", 0, route_by_service(sagemaker_stub, proxy_to(moto_url)), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -119,10 +130,21 @@ def test_sts_and_ecr_answer(one_url):
     assert names == ["featurizer"]
 
 
-def test_sagemaker_calls_do_not_reach_moto(one_url):
+def test_sagemaker_calls_stay_in_the_emulator(one_url):
     runtime = local_client("sagemaker-runtime", one_url)
+    with pytest.raises(ClientError) as caught:
+        runtime.invoke_endpoint(EndpointName="x", Body=b"1", ContentType="text/csv")
+    assert caught.value.response["Error"]["Message"] == f"Endpoint x of account {ACCOUNT_ID} not found."
+
+
+def test_route_by_service_splits_one_wsgi_app(routed_url):
+    runtime = local_client("sagemaker-runtime", routed_url)
     answer = runtime.invoke_endpoint(EndpointName="x", Body=b"1", ContentType="text/csv")
     assert json.loads(answer["Body"].read()) == {"reached": "sagemaker", "path": "/endpoints/x/invocations"}
+    s3 = local_client("s3", routed_url)
+    s3.create_bucket(Bucket="routed")
+    s3.put_object(Bucket="routed", Key="k", Body=b"v")
+    assert s3.get_object(Bucket="routed", Key="k")["Body"].read() == b"v"
 
 
 def test_a_dead_moto_answers_503_naming_it():
