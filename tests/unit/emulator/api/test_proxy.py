@@ -15,8 +15,8 @@ from emulator.api.proxy import is_sagemaker, proxy_hook, proxy_to, route_by_serv
 from emulator.api.server import RuntimeApi
 from emulator.aws import local_client
 from emulator.sagemaker import ACCOUNT_ID
+from tests.unit.emulator.inprocess_moto import moto_url as in_process_moto
 
-moto_server = pytest.importorskip("moto.server")
 
 SIGNED = "AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=abc"
 
@@ -30,11 +30,8 @@ def sagemaker_stub(environ, start_response):
 
 @pytest.fixture(scope="module")
 def moto_url():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with in_process_moto() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

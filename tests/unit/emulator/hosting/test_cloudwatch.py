@@ -11,17 +11,14 @@ from emulator.aws import local_client
 from emulator.docker.logs import follow
 from emulator.hosting.cloudwatch import EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_EVENT_BYTES, LogShipper, clip
 from emulator.sagemaker import log_group, log_stream
+from tests.unit.emulator.inprocess_moto import moto_url
 
-moto_server = pytest.importorskip("moto.server")
 
 
 @pytest.fixture(scope="module")
 def logs():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield local_client("logs", f"http://{host}:{port}")
-    server.stop()
+    with moto_url() as url:
+        yield local_client("logs", url)
 
 
 def messages(logs, group, stream):

@@ -6,6 +6,7 @@ from emulator.config import LABEL, SERVICE_LABEL, SESSION_LABEL
 from emulator.errors import EndpointError
 from emulator.hosting.localaws import ALIAS, LocalAws, aws_env
 from emulator.hosting.plan import MOTO_IMAGE
+from tests.unit.emulator.inprocess_moto import reset
 
 moto_server = pytest.importorskip("moto.server")
 
@@ -17,6 +18,7 @@ class MotoHandle:
         self.plan, self.name, self.id = plan, plan.name, "id-moto"
         self.server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
+        reset("http://%s:%d" % self.server.get_host_and_port())
         self._exit_code = exit_code
         self.joined: list[tuple[str, str]] = []
         self.left: list[str] = []

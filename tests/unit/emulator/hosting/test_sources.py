@@ -8,8 +8,8 @@ import pytest
 from emulator.aws import local_client
 from emulator.errors import EndpointError
 from emulator.hosting.sources import local_image, model_dir, parse_image_map
+from tests.unit.emulator.inprocess_moto import moto_url
 
-moto_server = pytest.importorskip("moto.server")
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/featurizer:1.0"
 
@@ -27,13 +27,10 @@ def archive(files: dict[str, bytes]) -> bytes:
 
 @pytest.fixture(scope="module")
 def s3():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    client = local_client("s3", f"http://{host}:{port}")
-    client.create_bucket(Bucket="models")
-    yield client
-    server.stop()
+    with moto_url() as url:
+        client = local_client("s3", url)
+        client.create_bucket(Bucket="models")
+        yield client
 
 
 def test_an_s3_model_is_downloaded_and_unpacked_once(s3, tmp_path):
