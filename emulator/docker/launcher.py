@@ -33,6 +33,7 @@ class ContainerPlan:
     labels: dict[str, str]
     ports: tuple[int, ...] = ()          # container ports to publish on the host (empty: reach by IP)
     publish_ip: str = "127.0.0.1"        # host interface the published ports bind to
+    host_ports: dict[int, int] = field(default_factory=dict)   # fixed host port per container port (else any free)
     model_dir: Path | None = None
     command: str | None = "serve"
     extra: dict = field(default_factory=dict)
@@ -203,7 +204,7 @@ class DockerLayer:
         if plan.command:
             wrapper.with_command(plan.command)
         for port in plan.ports:
-            wrapper.with_bind_ports(port, (plan.publish_ip, None))
+            wrapper.with_bind_ports(port, (plan.publish_ip, plan.host_ports.get(port)))
         if plan.model_dir is not None:
             wrapper.with_volume_mapping(str(plan.model_dir), MODEL_DIR, "ro")
         wrapper.with_kwargs(labels=plan.labels, **plan.extra)

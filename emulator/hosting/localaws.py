@@ -11,6 +11,7 @@ publishes its port on 127.0.0.1 only, and joins each endpoint's network under on
 """
 
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -30,6 +31,15 @@ ALIAS = "byoc-aws"              # the moto container's name on every endpoint ne
 READY_DEADLINE_S = 60.0
 POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 20
+PORT_ATTEMPTS = 3
+PORT_TAKEN = ("already allocated", "address already in use")
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def aws_env(container_url: str, region: str) -> dict[str, str]:
@@ -71,9 +81,9 @@ class LocalAws:
         """Return the URL containers on an attached network reach it at."""
         return f"http://{self.alias}:{MOTO_PORT}"
 
-    def env(self) -> dict[str, str]:
+    def env(self, region: str | None = None) -> dict[str, str]:
         """Return the environment every endpoint container gets: endpoint URL, dummy credentials, region."""
-        return aws_env(self.container_url, self.region)
+        return aws_env(self.container_url, region or self.region)
 
     def client(self, service: str):
         """Return a boto3 client of `service` bound to this server, with dummy credentials."""
@@ -88,7 +98,7 @@ class LocalAws:
                                 "run `byoc build moto` (images are never pulled here)")
         try:
             self.network = self.docker.create_network(f"byoc-aws-{self.id}", self.labels)
-            self.handle = self.docker.run(self._plan(), self.network)
+            self.handle = self._run()
             url = f"http://127.0.0.1:{self.handle.host_port(MOTO_PORT)}"
             self._wait_ready(url)
             self._url = url
@@ -98,11 +108,25 @@ class LocalAws:
         LOG.info("local AWS services (moto) at %s, %s on endpoint networks", self._url, self.container_url)
         return self
 
-    def _plan(self) -> ContainerPlan:
-        return ContainerPlan(name=f"byoc-aws-{self.id}", image=self.image, alias=self.alias,
+    def _run(self) -> ContainerHandle:
+        """Run the container on a host port chosen here; another one if something took it meanwhile."""
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                return self.docker.run(self._plan(free_port(), attempt), self.network)
+            except EndpointError as err:   # a failed try leaves a created container: stop() removes it by label
+                if attempt == PORT_ATTEMPTS or not any(s in str(err) for s in PORT_TAKEN):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _plan(self, host_port: int, attempt: int = 1) -> ContainerPlan:
+        # A fixed host port, not an ephemeral one: Docker 20.10 moves an ephemeral published port
+        # when a container joins a network that becomes its gateway (each endpoint network may).
+        name = f"byoc-aws-{self.id}" if attempt == 1 else f"byoc-aws-{self.id}-{attempt}"
+        return ContainerPlan(name=name, image=self.image, alias=self.alias,
                              env={"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region,
                                   "MOTO_ACCOUNT_ID": ACCOUNT_ID, **DUMMY_CREDENTIALS},  # ARNs name our account
-                             labels=self.labels, ports=(MOTO_PORT,), publish_ip="127.0.0.1", command=None)
+                             labels=self.labels, ports=(MOTO_PORT,), publish_ip="127.0.0.1",
+                             host_ports={MOTO_PORT: host_port}, command=None)
 
     def _wait_ready(self, url: str) -> None:
         """Poll STS GetCallerIdentity until moto answers; raise with its last log lines when it never does."""

@@ -55,7 +55,7 @@ def test_published_ports_path_with_dynamodb(testbox_image, tmp_path, docker_clie
                                             TargetContainerHostname=hostname)
             assert answer["Body"].read().decode().strip() == want
         labels = docker_client.containers.get(endpoint.group.container_id("good")).attrs["Config"]["Env"]
-        assert "AWS_ENDPOINT_URL_DYNAMODB=http://dynamodb:5000" in labels
+        assert "AWS_ENDPOINT_URL=http://byoc-aws:5000" in labels      # the session's LocalAws, seeded
         assert "AWS_REGION=eu-west-1" in labels
 
 

@@ -80,6 +80,19 @@ def test_a_container_on_an_attached_network_stays_local(seeded):
         client.close()
 
 
+def test_the_host_url_survives_joining_a_network_that_sorts_first(aws):
+    """Docker 20.10 re-publishes an ephemeral port when the gateway network changes; ours is fixed."""
+    client = docker_sdk.from_env()
+    network = client.networks.create(f"byoc-a-{aws.id}", labels=dict(aws.labels))   # "byoc-a-" < "byoc-aws-"
+    try:
+        aws.attach(network.name)
+        assert aws.client("sts").get_caller_identity()["Account"] == ACCOUNT_ID
+    finally:
+        aws.detach(network.name)
+        network.remove()
+        client.close()
+
+
 def test_stop_removes_everything_it_labelled():
     client = docker_sdk.from_env()
     aws = LocalAws().start()

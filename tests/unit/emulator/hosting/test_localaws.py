@@ -53,8 +53,8 @@ class Network:
 
 
 class MotoDocker:
-    def __init__(self, images=(MOTO_IMAGE,), exit_code=None):
-        self.images, self.exit_code = set(images), exit_code
+    def __init__(self, images=(MOTO_IMAGE,), exit_code=None, taken=0):
+        self.images, self.exit_code, self.taken = set(images), exit_code, taken
         self.plans, self.networks, self.handles, self.labelled_removals = [], [], [], []
 
     def has_image(self, ref):
@@ -67,6 +67,10 @@ class MotoDocker:
 
     def run(self, plan, network):
         self.plans.append((plan, network.name))
+        if self.taken:
+            self.taken -= 1
+            raise EndpointError(f"could not start byoc-aws: Bind for 127.0.0.1:{plan.host_ports[5000]} failed: "
+                                "port is already allocated")
         self.handles.append(MotoHandle(plan, self.exit_code))
         return self.handles[-1]
 
@@ -149,3 +153,13 @@ def test_url_and_attach_before_start_say_what_to_do():
     with pytest.raises(EndpointError, match="not running"):
         aws.attach("net")
     aws.stop()  # stopping what never started is fine
+
+
+def test_the_host_port_is_fixed_and_a_taken_one_is_replaced():
+    docker = MotoDocker(taken=1)
+    with LocalAws(docker=docker) as aws:
+        first, second = docker.plans[0][0], docker.plans[1][0]
+        assert first.host_ports[5000] and second.name == f"{first.name}-2"
+        assert aws.client("sts").get_caller_identity()["Arn"].startswith("arn:aws:")
+    with pytest.raises(EndpointError, match="already allocated"):
+        LocalAws(docker=MotoDocker(taken=3)).start()
