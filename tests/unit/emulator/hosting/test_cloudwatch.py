@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from emulator.aws import local_client
 from emulator.docker.logs import follow
 from emulator.hosting.cloudwatch import EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_EVENT_BYTES, LogShipper, clip
-from emulator.sagemaker import log_group, log_stream
+from emulator.sagemaker import TRANSFORM_LOG_GROUP, log_group, log_stream, transform_log_stream
 from tests.unit.emulator.inprocess_moto import moto_url
 
 
@@ -41,8 +41,8 @@ def test_lines_reach_the_endpoint_group_and_the_container_stream(logs):
 
 
 def test_transform_jobs_use_their_own_group_and_stream(logs):
-    shipper = LogShipper(logs, "/aws/sagemaker/TransformJobs", interval_s=0.05).start()
-    shipper.put("job-1/i-local-featurizer", "batch line")
+    shipper = LogShipper(logs, TRANSFORM_LOG_GROUP, interval_s=0.05).start()
+    shipper.put(transform_log_stream("job-1", "featurizer"), "batch line")
     shipper.close()
     assert messages(logs, "/aws/sagemaker/TransformJobs", "job-1/i-local-featurizer") == ["batch line"]
 
