@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from emulator.config import IMAGE_MAP_ENV, MODEL_CACHE_DIR
 from emulator.errors import ByocError, EndpointError
 from emulator.hosting.modeldata import unpack_model
+from emulator.userdirs import private_dir
 
 LOG = logging.getLogger(__name__)
 
@@ -66,10 +67,10 @@ def _download(bucket: str, key: str, url: str, s3, cache_dir: Path) -> Path:
         raise EndpointError(f"ModelDataUrl {url}: the local S3 did not answer: {err}",
                             "is the session's local AWS (moto) still running?") from None
     name = hashlib.sha256(f"{bucket}/{key}/{etag}".encode()).hexdigest()[:16]
-    target = cache_dir / "s3" / f"{Path(key).name.removesuffix('.tar.gz').removesuffix('.tgz')}-{name}.tar.gz"
+    downloads = private_dir(private_dir(cache_dir) / "s3")      # ours alone: a planted archive is never used
+    target = downloads / f"{Path(key).name.removesuffix('.tar.gz').removesuffix('.tgz')}-{name}.tar.gz"
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     fd, staging = tempfile.mkstemp(prefix=".download-", dir=target.parent)
     os.close(fd)
     try:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from emulator.config import LABEL, SERVICE_LABEL, SESSION_LABEL
+from emulator.config import LABEL, LABEL_VALUE, SERVICE_LABEL, SESSION_LABEL
 from emulator.errors import EndpointError
 from emulator.hosting.localaws import ALIAS, LocalAws, aws_env
 from emulator.hosting.plan import MOTO_IMAGE
@@ -101,7 +101,7 @@ def test_everything_it_starts_carries_the_project_and_session_labels():
     aws = LocalAws(docker=docker, session="s1").start()
     labels = docker.plans[0][0].labels
     aws.stop()
-    assert labels[LABEL] == "byoc" and labels[SESSION_LABEL] == "s1"
+    assert labels[LABEL] == LABEL_VALUE and labels[SESSION_LABEL] == "s1"
     assert labels[SERVICE_LABEL] == f"local-aws-{aws.id}"
     assert docker.network_labels == labels
     assert docker.labelled_removals == [labels]
