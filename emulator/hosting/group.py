@@ -16,6 +16,7 @@ from emulator.hosting.plan import (FALLBACK_PORT, MOTO_IMAGE, MOTO_PORT, SESSION
                    labels_for, moto_plan)
 from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
 from emulator.hosting.cloudwatch import LogShipper
+from emulator.hosting.sources import resolve_images
 from emulator.hosting.sidecars import dynamodb_client, prepare_dynamodb, seed_tables
 from emulator.sagemaker import log_group, log_stream
 from emulator.definitions.pipeline import PipelineSpec
@@ -95,6 +96,7 @@ class ContainerGroup:
     def start(self) -> list[Running]:
         """Start everything in parallel and return the containers once every /ping answers 200."""
         started = time.monotonic()
+        self.spec = resolve_images(self.spec, self.docker)   # ECR URIs and [Local.Images] to local images
         self.check_images()
         try:
             self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session), self.labels)

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote, urlparse
@@ -123,6 +124,16 @@ def local_image(uri: str, docker_layer, mapping: Mapping[str, str] | None = None
         f"{what} {uri} is not on the Docker engine and no registry gave it within {pull_timeout_s:g} s",
         f"tag a local image with exactly that name (`docker tag byoc/featurizer:latest {ref}`), or map it: "
         f'[Local.Images] "{uri}" = "LOCAL_IMAGE" in the definition, or {IMAGE_MAP_ENV}="{uri}=LOCAL_IMAGE"')
+
+
+def resolve_images(spec, docker_layer, environ: Mapping[str, str] = os.environ):
+    """Return `spec` with each ECR or mapped image replaced by the local image `local_image` finds."""
+    mapped = {**parse_image_map(environ.get(IMAGE_MAP_ENV, "")), **spec.images}
+    containers = tuple(
+        replace(c, image=local_image(c.image, docker_layer, spec.images, environ=environ))
+        if ECR_URI.match(c.image) or c.image in mapped else c
+        for c in spec.containers)
+    return replace(spec, containers=containers)
 
 
 def _with_tag(uri: str) -> str:

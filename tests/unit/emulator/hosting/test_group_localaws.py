@@ -85,3 +85,16 @@ def test_container_output_lands_in_the_endpoint_log_group(aws):
     assert sorted(s["logStreamName"] for s in streams) == ["AllTraffic/i-local/container-1", "AllTraffic/i-local/container-2"]
     events = logs.get_log_events(logGroupName=log_group("demo"), logStreamName="AllTraffic/i-local/container-1")
     assert [e["message"] for e in events["events"]] == ["container-1 says hi"]
+
+
+def test_an_ecr_image_in_a_definition_runs_as_the_local_image_it_maps_to(aws):
+    from dataclasses import replace
+
+    ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/img1:7"
+    spec = make_spec(2)
+    docker = FakeDocker(images_for(spec, moto=False))
+    spec = replace(spec, containers=(replace(spec.containers[0], image=ecr), spec.containers[1]),
+                   images={ecr: "byoc/img1:latest"})
+    group = started_group(spec, aws, docker, stream_logs=False)
+    group.stop()
+    assert [plan.image for plan in docker.plans] == ["byoc/img1:latest", "byoc/img2:latest"]

@@ -7,7 +7,7 @@ import pytest
 
 from emulator.aws import local_client
 from emulator.errors import EndpointError
-from emulator.hosting.sources import local_image, model_dir, parse_image_map
+from emulator.hosting.sources import local_image, model_dir, parse_image_map, resolve_images
 from tests.unit.emulator.inprocess_moto import moto_url
 
 
@@ -139,3 +139,16 @@ def test_image_map_syntax():
     assert parse_image_map(f" {ECR} = a:1 , b=c:2,") == {ECR: "a:1", "b": "c:2"}
     with pytest.raises(EndpointError, match="'oops' is not URI=LOCAL_IMAGE"):
         parse_image_map("a=b,oops")
+
+
+def test_resolve_images_replaces_ecr_and_mapped_images_only():
+    from dataclasses import replace
+
+    from tests.unit.emulator.hosting.fakes import make_spec
+
+    spec = make_spec(3, images={1: ECR, 2: "byoc/img2:latest", 3: "theirs:1"})
+    spec = replace(spec, images={ECR: "byoc/featurizer:latest"})
+    engine = Engine(images=["byoc/featurizer:latest", "mine:3"])
+    resolved = resolve_images(spec, engine, environ={"BYOC_IMAGE_MAP": "theirs:1=mine:3"})
+    assert [c.image for c in resolved.containers] == ["byoc/featurizer:latest", "byoc/img2:latest", "mine:3"]
+    assert engine.pulls == []
