@@ -13,7 +13,7 @@ answer is streamed back as it comes.
 import json
 import logging
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs, quote, urlparse
 
 import urllib3
@@ -21,18 +21,30 @@ from werkzeug.wrappers import Request, Response
 
 LOG = logging.getLogger(__name__)
 
-SAGEMAKER_SERVICES = ("sagemaker",)                  # the credential scope of both SageMaker APIs
-SAGEMAKER_TARGET_PREFIX = "SageMaker."               # X-Amz-Target of the control plane (JSON 1.1)
+SAGEMAKER_SERVICES = ("sagemaker",)  # the credential scope of both SageMaker APIs
+SAGEMAKER_TARGET_PREFIX = "SageMaker."  # X-Amz-Target of the control plane (JSON 1.1)
 INVOKE_PATH = re.compile(r"^/endpoints/[^/]+/invocations(?:-response-stream|-async)?/?$")
 CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 # Hop-by-hop headers (RFC 9110 section 7.6.1) are the connection's, never forwarded.
-HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-                        "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection"))
+HOP_BY_HOP = frozenset(
+    (
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+    )
+)
 CHUNK_BYTES = 64 * 1024
 CONNECT_TIMEOUT_S = 2.0
-READ_TIMEOUT_S = 120.0                               # a large S3 object or a slow scan still answers
+READ_TIMEOUT_S = 120.0  # a large S3 object or a slow scan still answers
 POOL_SIZE = 16
-MAX_CHUNKED_BYTES = 64 * 1024 * 1024                 # a chunked body is read whole before it goes on
+MAX_CHUNKED_BYTES = 64 * 1024 * 1024  # a chunked body is read whole before it goes on
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -85,16 +97,22 @@ def proxy_hook(url: str) -> Callable[[Request], Response | None]:
     return hook
 
 
-def proxy_to(url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S,
-             read_timeout_s: float = READ_TIMEOUT_S) -> WsgiApp:
+def proxy_to(
+    url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, read_timeout_s: float = READ_TIMEOUT_S
+) -> WsgiApp:
     """Return a WSGI app forwarding each request to the server at `url` and streaming its answer back."""
     target = urlparse(url)
     if target.scheme != "http" or not target.hostname:
         raise ValueError(f"proxy_to needs an http://HOST:PORT URL, got {url!r}")
     netloc = target.netloc
-    pool = urllib3.HTTPConnectionPool(target.hostname, target.port or 80, maxsize=POOL_SIZE, block=False,
-                                      timeout=urllib3.Timeout(connect=connect_timeout_s, read=read_timeout_s),
-                                      retries=False)
+    pool = urllib3.HTTPConnectionPool(
+        target.hostname,
+        target.port or 80,
+        maxsize=POOL_SIZE,
+        block=False,
+        timeout=urllib3.Timeout(connect=connect_timeout_s, read=read_timeout_s),
+        retries=False,
+    )
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         try:
@@ -102,15 +120,30 @@ def proxy_to(url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S,
         except ValueError as err:
             return _error("413 Request Entity Too Large", "RequestEntityTooLarge", str(err), start_response)
         try:
-            answer = pool.urlopen(environ["REQUEST_METHOD"], _target_path(environ), body=body,
-                                  headers=_request_headers(environ, netloc), preload_content=False,
-                                  decode_content=False, redirect=False, assert_same_host=False)
+            answer = pool.urlopen(
+                environ["REQUEST_METHOD"],
+                _target_path(environ),
+                body=body,
+                headers=_request_headers(environ, netloc),
+                preload_content=False,
+                decode_content=False,
+                redirect=False,
+                assert_same_host=False,
+            )
         except urllib3.exceptions.HTTPError as err:
-            LOG.warning("local AWS at %s did not answer %s %s: %s", url, environ["REQUEST_METHOD"],
-                        environ.get("PATH_INFO"), err)
-            return _error("503 Service Unavailable", "ServiceUnavailable",
-                          f"the local AWS services at {url} did not answer ({err}); "
-                          "is the session's moto server still running?", start_response)
+            LOG.warning(
+                "local AWS at %s did not answer %s %s: %s",
+                url,
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO"),
+                err,
+            )
+            return _error(
+                "503 Service Unavailable",
+                "ServiceUnavailable",
+                f"the local AWS services at {url} did not answer ({err}); is the session's moto server still running?",
+                start_response,
+            )
         headers = [(k, v) for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP]
         start_response(f"{answer.status} {answer.reason or ''}".rstrip(), headers)
         return _Streamed(answer)
@@ -148,7 +181,7 @@ def _request_headers(environ: dict, netloc: str) -> dict[str, str]:
 def _body(environ: dict):
     """Return the request body: a reader of Content-Length bytes (streamed on), or a de-chunked body read whole."""
     stream = environ["wsgi.input"]
-    environ["byoc.body_read"] = True           # the app closes connections whose body nobody read
+    environ["byoc.body_read"] = True  # the app closes connections whose body nobody read
     length = environ.get("CONTENT_LENGTH")
     if length:
         return _Limited(stream, int(length))
@@ -176,8 +209,14 @@ class _Limited:
 def _error(status: str, code: str, message: str, start_response: Callable) -> list[bytes]:
     """Answer in AWS's JSON error shape (botocore reads `__type` and the x-amzn-ErrorType header)."""
     body = json.dumps({"__type": code, "message": message}).encode()
-    start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code),
-                            ("Content-Length", str(len(body)))])
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-ErrorType", code),
+            ("Content-Length", str(len(body))),
+        ],
+    )
     return [body]
 
 

@@ -13,8 +13,8 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -56,17 +56,24 @@ def clip(message: str) -> str:
 class LogShipper:
     """Ship lines of one log group's streams with batched PutLogEvents from one background thread."""
 
-    def __init__(self, client, group: str, *, batch_events: int = DEFAULT_BATCH_EVENTS,
-                 interval_s: float = DEFAULT_INTERVAL_S, queue_events: int = DEFAULT_QUEUE_EVENTS,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        client,
+        group: str,
+        *,
+        batch_events: int = DEFAULT_BATCH_EVENTS,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        queue_events: int = DEFAULT_QUEUE_EVENTS,
+        clock: Callable[[], float] = time.time,
+    ):
         self.client, self.group = client, group
         self.batch_events = min(batch_events, MAX_BATCH_EVENTS)
         self.interval_s, self.clock = interval_s, clock
-        self.dropped = 0                 # lines refused because the queue was full
-        self.failed = 0                  # lines lost because PutLogEvents failed
+        self.dropped = 0  # lines refused because the queue was full
+        self.failed = 0  # lines lost because PutLogEvents failed
         self.sent = 0
         self._queue: queue.Queue = queue.Queue(maxsize=queue_events)
-        self._ready: set[str] = set()    # streams known to exist (the group is "")
+        self._ready: set[str] = set()  # streams known to exist (the group is "")
         self._thread: threading.Thread | None = None
 
     def start(self) -> "LogShipper":
@@ -110,8 +117,12 @@ class LogShipper:
         self._thread.join(timeout_s)
         self._thread = None
         if self.dropped or self.failed:
-            LOG.warning("logs of %s: %d lines dropped (queue full), %d lost (PutLogEvents failed)",
-                        self.group, self.dropped, self.failed)
+            LOG.warning(
+                "logs of %s: %d lines dropped (queue full), %d lost (PutLogEvents failed)",
+                self.group,
+                self.dropped,
+                self.failed,
+            )
 
     def _run(self) -> None:
         """Collect events until a batch is full or the interval passes, then send; stop on None."""
@@ -121,7 +132,7 @@ class LogShipper:
             try:
                 item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                item = _Flush()            # the interval passed: send what there is
+                item = _Flush()  # the interval passed: send what there is
             if isinstance(item, _Event):
                 pending.append(item)
                 if len(pending) < self.batch_events:
@@ -146,12 +157,15 @@ class LogShipper:
     def _send(self, stream: str, events: list[_Event]) -> None:
         try:
             self._ensure(stream)
-            self.client.put_log_events(logGroupName=self.group, logStreamName=stream,
-                                       logEvents=[{"timestamp": e.timestamp_ms, "message": e.message} for e in events])
+            self.client.put_log_events(
+                logGroupName=self.group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": e.timestamp_ms, "message": e.message} for e in events],
+            )
             self.sent += len(events)
         except (BotoCoreError, ClientError) as err:
             self.failed += len(events)
-            self._ready.discard(stream)    # the group may have been deleted: create both again next time
+            self._ready.discard(stream)  # the group may have been deleted: create both again next time
             self._ready.discard("")
             LOG.debug("PutLogEvents to %s %s failed: %s", self.group, stream, err)
 
@@ -176,7 +190,9 @@ def _create(call, **kwargs) -> None:
 
 def _batches(events: list[_Event]) -> list[list[_Event]]:
     """Split chronological events into batches within PutLogEvents' count and byte quotas."""
-    batches, current, size = [], [], 0
+    batches: list[list[_Event]] = []
+    current: list[_Event] = []
+    size = 0
     for event in events:
         cost = len(event.message.encode()) + EVENT_OVERHEAD_BYTES
         if current and (len(current) >= MAX_BATCH_EVENTS or size + cost > MAX_BATCH_BYTES):

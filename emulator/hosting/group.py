@@ -102,7 +102,7 @@ class ContainerGroup:
             self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session), self.labels)
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
-            self._join_local_aws()
+            self._join_local_aws(self.network)
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
             self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session, local_aws))
         except BaseException:
@@ -121,11 +121,11 @@ class ContainerGroup:
         """Return True when this endpoint runs its own DynamoDB stand-in (no session LocalAws given)."""
         return self.spec.needs_dynamodb and self.aws is None
 
-    def _join_local_aws(self) -> None:
+    def _join_local_aws(self, network: NetworkHandle) -> None:
         """Attach the session's moto to this network, seed the tables there, ship logs there."""
         if self.aws is None:
             return
-        self.aws.attach(self.network.name)
+        self.aws.attach(network.name)
         seed_tables(dynamodb_client(self.aws.url, self.spec.region), self.spec.tables)
         self.shipper = LogShipper(self.aws.client("logs"), log_group(self.endpoint)).start()
 

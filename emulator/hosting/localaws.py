@@ -27,7 +27,7 @@ from emulator.sagemaker import ACCOUNT_ID
 
 LOG = logging.getLogger(__name__)
 
-ALIAS = "byoc-aws"              # the moto container's name on every endpoint network
+ALIAS = "byoc-aws"  # the moto container's name on every endpoint network
 READY_DEADLINE_S = 60.0
 POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 20
@@ -44,15 +44,22 @@ def free_port() -> int:
 
 def aws_env(container_url: str, region: str) -> dict[str, str]:
     """Return the environment that keeps a container's AWS SDK calls on the local server, never AWS."""
-    return {"AWS_ENDPOINT_URL": container_url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
-            **DUMMY_CREDENTIALS}
+    return {"AWS_ENDPOINT_URL": container_url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region, **DUMMY_CREDENTIALS}
 
 
 class LocalAws:
     """The session's moto container: started once, attached to each endpoint's network; a context manager."""
 
-    def __init__(self, region: str = DEFAULT_REGION, *, docker: DockerLayer | None = None, session: str = SESSION,
-                 image: str = MOTO_IMAGE, alias: str = ALIAS, deadline_s: float = READY_DEADLINE_S):
+    def __init__(
+        self,
+        region: str = DEFAULT_REGION,
+        *,
+        docker: DockerLayer | None = None,
+        session: str = SESSION,
+        image: str = MOTO_IMAGE,
+        alias: str = ALIAS,
+        deadline_s: float = READY_DEADLINE_S,
+    ):
         self.region, self.image, self.alias, self.deadline_s = region, image, alias, deadline_s
         self.docker = docker or DockerLayer()
         self.id = uuid.uuid4().hex[:8]
@@ -94,13 +101,15 @@ class LocalAws:
         if self._url is not None:
             return self
         if not self.docker.has_image(self.image):
-            raise EndpointError(f"image {self.image} (the local AWS services) is not on the Docker engine",
-                                "run `byoc build moto` (images are never pulled here)")
+            raise EndpointError(
+                f"image {self.image} (the local AWS services) is not on the Docker engine",
+                "run `byoc build moto` (images are never pulled here)",
+            )
         try:
             self.network = self.docker.create_network(f"byoc-aws-{self.id}", self.labels)
-            self.handle = self._run()
-            url = f"http://127.0.0.1:{self.handle.host_port(MOTO_PORT)}"
-            self._wait_ready(url)
+            self.handle = handle = self._run(self.network)
+            url = f"http://127.0.0.1:{handle.host_port(MOTO_PORT)}"
+            self._wait_ready(url, handle)
             self._url = url
         except BaseException:
             self.stop()
@@ -108,12 +117,12 @@ class LocalAws:
         LOG.info("local AWS services (moto) at %s, %s on endpoint networks", self._url, self.container_url)
         return self
 
-    def _run(self) -> ContainerHandle:
+    def _run(self, network: NetworkHandle) -> ContainerHandle:
         """Run the container on a host port chosen here; another one if something took it meanwhile."""
         for attempt in range(1, PORT_ATTEMPTS + 1):
             try:
-                return self.docker.run(self._plan(free_port(), attempt), self.network)
-            except EndpointError as err:   # a failed try leaves a created container: stop() removes it by label
+                return self.docker.run(self._plan(free_port(), attempt), network)
+            except EndpointError as err:  # a failed try leaves a created container: stop() removes it by label
                 if attempt == PORT_ATTEMPTS or not any(s in str(err) for s in PORT_TAKEN):
                     raise
         raise AssertionError("unreachable")
@@ -122,13 +131,24 @@ class LocalAws:
         # A fixed host port, not an ephemeral one: Docker 20.10 moves an ephemeral published port
         # when a container joins a network that becomes its gateway (each endpoint network may).
         name = f"byoc-aws-{self.id}" if attempt == 1 else f"byoc-aws-{self.id}-{attempt}"
-        return ContainerPlan(name=name, image=self.image, alias=self.alias,
-                             env={"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region,
-                                  "MOTO_ACCOUNT_ID": ACCOUNT_ID, **DUMMY_CREDENTIALS},  # ARNs name our account
-                             labels=self.labels, ports=(MOTO_PORT,), publish_ip="127.0.0.1",
-                             host_ports={MOTO_PORT: host_port}, command=None)
+        return ContainerPlan(
+            name=name,
+            image=self.image,
+            alias=self.alias,
+            env={
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+                **DUMMY_CREDENTIALS,
+            },  # ARNs name our account
+            labels=self.labels,
+            ports=(MOTO_PORT,),
+            publish_ip="127.0.0.1",
+            host_ports={MOTO_PORT: host_port},
+            command=None,
+        )
 
-    def _wait_ready(self, url: str) -> None:
+    def _wait_ready(self, url: str, handle: ContainerHandle) -> None:
         """Poll STS GetCallerIdentity until moto answers; raise with its last log lines when it never does."""
         sts = local_client("sts", url, self.region, connect_timeout_s=1, read_timeout_s=5)
         started, waiter = time.monotonic(), threading.Event()
@@ -138,11 +158,14 @@ class LocalAws:
                 return
             except (BotoCoreError, ClientError):
                 pass
-            code = self.handle.exit_code()
+            code = handle.exit_code()
             if code is not None or time.monotonic() - started > self.deadline_s:
                 why = f"it exited with code {code}" if code is not None else f"no answer within {self.deadline_s:g} s"
-                raise EndpointError(f"the local AWS services ({self.image}) did not start: {why}. Its last log lines:\n"
-                                    f"{self.handle.tail(LOG_TAIL_LINES)}", "run `byoc build moto` and retry")
+                raise EndpointError(
+                    f"the local AWS services ({self.image}) did not start: {why}. Its last log lines:\n"
+                    f"{handle.tail(LOG_TAIL_LINES)}",
+                    "run `byoc build moto` and retry",
+                )
             waiter.wait(POLL_INTERVAL_S)
 
     def attach(self, network_name: str) -> None:
@@ -168,13 +191,18 @@ class LocalAws:
             handle, network, self.handle, self.network, self._url = self.handle, self.network, None, None, None
             self.attached.clear()
         errors = []
-        for step in (handle.remove if handle else None, network.remove if network else None,
-                     lambda: self.docker.remove_labelled(self.labels)):
+        for step in (
+            handle.remove if handle else None,
+            network.remove if network else None,
+            lambda: self.docker.remove_labelled(self.labels),
+        ):
             try:
                 if step is not None:
                     step()
             except Exception as err:  # keep removing the rest, then report
                 errors.append(str(err))
         if errors:
-            raise EndpointError(f"removing the local AWS services left things behind: {'; '.join(errors)}",
-                                "run `byoc down` to remove everything the project labelled")
+            raise EndpointError(
+                f"removing the local AWS services left things behind: {'; '.join(errors)}",
+                "run `byoc down` to remove everything the project labelled",
+            )
