@@ -50,13 +50,23 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def signing_service(environ: dict) -> str | None:
-    """Return the service a request is signed for (SigV4 credential scope), or None when unsigned."""
-    found = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    """Return the service a request is signed for, or None when it is unsigned.
+
+    SigV4 names it in the credential scope (header or presigned query); SigV2 (`Authorization: AWS
+    AKID:SIG`, or `AWSAccessKeyId` and `Signature` in the query: what boto3 presigns S3 URLs with)
+    is S3's, as moto's server assumes too.
+    """
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    found = CREDENTIAL.search(authorization)
     if found:
         return found.group(1)
-    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
-    parts = credential.split("/")
-    return parts[3] if len(parts) == 5 and parts[4] == "aws4_request" else None
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    parts = query.get("X-Amz-Credential", [""])[0].split("/")
+    if len(parts) == 5 and parts[4] == "aws4_request":
+        return parts[3]
+    if authorization.startswith("AWS ") or ("AWSAccessKeyId" in query and "Signature" in query):
+        return "s3"
+    return None
 
 
 def is_sagemaker(environ: dict) -> bool:
