@@ -104,7 +104,8 @@ class ContainerGroup:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
             self._join_local_aws(self.network)
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
-            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session, local_aws))
+            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session,
+                                                         local_aws=local_aws))
         except BaseException:
             self.stop()
             raise

@@ -107,7 +107,7 @@ def docker_name(endpoint: str, alias: str, session: str = SESSION) -> str:
     return f"byoc-{endpoint}-{alias}-{session[:6]}"
 
 
-def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION,
+def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
                     local_aws: dict[str, str] | None = None) -> list[ContainerPlan]:
     """Return one plan per pipeline container, models unpacked once."""
     plans = []
