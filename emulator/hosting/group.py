@@ -128,7 +128,7 @@ class ContainerGroup:
             return
         self.aws.attach(network.name)
         seed_tables(dynamodb_client(self.aws.url, self.spec.region), self.spec.tables)
-        self.shipper = LogShipper(self.aws.client("logs"), log_group(self.endpoint)).start()
+        self.shipper = LogShipper(self.aws.client("logs", self.spec.region), log_group(self.endpoint)).start()
 
     def check_images(self) -> None:
         """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""

@@ -92,9 +92,9 @@ class LocalAws:
         """Return the environment every endpoint container gets: endpoint URL, dummy credentials, region."""
         return aws_env(self.container_url, region or self.region)
 
-    def client(self, service: str):
+    def client(self, service: str, region: str | None = None):
         """Return a boto3 client of `service` bound to this server, with dummy credentials."""
-        return local_client(service, self.url, self.region)
+        return local_client(service, self.url, region or self.region)
 
     def start(self) -> "LocalAws":
         """Start the moto container and return once it answers; idempotent."""

@@ -1,6 +1,7 @@
 """A ContainerGroup given the session's LocalAws: no moto of its own, tables and logs in the shared server."""
 
 import io
+from dataclasses import replace
 import pytest
 
 from emulator.aws import local_client
@@ -24,8 +25,8 @@ class SessionAws:
         return {"AWS_ENDPOINT_URL": self.container_url, "AWS_REGION": region or self.region,
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
-    def client(self, service):
-        return local_client(service, self.url)
+    def client(self, service, region=None):
+        return local_client(service, self.url, region or self.region)
 
     def attach(self, network):
         self.events.append(("attach", network))
@@ -65,13 +66,17 @@ def test_no_moto_of_its_own_and_every_container_points_at_the_session_server(aws
     assert aws.events == [("attach", docker.networks[0].name), ("detach", docker.networks[0].name)]
 
 
-def test_tables_are_seeded_into_the_session_server_and_a_second_endpoint_reuses_them(aws):
-    spec = make_spec(2, tables=(table(),))
+def test_tables_and_logs_are_in_the_definitions_region_and_a_second_endpoint_reuses_the_tables(aws):
+    spec = replace(make_spec(2, tables=(table(),)), region="eu-west-1")
     for _ in range(2):
         group = started_group(spec, aws, FakeDocker(images_for(spec, moto=False)), stream_logs=False)
         group.stop()
-    item = aws.client("dynamodb").get_item(TableName="Agents", Key={"Specialty": {"S": "medical"}, "ID": {"S": "1"}})
+    db = aws.client("dynamodb", "eu-west-1")
+    item = db.get_item(TableName="Agents", Key={"Specialty": {"S": "medical"}, "ID": {"S": "1"}})
     assert item["Item"]["Available"] == {"BOOL": True}
+    assert aws.client("dynamodb").list_tables()["TableNames"] == []          # not in the session's default region
+    groups = aws.client("logs", "eu-west-1").describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups] == [log_group("demo")]
 
 
 def test_container_output_lands_in_the_endpoint_log_group(aws):
