@@ -179,3 +179,17 @@ def test_a_presigned_s3_url_is_routed_by_its_query(one_url):
     assert "Signature=" in url                          # boto3 presigns S3 with SigV2 here: still S3's
     with urllib.request.urlopen(url, timeout=10) as answer:
         assert answer.read() == b"a,b\n1,2\n"
+
+
+def test_a_chunked_upload_arrives_whole(one_url):
+    import urllib3
+
+    s3 = local_client("s3", one_url)
+    s3.create_bucket(Bucket="chunked")
+    pool = urllib3.PoolManager()
+    parts = (bytes([n]) * 70_000 for n in range(5))
+    answer = pool.request("PUT", f"{one_url}/chunked/streamed.bin", body=parts, chunked=True,
+                          headers={"Authorization": SIGNED.format("s3")})
+    assert answer.status == 200, answer.data
+    stored = s3.get_object(Bucket="chunked", Key="streamed.bin")["Body"].read()
+    assert stored == b"".join(bytes([n]) * 70_000 for n in range(5))
