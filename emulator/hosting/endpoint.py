@@ -76,7 +76,7 @@ class LocalEndpoint:
         self.api = api or RuntimeApi(host=host, port=port)
         self.invocation_timeout_s = invocation_timeout_s
         self._own_aws = aws is None               # none given: this endpoint runs the local AWS services itself
-        self.aws = aws or LocalAws(self.spec.region, docker=docker)
+        self.aws = aws or LocalAws(self.spec.region, docker=docker, endpoint=self.name)
         self.group = ContainerGroup(self.spec, self.name, deadline_s=startup_timeout_s, docker=docker, access=access,
                                     stream_logs=stream_logs, log_sink=log_sink, say=say, aws=self.aws)
         self.pipeline: Pipeline | None = None

@@ -19,7 +19,7 @@ import uuid
 from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.aws import DEFAULT_REGION, DUMMY_CREDENTIALS, local_client
-from emulator.config import LABEL, LABEL_VALUE, SERVICE_LABEL, SESSION_LABEL
+from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, SERVICE_LABEL, SESSION_LABEL
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
 from emulator.errors import EndpointError
 from emulator.hosting.plan import MOTO_IMAGE, MOTO_PORT, SESSION
@@ -59,11 +59,14 @@ class LocalAws:
         image: str = MOTO_IMAGE,
         alias: str = ALIAS,
         deadline_s: float = READY_DEADLINE_S,
+        endpoint: str | None = None,
     ):
         self.region, self.image, self.alias, self.deadline_s = region, image, alias, deadline_s
         self.docker = docker or DockerLayer()
         self.id = uuid.uuid4().hex[:8]
         self.labels = {LABEL: LABEL_VALUE, SESSION_LABEL: session, SERVICE_LABEL: f"local-aws-{self.id}"}
+        if endpoint is not None:  # owned by one endpoint: `byoc down --endpoint NAME` removes it too
+            self.labels[ENDPOINT_LABEL] = endpoint
         self.network: NetworkHandle | None = None
         self.handle: ContainerHandle | None = None
         self.attached: set[str] = set()

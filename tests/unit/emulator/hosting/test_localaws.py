@@ -163,3 +163,13 @@ def test_the_host_port_is_fixed_and_a_taken_one_is_replaced():
         assert aws.client("sts").get_caller_identity()["Arn"].startswith("arn:aws:")
     with pytest.raises(EndpointError, match="already allocated"):
         LocalAws(docker=MotoDocker(taken=3)).start()
+
+
+def test_one_endpoints_own_local_aws_carries_its_endpoint_label():
+    from emulator.config import ENDPOINT_LABEL
+
+    docker = MotoDocker()
+    with LocalAws(docker=docker, endpoint="abalone"):
+        assert docker.plans[0][0].labels[ENDPOINT_LABEL] == "abalone"
+    with LocalAws(docker=docker):
+        assert ENDPOINT_LABEL not in docker.plans[1][0].labels
