@@ -15,6 +15,7 @@ _EXPORTS = {
     "runtime_client": "emulator.hosting.endpoint",
     "ContainerGroup": "emulator.hosting.group",
     "Running": "emulator.hosting.group",
+    "LocalAws": "emulator.hosting.localaws",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -17,6 +17,7 @@ LABEL = "com.byoc.managed"
 LABEL_VALUE = "true"
 ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network belongs to
 SESSION_LABEL = "com.byoc.session"       # the process that started it
+SERVICE_LABEL = "com.byoc.service"       # a side service shared by a session's endpoints (local AWS)
 IMAGE_LABEL = "com.byoc.image"           # on our images only: which of them it is (never LABEL)
 
 # Our inference images: stages of containers/Dockerfile, on one shared serving stack.
@@ -34,6 +35,8 @@ DOCKERD_LOG = Path("/var/log/byoc-dockerd.log")
 # Both are per-user and private (emulator.userdirs checks them on use), never in a shared /tmp.
 MODEL_CACHE_DIR = Path(os.environ.get("BYOC_CACHE_DIR") or base_dir() / "models")
 ENDPOINT_STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or base_dir() / "endpoints")
+# Map ECR image URIs to local images: "uri=local,uri2=local2" (see emulator.hosting.sources).
+IMAGE_MAP_ENV = "BYOC_IMAGE_MAP"
 # Reach containers through published ports even where their IPs are routable (see emulator.hosting.plan).
 PUBLISH_PORTS_ENV = "BYOC_PUBLISH_PORTS"
 

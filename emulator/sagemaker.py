@@ -66,3 +66,11 @@ def log_group(endpoint: str) -> str:
 def log_stream(variant: str, hostname: str) -> str:
     """Return the log stream of one container: `{Variant}/{InstanceId}/{ContainerHostname}` [hosting]."""
     return f"{variant}/{INSTANCE_ID}/{hostname}"
+
+
+TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"   # [batch]
+
+
+def transform_log_stream(job: str, hostname: str) -> str:
+    """Return the log stream of one transform job container: `{JobName}/{InstanceId}-{ContainerHostname}`."""
+    return f"{job}/{INSTANCE_ID}-{hostname}"

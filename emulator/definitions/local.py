@@ -1,4 +1,4 @@
-"""The `Local` section of a definition: the region and the DynamoDB tables, seeded from JSON files."""
+"""The `Local` section of a definition: the region, the DynamoDB tables seeded from JSON files, image mappings."""
 
 import json
 import re
@@ -8,7 +8,7 @@ from pathlib import Path
 from emulator.definitions.fields import Invalid, check_keys, expect
 
 LOCAL_KEY = "Local"
-LOCAL_KEYS = ("Region", "DynamoDBTables")
+LOCAL_KEYS = ("Region", "DynamoDBTables", "Images")
 TABLE_ENTRY_KEYS = ("Seed",)
 SEED_TABLE_KEYS = ("TableName", "KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
                    "TableClass", "Tags", "DeletionProtectionEnabled")
@@ -27,7 +27,7 @@ class TableSpec:
 
 
 def parse_local(local, base_dir: Path) -> tuple[str, tuple[TableSpec, ...]]:
-    """Return the region and the seeded tables the `Local` section declares."""
+    """Return the region and the seeded tables the `Local` section declares (images: `parse_images`)."""
     expect(local, dict, LOCAL_KEY, "a table/object")
     check_keys(local, LOCAL_KEYS, LOCAL_KEY, "key")
     region = expect(local.get("Region", "us-east-1"), str, f"{LOCAL_KEY}.Region", "a string")
@@ -40,6 +40,18 @@ def parse_local(local, base_dir: Path) -> tuple[str, tuple[TableSpec, ...]]:
         if name in names[:i]:
             raise Invalid(f"{LOCAL_KEY}.DynamoDBTables[{i}]", f"table {name!r} is defined twice")
     return region, tables
+
+
+def parse_images(local) -> dict[str, str]:
+    """Return `[Local.Images]`: {"<ECR image URI>" = "<local image>"}, the images to run in their place."""
+    if not isinstance(local, dict):
+        return {}
+    images = expect(local.get("Images", {}), dict, f"{LOCAL_KEY}.Images", 'a table {"<image URI>" = "<local image>"}')
+    for uri, image in images.items():
+        if not isinstance(image, str) or not image or any(c.isspace() for c in image):
+            raise Invalid(f"{LOCAL_KEY}.Images.{uri!r}", f"{image!r} must be a local image reference such as "
+                          '"byoc/featurizer:latest"')
+    return dict(images)
 
 
 def _table_entry(entry, where: str, base_dir: Path) -> TableSpec:

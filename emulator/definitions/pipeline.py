@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from emulator.sagemaker import BIND_TO_PORT_LABEL, MODES
 from emulator.errors import SpecError
-from emulator.definitions.local import LOCAL_KEY, TableSpec, parse_local
+from emulator.definitions.local import LOCAL_KEY, TableSpec, parse_images, parse_local
 from emulator.definitions.fields import Invalid, check_keys, expect
 
 
@@ -40,6 +40,7 @@ class PipelineSpec:
     tables: tuple[TableSpec, ...] = ()
     region: str = "us-east-1"
     source: Path | None = None               # the file it was loaded from
+    images: dict[str, str] = field(default_factory=dict, compare=False)  # [Local.Images]: image URI -> local image
 
     @property
     def needs_dynamodb(self) -> bool:
@@ -114,7 +115,7 @@ def _pipeline(data: dict, base_dir: Path, source: Path | None) -> PipelineSpec:
     containers = _assign_hostnames(containers, where, mode)
     _check_environment_total(containers)
     region, tables = parse_local(data.get(LOCAL_KEY, {}), base_dir)
-    return PipelineSpec(name, containers, mode, tables, region, source)
+    return PipelineSpec(name, containers, mode, tables, region, source, parse_images(data.get(LOCAL_KEY, {})))
 
 
 def _model_name(value) -> str:

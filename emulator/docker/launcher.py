@@ -1,6 +1,7 @@
 """The thin Docker layer the runtime drives: networks and containers through testcontainers, Ryuk off."""
 
 import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -32,6 +33,7 @@ class ContainerPlan:
     labels: dict[str, str]
     ports: tuple[int, ...] = ()          # container ports to publish on the host (empty: reach by IP)
     publish_ip: str = "127.0.0.1"        # host interface the published ports bind to
+    host_ports: dict[int, int] = field(default_factory=dict)   # fixed host port per container port (else any free)
     model_dir: Path | None = None
     command: str | None = "serve"
     extra: dict = field(default_factory=dict)
@@ -99,6 +101,25 @@ class ContainerHandle:
         except NotFound:
             pass
 
+    def connect(self, network: str, alias: str) -> None:
+        """Join another network, reachable there as `alias`."""
+        try:
+            self._container.client.networks.get(network).connect(self.id, aliases=[alias])
+        except (APIError, NotFound) as err:
+            raise EndpointError(f"could not connect {self.name} to network {network}: {err}",
+                                "check that both still exist (`docker network ls`)") from None
+
+    def disconnect(self, network: str) -> None:
+        """Leave a network; nothing happens when either is gone already."""
+        try:
+            self._container.client.networks.get(network).disconnect(self.id, force=True)
+        except NotFound:
+            pass
+        except APIError as err:
+            if "is not connected" not in str(err):
+                raise EndpointError(f"could not disconnect {self.name} from network {network}: {err}",
+                                    "run `byoc down` to remove everything the project labelled") from None
+
 
 class NetworkHandle:
     """A created network: its name, gateway and removal."""
@@ -147,6 +168,22 @@ class DockerLayer:
         """Return True when the engine holds `ref`."""
         return images.has_image(self.client, ref)
 
+    def pull(self, ref: str, timeout_s: float) -> bool:
+        """Pull `ref` when a registry gives it within `timeout_s`; return whether the engine now holds it."""
+        outcome: list[bool] = []
+
+        def attempt() -> None:
+            try:
+                self.client.images.pull(ref)
+                outcome.append(True)
+            except (APIError, DockerException, RequestsConnectionError, ValueError):
+                outcome.append(False)
+
+        worker = threading.Thread(target=attempt, name=f"pull {ref}", daemon=True)
+        worker.start()
+        worker.join(timeout_s)  # a registry that never answers: give up here, the engine gives up later
+        return bool(outcome and outcome[0]) and self.has_image(ref)
+
     def image_labels(self, ref: str) -> dict[str, str] | None:
         """Return an image's labels, or None when the engine does not hold it."""
         try:
@@ -167,7 +204,7 @@ class DockerLayer:
         if plan.command:
             wrapper.with_command(plan.command)
         for port in plan.ports:
-            wrapper.with_bind_ports(port, (plan.publish_ip, None))
+            wrapper.with_bind_ports(port, (plan.publish_ip, plan.host_ports.get(port)))
         if plan.model_dir is not None:
             wrapper.with_volume_mapping(str(plan.model_dir), MODEL_DIR, "ro")
         wrapper.with_kwargs(labels=plan.labels, **plan.extra)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 
+from emulator.api.proxy import proxy_hook
 from emulator.api.server import RuntimeApi
 from emulator.docker.launcher import DockerLayer
 from emulator.errors import EndpointError
@@ -17,6 +18,7 @@ from emulator.invocation.chain import Pipeline
 from emulator.invocation.hops import HopResponse, HopUnreachable, HttpHop
 from emulator.aws import local_client
 from emulator.hosting.plan import Access
+from emulator.hosting.localaws import LocalAws
 from emulator.hosting.group import DEFAULT_DEADLINE_S, Running, ContainerGroup
 from emulator.definitions.pipeline import PipelineSpec, load_pipeline
 
@@ -67,14 +69,16 @@ class LocalEndpoint:
                  host: str = "127.0.0.1", api: RuntimeApi | None = None,
                  startup_timeout_s: float = DEFAULT_DEADLINE_S, invocation_timeout_s: float = 60.0,
                  stream_logs: bool = True, log_sink: TextIO | None = None, say: Callable[[str], None] | None = None,
-                 docker: DockerLayer | None = None, access: Access | None = None):
+                 docker: DockerLayer | None = None, access: Access | None = None, aws: LocalAws | None = None):
         self.spec = definition if isinstance(definition, PipelineSpec) else load_pipeline(Path(definition))
         self.name = check_endpoint_name(name or self.spec.name)
         self._own_api = api is None
         self.api = api or RuntimeApi(host=host, port=port)
         self.invocation_timeout_s = invocation_timeout_s
+        self._own_aws = aws is None               # none given: this endpoint runs the local AWS services itself
+        self.aws = aws or LocalAws(self.spec.region, docker=docker, endpoint=self.name)
         self.group = ContainerGroup(self.spec, self.name, deadline_s=startup_timeout_s, docker=docker, access=access,
-                               stream_logs=stream_logs, log_sink=log_sink, say=say)
+                                    stream_logs=stream_logs, log_sink=log_sink, say=say, aws=self.aws)
         self.pipeline: Pipeline | None = None
         self._hops: list[WatchedHop] = []
         self.group.exit_listeners.append(self._container_exited)
@@ -108,6 +112,10 @@ class LocalEndpoint:
         try:
             if self._own_api:
                 self._serve()
+            if self._own_aws:
+                self.aws.start()
+                if self._own_api:                 # the one URL also answers S3, DynamoDB, Logs ... calls
+                    self.api.app.hooks.append(proxy_hook(self.aws.url))
             self.api.add(self.name, None)
             running = self.group.start()
             self._hops = [WatchedHop(HttpHop(r.hostname, r.url)) for r in running]
@@ -141,7 +149,11 @@ class LocalEndpoint:
         finally:
             for hop in self._hops:
                 hop.close()
-            self.group.stop()
+            try:
+                self.group.stop()
+            finally:
+                if self._own_aws:
+                    self.aws.stop()
 
     def __enter__(self) -> "LocalEndpoint":
         return self.start()

@@ -15,11 +15,15 @@ from emulator.docker.logs import follow
 from emulator.hosting.plan import (FALLBACK_PORT, MOTO_IMAGE, MOTO_PORT, SESSION, Access, access_from_env, container_plans, docker_name,
                    labels_for, moto_plan)
 from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
-from emulator.hosting.sidecars import prepare_dynamodb
+from emulator.hosting.cloudwatch import LogShipper
+from emulator.hosting.sources import resolve_images
+from emulator.hosting.sidecars import dynamodb_client, prepare_dynamodb, seed_tables
+from emulator.sagemaker import log_group, log_stream
 from emulator.definitions.pipeline import PipelineSpec
 
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
 LOG_TAIL_LINES = 20
+FOLLOWER_GRACE_S = 2.0
 LOG = logging.getLogger(__name__)
 
 
@@ -62,7 +66,7 @@ class ContainerGroup:
     def __init__(self, spec: PipelineSpec, endpoint: str, *, deadline_s: float = DEFAULT_DEADLINE_S,
                  docker: DockerLayer | None = None, access: Access | None = None, variant: str = "AllTraffic",
                  log_sink: TextIO | None = None, stream_logs: bool = True, say: Callable[[str], None] | None = None,
-                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb):
+                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb, aws=None):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
         self.deadline_s = deadline_s
         self.docker = docker or DockerLayer()
@@ -76,6 +80,9 @@ class ContainerGroup:
         self.ready_s: float | None = None
         self.exit_listeners: list[Callable[[str, int | None], None]] = []
         self._ping, self._dynamodb = ping, dynamodb
+        self.aws = aws                           # the session's LocalAws: replaces the per-endpoint moto
+        self.shipper: LogShipper | None = None   # containers' output to the local CloudWatch Logs
+        self._followers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._abort = threading.Event()
 
@@ -89,12 +96,16 @@ class ContainerGroup:
     def start(self) -> list[Running]:
         """Start everything in parallel and return the containers once every /ping answers 200."""
         started = time.monotonic()
+        self.spec = resolve_images(self.spec, self.docker)   # ECR URIs and [Local.Images] to local images
         self.check_images()
         try:
             self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session), self.labels)
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
-            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session))
+            self._join_local_aws(self.network)
+            local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
+            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session,
+                                                         local_aws=local_aws))
         except BaseException:
             self.stop()
             raise
@@ -106,18 +117,31 @@ class ContainerGroup:
         """Return the labels this endpoint's containers and network carry."""
         return labels_for(self.endpoint, self.session)
 
+    @property
+    def own_moto(self) -> bool:
+        """Return True when this endpoint runs its own DynamoDB stand-in (no session LocalAws given)."""
+        return self.spec.needs_dynamodb and self.aws is None
+
+    def _join_local_aws(self, network: NetworkHandle) -> None:
+        """Attach the session's moto to this network, seed the tables there, ship logs there."""
+        if self.aws is None:
+            return
+        self.aws.attach(network.name)
+        seed_tables(dynamodb_client(self.aws.url, self.spec.region), self.spec.tables)
+        self.shipper = LogShipper(self.aws.client("logs", self.spec.region), log_group(self.endpoint)).start()
+
     def check_images(self) -> None:
         """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""
         spec_module.check_images(self.spec, self.docker.image_labels)
-        if self.spec.needs_dynamodb and not self.docker.has_image(MOTO_IMAGE):
+        if self.own_moto and not self.docker.has_image(MOTO_IMAGE):
             raise EndpointError(f"image {MOTO_IMAGE} (the DynamoDB stand-in) is not on the Docker engine",
                                 "run `byoc build moto` (images are never pulled here)")
 
     def _start_all(self, plans: list[ContainerPlan]) -> list[Running]:
-        jobs = len(plans) + self.spec.needs_dynamodb
+        jobs = len(plans) + self.own_moto
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
             futures = [pool.submit(self._start_container, plan) for plan in plans]
-            if self.spec.needs_dynamodb:
+            if self.own_moto:
                 futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access, self.session)))
             try:
                 for future in as_completed(futures):
@@ -127,7 +151,7 @@ class ContainerGroup:
                 raise
         return [future.result() for future in futures[:len(plans)]]
 
-    def _run(self, plan: ContainerPlan) -> ContainerHandle:
+    def _run(self, plan: ContainerPlan, ship: bool = True) -> ContainerHandle:
         if self._abort.is_set():
             raise Aborted()
         handle = self.docker.run(plan, self.network)
@@ -135,8 +159,10 @@ class ContainerGroup:
             self.handles.append(handle)
         if self._abort.is_set():
             raise Aborted()
-        if self.stream_logs:
-            follow(handle.stream, f"{self.endpoint}/{plan.alias}", self.log_sink)
+        tee = self.shipper.writer(log_stream(self.variant, plan.alias)) if self.shipper and ship else None
+        if self.stream_logs or tee:
+            self._followers.append(follow(handle.stream, f"{self.endpoint}/{plan.alias}", self.log_sink, tee=tee,
+                                          echo=self.stream_logs))
         return handle
 
     def _start_container(self, plan: ContainerPlan) -> Running:
@@ -167,7 +193,7 @@ class ContainerGroup:
             listener(hostname, code)
 
     def _start_dynamodb(self, plan: ContainerPlan) -> None:
-        handle = self._run(plan)
+        handle = self._run(plan, ship=False)
         url = _Target(handle, self.access, (MOTO_PORT,), self._ping).url(MOTO_PORT)
         self._dynamodb(url, self.spec.region, self.spec.tables, self.deadline_s, self._abort, handle.exit_code)
 
@@ -188,7 +214,14 @@ class ContainerGroup:
                 except Exception as err:  # keep removing the rest, then report
                     errors.append(str(err))
         network, self.network = self.network, None
+        shipper, self.shipper = self.shipper, None
+        if shipper is not None:
+            for follower in self._followers:      # they end with their containers: their last lines count
+                follower.join(FOLLOWER_GRACE_S)
+            shipper.close()
         try:
+            if network is not None and self.aws is not None:
+                self.aws.detach(network.name)     # a network with the session's moto on it cannot go
             if network is not None:
                 network.remove()
             self.docker.remove_labelled(self.labels)  # anything a failed start created but never handed back

@@ -78,12 +78,26 @@ def aws_env(region: str) -> dict[str, str]:
     }
 
 
-def container_env(spec: PipelineSpec, container: ContainerSpec, index: int) -> dict[str, str]:
-    """Return a container's environment: the definition's, then the port contract and local AWS."""
+# Variables that would send an SDK past AWS_ENDPOINT_URL to AWS itself (per-service URLs win over it).
+ESCAPE_ENV_PREFIXES = ("AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_PROFILE")
+
+
+def container_env(spec: PipelineSpec, container: ContainerSpec, index: int,
+                  local_aws: dict[str, str] | None = None) -> dict[str, str]:
+    """Return a container's environment: the definition's, then the port contract and local AWS.
+
+    `local_aws` is the session's LocalAws.env() (AWS_ENDPOINT_URL, dummy credentials, region); with
+    it, definition variables that would point an SDK elsewhere are dropped. Without it, a pipeline
+    with tables gets the per-endpoint DynamoDB stand-in.
+    """
     low, high = port_range(index)
     env = dict(container.environment)
+    if local_aws is not None:
+        env = {k: v for k, v in env.items() if not k.startswith(ESCAPE_ENV_PREFIXES)}
     env.update(SAGEMAKER_BIND_TO_PORT=str(low), SAGEMAKER_SAFE_PORT_RANGE=f"{low}-{high}")
-    if spec.needs_dynamodb:
+    if local_aws is not None:
+        env.update(local_aws)
+    elif spec.needs_dynamodb:
         env.update(aws_env(spec.region))
     return env
 
@@ -93,7 +107,8 @@ def docker_name(endpoint: str, alias: str, session: str = SESSION) -> str:
     return f"byoc-{endpoint}-{alias}-{session[:6]}"
 
 
-def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION) -> list[ContainerPlan]:
+def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
+                    local_aws: dict[str, str] | None = None) -> list[ContainerPlan]:
     """Return one plan per pipeline container, models unpacked once."""
     plans = []
     for index, container in enumerate(spec.containers):
@@ -102,7 +117,7 @@ def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: 
             name=docker_name(endpoint, container.hostname, session),
             image=container.image,
             alias=container.hostname,
-            env=container_env(spec, container, index),
+            env=container_env(spec, container, index, local_aws),
             labels=labels_for(endpoint, session),
             ports=(bind, FALLBACK_PORT) if access.publish else (),
             publish_ip=_publish_ip(access),

@@ -66,11 +66,11 @@ def wait_for_dynamodb(client, deadline_s: float, abort: threading.Event, exit_co
 
 
 def seed_tables(client, tables: tuple[TableSpec, ...]) -> int:
-    """Create every table and write its items; return how many items were written."""
+    """Create every table (keeping one that exists) and write its items; return how many were written."""
     written = 0
     for table in tables:
         try:
-            client.create_table(**create_table_kwargs(table))
+            _create_table(client, table)
             for start in range(0, len(table.items), BATCH):
                 chunk = table.items[start:start + BATCH]
                 requests = [{"PutRequest": {"Item": to_attribute_values(item)}} for item in chunk]
@@ -79,6 +79,15 @@ def seed_tables(client, tables: tuple[TableSpec, ...]) -> int:
         except (BotoCoreError, ClientError) as err:
             raise EndpointError(f"seeding DynamoDB table {table.name} failed: {err}", "check the table's seed items") from None
     return written
+
+
+def _create_table(client, table: TableSpec) -> None:
+    """Create a table; one that exists already (a shared server, another endpoint's seed) is kept."""
+    try:
+        client.create_table(**create_table_kwargs(table))
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") != "ResourceInUseException":
+            raise
 
 
 def prepare_dynamodb(url: str, region: str, tables: tuple[TableSpec, ...], deadline_s: float,

@@ -33,7 +33,7 @@ def test_normal_exit_and_an_exception_leave_nothing(testbox_image, tmp_path, doc
     path = write_testbox_definition(tmp_path / "ok.toml", {"a": "", "b": ""})
     name = unique("leak")
     with LocalEndpoint(path, name=name, stream_logs=False) as endpoint:
-        assert len(leftovers(docker_client, name)) == 3          # two containers and the network
+        assert len(leftovers(docker_client, name)) == 5          # two containers and the network, its LocalAws and network
         assert endpoint.ready_s is not None
     assert leftovers(docker_client, name) == []
     with pytest.raises(RuntimeError, match="test body failed"):
@@ -55,7 +55,7 @@ def test_published_ports_path_with_dynamodb(testbox_image, tmp_path, docker_clie
                                             TargetContainerHostname=hostname)
             assert answer["Body"].read().decode().strip() == want
         labels = docker_client.containers.get(endpoint.group.container_id("good")).attrs["Config"]["Env"]
-        assert "AWS_ENDPOINT_URL_DYNAMODB=http://dynamodb:5000" in labels
+        assert "AWS_ENDPOINT_URL=http://byoc-aws:5000" in labels      # the session's LocalAws, seeded
         assert "AWS_REGION=eu-west-1" in labels
 
 
@@ -67,7 +67,7 @@ def test_byoc_up_tears_down_on_signal(signum, testbox_image, tmp_path, docker_cl
     try:
         up.wait_for(f"endpoint {name} ready")
         assert "boto3.client(\"sagemaker-runtime\", endpoint_url=\"http://127.0.0.1:" in up.output()
-        assert len(leftovers(docker_client, name)) == 3
+        assert len(leftovers(docker_client, name)) == 5      # with the endpoint's own LocalAws and its network
         invoked = subprocess.run(
             [sys.executable, "-m", "emulator.cli", "invoke", name, "--body", "1,2,3", "--target-container", "good"],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, env=_env(tmp_path / "state"))
@@ -88,9 +88,9 @@ def test_byoc_up_interrupted_while_starting_leaves_nothing(testbox_image, tmp_pa
     up = UpProcess(path, name, tmp_path / "state", "--startup-timeout", "120")
     try:
         deadline = time.monotonic() + 60
-        while len(leftovers(docker_client, name)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)                                    # wait until both containers exist
-        assert len(leftovers(docker_client, name)) == 3, up.output()
+        while len(leftovers(docker_client, name)) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)                                    # wait until both containers (and LocalAws) exist
+        assert len(leftovers(docker_client, name)) == 5, up.output()
         up.proc.send_signal(signal.SIGINT)
         assert up.proc.wait(timeout=60) == 0
     finally:
@@ -108,11 +108,11 @@ def test_byoc_down_cleans_up_after_a_crash(testbox_image, tmp_path, docker_clien
     up.wait_for(f"endpoint {name} ready")
     up.proc.kill()                                                  # SIGKILL: no teardown runs
     up.proc.wait(timeout=30)
-    assert len(leftovers(docker_client, name)) == 3
+    assert len(leftovers(docker_client, name)) == 5
     down = subprocess.run([sys.executable, "-m", "emulator.cli", "down", "--endpoint", name],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert down.returncode == 0, down.stderr
-    assert down.stdout.count("removed container") == 2 and "removed network" in down.stdout
+    assert down.stdout.count("removed container") == 3 and "removed network" in down.stdout   # 2 + LocalAws
     assert leftovers(docker_client, name) == []
 
 
