@@ -15,6 +15,7 @@ LABEL = "com.byoc.project"
 LABEL_VALUE = "byoc"
 ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network belongs to
 SESSION_LABEL = "com.byoc.session"       # the process that started it
+UNIT_LABEL = "com.byoc.unit"             # one variant's containers in one deployment of an endpoint
 
 # Our inference images: stages of containers/Dockerfile, on one shared serving stack.
 IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")

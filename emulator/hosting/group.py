@@ -10,7 +10,7 @@ from typing import Callable, TextIO
 from emulator.definitions import pipeline as spec_module
 from emulator.sagemaker import STARTUP_DEADLINE_S
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
-from emulator.errors import EndpointError
+from emulator.errors import ContainerFailed, EndpointError
 from emulator.docker.logs import follow
 from emulator.hosting.plan import (FALLBACK_PORT, MOTO_IMAGE, MOTO_PORT, SESSION, Access, access_from_env, container_plans, docker_name,
                    labels_for, moto_plan)
@@ -61,8 +61,9 @@ class ContainerGroup:
     def __init__(self, spec: PipelineSpec, endpoint: str, *, deadline_s: float = DEFAULT_DEADLINE_S,
                  docker: DockerLayer | None = None, access: Access | None = None, variant: str = "AllTraffic",
                  log_sink: TextIO | None = None, stream_logs: bool = True, say: Callable[[str], None] | None = None,
-                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb):
+                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb, unit: str | None = None):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
+        self.unit = unit                 # names this group apart from others of the same endpoint (blue/green)
         self.deadline_s = deadline_s
         self.docker = docker or DockerLayer()
         self.access = access
@@ -90,10 +91,10 @@ class ContainerGroup:
         started = time.monotonic()
         self.check_images()
         try:
-            self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session), self.labels)
+            self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session, self.unit), self.labels)
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
-            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session))
+            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session, self.unit))
         except BaseException:
             self.stop()
             raise
@@ -103,7 +104,7 @@ class ContainerGroup:
     @property
     def labels(self) -> dict[str, str]:
         """Return the labels this endpoint's containers and network carry."""
-        return labels_for(self.endpoint, self.session)
+        return labels_for(self.endpoint, self.session, self.unit)
 
     def check_images(self) -> None:
         """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""
@@ -117,7 +118,7 @@ class ContainerGroup:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
             futures = [pool.submit(self._start_container, plan) for plan in plans]
             if self.spec.needs_dynamodb:
-                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access, self.session)))
+                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access, self.session, self.unit)))
             try:
                 for future in as_completed(futures):
                     future.result()
@@ -145,10 +146,14 @@ class ContainerGroup:
         try:
             healthy = wait_healthy(target, bind, FALLBACK_PORT, self.deadline_s, self._abort)
         except NotHealthy as err:
-            raise EndpointError(
+            # SageMaker's FailureReason, as quoted in "Troubleshoot inference pipelines" (SageMaker developer guide)
+            reason = (f"The {plan.alias} for production variant {self.variant} did not pass the ping health check. "
+                      "Please check CloudWatch logs for this endpoint.")
+            raise ContainerFailed(
                 f"The {plan.alias} for production variant {self.variant} did not pass the ping health check: {err}. "
                 f"Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}",
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
+                failure_reason=reason,
             ) from None
         if healthy.port != bind:
             self._warn(f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
