@@ -22,7 +22,7 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator.api.server import RuntimeApi  # noqa: E402
+from emulator.hosting.service import LocalSageMaker  # noqa: E402
 from emulator.config import FIXTURES_DIR  # noqa: E402
 from emulator.hosting.endpoint import LocalEndpoint  # noqa: E402
 from emulator.errors import ByocError  # noqa: E402
@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
     args = parser.parse_args(argv)
     try:
-        with RuntimeApi() as api:
+        with LocalSageMaker() as api:
             for name, (definition, sample, accept) in PIPELINES.items():
                 body = sample.read_bytes()
-                with LocalEndpoint(definition, api=api, stream_logs=False) as endpoint:
+                with LocalEndpoint(definition, sagemaker=api, stream_logs=False) as endpoint:
                     hops = " -> ".join(c.hostname for c in endpoint.containers)
                     print(f"\n{name} ({hops}), {len(body)}-byte body of {len(body.splitlines())} rows")
                     extra = " (3-container target < 5 s: " + ("met)" if endpoint.ready_s < TARGET_READY_S else "MISSED)") \

@@ -179,6 +179,10 @@ class ContainerGroup:
         self.warnings.append(text)
         self.say(f"warning: {text}")
 
+    def abort(self) -> None:
+        """Make a start under way in another thread give up soon (stop() removes what it made)."""
+        self._abort.set()
+
     def stop(self) -> None:
         """Remove every container and the network this runtime made; safe to call twice."""
         self._abort.set()

@@ -96,3 +96,5 @@ class Endpoint:
     variants: list[VariantState] = field(default_factory=list)
     deployment: object | None = None     # the hosting side's handle for the serving containers
     pending: object | None = None        # a deployment being started (create or update)
+    error: BaseException | None = field(default=None, repr=False)   # why the last create/update failed
+    worker: object | None = field(default=None, repr=False)        # the thread of the operation under way

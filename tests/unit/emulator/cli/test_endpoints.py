@@ -122,7 +122,7 @@ def test_a_taken_api_port_is_a_clear_error():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(EndpointError, match=f"cannot serve the runtime API on 127.0.0.1:{port}") as caught:
+        with pytest.raises(EndpointError, match=f"cannot serve the local SageMaker on 127.0.0.1:{port}") as caught:
             LocalEndpoint(spec, port=port, docker=docker, stream_logs=False).start()
     assert "--port" in caught.value.hint
     assert docker.plans == []
