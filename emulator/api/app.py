@@ -106,8 +106,8 @@ class LocalApi:
             LOG.exception("a request failed inside the emulator")
             response = render_error(InternalFailure(f"The emulator failed: {err!r}"))
         response.headers.setdefault(H_REQUEST_ID, request_id)
-        if not environ.get("byoc.body_read") and _has_body(request) and "byoc.stop_reading" in environ:
-            environ["byoc.stop_reading"]()             # never read a refused body
+        if not environ.get("byoc.body_read") and _has_body(request):
+            response.headers["Connection"] = "close"   # never read a refused body: close instead
         return response(environ, start_response)
 
     def dispatch(self, request: Request, request_id: str) -> Response:

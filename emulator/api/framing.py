@@ -6,8 +6,6 @@ handed on; at most `limit + 1` bytes are ever read, whatever the headers say.
 """
 
 import re
-from email.message import Message
-
 from emulator.api.errors import ValidationError
 from emulator.invocation.chain import oversize_body
 
@@ -19,12 +17,13 @@ class Incomplete(ValidationError):
     """The body ended before its framing said it would."""
 
 
-def framing_problem(headers: Message) -> str | None:
-    """Return why the request's framing headers are unacceptable, or None when they are fine."""
-    lengths = headers.get_all("Content-Length") or []
-    encodings = ",".join(headers.get_all("Transfer-Encoding") or []).lower()
-    if len(set(v.strip() for v in lengths)) > 1:
-        return f"The request has {len(lengths)} different Content-Length headers; send exactly one."
+def framing_problem(content_length: str | None, transfer_encoding: str | None) -> str | None:
+    """Return why the request's framing headers are unacceptable, or None when they are fine.
+
+    Repeated headers arrive joined with ", " (RFC 9110 5.3), so two Content-Lengths fail the digits check.
+    """
+    lengths = [content_length] if content_length is not None else []
+    encodings = (transfer_encoding or "").lower()
     if lengths and not DIGITS.fullmatch(lengths[0].strip()):
         return f"Content-Length {lengths[0]!r} is not a number of bytes; send the body's size in ASCII digits."
     if encodings and encodings.replace(" ", "") != "chunked":
