@@ -12,6 +12,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from emulator.cli import endpoints as endpoint_cli
 
+    from emulator.cli import serve as serve_cli
     from emulator.cli import setup as setup_cli
 
     parser = argparse.ArgumentParser(
@@ -20,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         "against SageMaker's hosting contract.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (setup_cli, endpoint_cli, contract_cli):
+    for module in (setup_cli, serve_cli, endpoint_cli, contract_cli):
         module.register(sub)
     return parser
 

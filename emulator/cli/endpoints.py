@@ -1,4 +1,9 @@
-"""`byoc up`, `byoc invoke`, `byoc down`: run an endpoint in the foreground, call it, clean up after it."""
+"""`byoc up`, `byoc invoke`, `byoc down`: run an endpoint in the foreground, call it, clean up after it.
+
+`byoc up FILE` is `byoc serve` plus the definition turned into CreateModel, CreateEndpointConfig and
+CreateEndpoint (emulator.hosting.endpoint.LocalEndpoint); `byoc down` deletes the endpoints of every
+running local SageMaker through DeleteEndpoint, then removes anything labelled that is left.
+"""
 
 import argparse
 import json
@@ -46,8 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     invoke.add_argument("--target-container", help="TargetContainerHostname (Direct mode)")
     invoke.add_argument("--url", help=f"API URL (default: the one `byoc up` recorded, else http://127.0.0.1:{DEFAULT_PORT})")
     invoke.set_defaults(func=run_invoke)
-    down = sub.add_parser("down", help="remove every container and network the project labelled (also after a crash)")
-    down.add_argument("--endpoint", help="only those of this endpoint name")
+    down = sub.add_parser("down", help="delete the endpoints of running local SageMakers, then remove every container "
+                                       "and network the project labelled (also after a crash)")
+    down.add_argument("--endpoint", help="only this endpoint")
+    down.add_argument("--url", help="only the endpoints of the local SageMaker at this URL (labelled leftovers stay)")
     down.set_defaults(func=run_down)
 
 
@@ -55,7 +62,7 @@ def run_up(args: argparse.Namespace) -> int:
     """Start the endpoint, print how to call it, serve until Ctrl-C or SIGTERM, then tear down."""
     from emulator.hosting.endpoint import LocalEndpoint
 
-    _interrupt_on_sigterm()
+    interrupt_on_sigterm()
     endpoint = LocalEndpoint(args.pipeline, name=args.name, port=args.port, startup_timeout_s=args.startup_timeout,
                              stream_logs=not args.quiet)
     try:
@@ -91,7 +98,7 @@ def _print_latencies(endpoint) -> None:
               f"errors {int(row['errors'])}", flush=True)
 
 
-def _interrupt_on_sigterm() -> None:
+def interrupt_on_sigterm() -> None:
     """Turn SIGTERM into KeyboardInterrupt once; ignore both signals while tearing down."""
 
     def handler(signum, frame):
@@ -185,7 +192,14 @@ def _describe(err) -> str:
 
 
 def run_down(args: argparse.Namespace) -> int:
-    """Remove the project's labelled containers and networks and say what went."""
+    """Delete endpoints through DeleteEndpoint, then remove the project's labelled leftovers; say what went."""
+    from emulator.cli.serve import recorded_urls
+
+    for url in [args.url] if args.url else recorded_urls(STATE_DIR):
+        for name in _delete_endpoints(url, args.endpoint):
+            print(f"deleted endpoint {name} at {url}")
+    if args.url:
+        return 0
     from emulator.docker.launcher import DockerLayer
 
     labels = {LABEL: LABEL_VALUE} | ({ENDPOINT_LABEL: args.endpoint} if args.endpoint else {})
@@ -195,3 +209,24 @@ def run_down(args: argparse.Namespace) -> int:
     if not removed:
         print("nothing to remove: no container or network carries " + ", ".join(f"{k}={v}" for k, v in labels.items()))
     return 0
+
+
+def _delete_endpoints(url: str, only: str | None) -> list[str]:
+    """DeleteEndpoint every endpoint (or `only`) at `url`, and wait until each is gone."""
+    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+
+    from emulator.aws import local_client
+    from emulator.cli.serve import list_endpoints
+
+    client, deleted = local_client("sagemaker", url), []
+    for endpoint in list_endpoints(url):
+        name = endpoint["EndpointName"]
+        if only not in (None, name):
+            continue
+        try:
+            client.delete_endpoint(EndpointName=name)
+            client.get_waiter("endpoint_deleted").wait(EndpointName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 240})
+            deleted.append(name)
+        except (BotoCoreError, ClientError, WaiterError) as err:
+            print(f"could not delete endpoint {name} at {url}: {err}")
+    return deleted

@@ -54,6 +54,7 @@ class LocalEndpoint:
         self.sagemaker = sagemaker or LocalSageMaker(port, host, self.spec.region, settings)
         self.startup_timeout_s = startup_timeout_s
         self.ready_s: float | None = None
+        self._started: VariantHost | None = None     # kept after stop, for its stats
 
     @property
     def url(self) -> str:
@@ -66,6 +67,8 @@ class LocalEndpoint:
         return self.sagemaker.server
 
     def _host(self) -> VariantHost | None:
+        if self._started is not None:
+            return self._started
         record = self.sagemaker.endpoints.endpoints.get(self.name)
         deployment = None if record is None else (record.deployment or record.pending)
         return deployment.hosts[0] if deployment is not None else None
@@ -103,6 +106,7 @@ class LocalEndpoint:
                 self.sagemaker.start()
             endpoint = self.sagemaker.deploy(self.spec, self.name, startup_timeout_s=self.startup_timeout_s)
             self.ready_s = endpoint.modified - endpoint.created
+            self._started = self._host()
         except BaseException:
             self.stop()
             raise

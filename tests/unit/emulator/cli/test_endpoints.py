@@ -69,7 +69,8 @@ class FakeLayer:
         return list(FakeLayer.removed)
 
 
-def test_down_reports_what_it_removed_and_filters_by_endpoint(monkeypatch, capsys):
+def test_down_reports_what_it_removed_and_filters_by_endpoint(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(endpoint_cli, "STATE_DIR", tmp_path)        # no local SageMaker recorded
     monkeypatch.setattr("emulator.docker.launcher.DockerLayer", FakeLayer)
     FakeLayer.removed = ["container byoc-x-a", "network byoc-x-net"]
     assert byoc(["down", "--endpoint", "x"]) == 0
