@@ -1,8 +1,6 @@
 """The local SageMaker's control plane through plain boto3 against `byoc serve`, with real containers."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -14,7 +12,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from emulator.aws import local_client
 from emulator.config import FIXTURES_DIR, REPO_ROOT
-from tests.integration.emulator.helpers import TESTBOX, leftovers, unique
+from tests.integration.emulator.helpers import TESTBOX, Serve, leftovers, unique
 
 pytestmark = pytest.mark.integration
 WAIT = {"Delay": 0.2, "MaxAttempts": 600}
@@ -22,39 +20,6 @@ ABALONE = FIXTURES_DIR / "abalone"
 SAMPLE = (ABALONE / "featurizer/sample.csv").read_bytes()
 EXPECTED = json.loads((ABALONE / "expected.json").read_text())["predictions"]
 ROW = SAMPLE.splitlines()[0]
-
-
-class Serve:
-    """`byoc serve --port 0` as a subprocess; its output read in a thread."""
-
-    def __init__(self, state_dir, *extra: str):
-        env = dict(os.environ, BYOC_STATE_DIR=str(state_dir), TESTCONTAINERS_RYUK_DISABLED="true", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "emulator.cli", "serve", "--port", "0", "--quiet", *extra],
-                                     cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.url = self._wait_for_url()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def _wait_for_url(self) -> str:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            for line in self.lines:
-                if line.startswith("local SageMaker at "):
-                    return line.split()[3]
-            time.sleep(0.05)
-        raise AssertionError("byoc serve never said where it listens:\n" + "\n".join(self.lines))
-
-    def stop(self, signum=signal.SIGTERM) -> int:
-        self.proc.send_signal(signum)
-        try:
-            return self.proc.wait(timeout=120)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
 
 
 @pytest.fixture(scope="module")
