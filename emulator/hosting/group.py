@@ -94,7 +94,7 @@ class ContainerGroup:
             self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session, self.unit), self.labels)
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
-            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session, self.unit))
+            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session, unit=self.unit))
         except BaseException:
             self.stop()
             raise
@@ -118,7 +118,7 @@ class ContainerGroup:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
             futures = [pool.submit(self._start_container, plan) for plan in plans]
             if self.spec.needs_dynamodb:
-                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access, self.session, self.unit)))
+                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access, self.session, unit=self.unit)))
             try:
                 for future in as_completed(futures):
                     future.result()

@@ -94,7 +94,7 @@ def docker_name(endpoint: str, alias: str, session: str = SESSION, unit: str | N
     return f"byoc-{endpoint}-{unit}-{alias}-{session[:6]}" if unit else f"byoc-{endpoint}-{alias}-{session[:6]}"
 
 
-def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION,
+def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
                     unit: str | None = None) -> list[ContainerPlan]:
     """Return one plan per pipeline container, models unpacked once."""
     plans = []
@@ -113,7 +113,7 @@ def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: 
     return plans
 
 
-def moto_plan(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION,
+def moto_plan(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
               unit: str | None = None) -> ContainerPlan:
     """Return the plan of the moto server standing in for DynamoDB on the endpoint's network."""
     return ContainerPlan(
