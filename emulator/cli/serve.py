@@ -2,7 +2,9 @@
 
 import argparse
 import json
+import logging
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -42,6 +44,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from emulator.hosting.variant import HostSettings
 
     interrupt_on_sigterm()
+    show_lifecycle()
     settings = HostSettings(startup_timeout_s=args.startup_timeout, stream_logs=not args.quiet)
     sagemaker = LocalSageMaker(args.port, region=args.region, settings=settings)
     try:
@@ -56,6 +59,16 @@ def run_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("byoc serve: stopped; every endpoint's containers and networks are removed", flush=True)
     return 0
+
+
+def show_lifecycle() -> None:
+    """Print the library's lifecycle log (InService, Failed with the container's last lines, updates)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    for name in ("emulator.resources", "emulator.hosting"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
 
 
 def record(name: str, url: str, directory: Path | None = None) -> Path:
