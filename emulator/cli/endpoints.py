@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     invoke.add_argument("--content-type", default="text/csv", help="ContentType (default text/csv)")
     invoke.add_argument("--accept", help="Accept")
     invoke.add_argument("--target-container", help="TargetContainerHostname (Direct mode)")
-    invoke.add_argument("--url", help=f"API URL (default: the one `byoc up` recorded, else http://127.0.0.1:{DEFAULT_PORT})")
+    invoke.add_argument("--url", help="API URL (default: the one `byoc up` recorded, else a running `byoc serve` "
+                                      f"that has the endpoint, else http://127.0.0.1:{DEFAULT_PORT})")
     invoke.set_defaults(func=run_invoke)
     down = sub.add_parser("down", help="delete the endpoints of running local SageMakers, then remove every container "
                                        "and network the project labelled (also after a crash)")
@@ -140,8 +141,21 @@ def run_invoke(args: argparse.Namespace) -> int:
             return _invoke(endpoint.url, endpoint.name, body, args, endpoint.spec.region)
     if target.suffix in (".toml", ".json"):
         raise EndpointError(f"pipeline definition {target} does not exist", "check the path")
-    url = args.url or recorded_url(args.target) or f"http://127.0.0.1:{DEFAULT_PORT}"
+    url = args.url or recorded_url(args.target) or _serving(args.target) or f"http://127.0.0.1:{DEFAULT_PORT}"
     return _invoke(url, args.target, body, args)
+
+
+def _serving(name: str) -> str | None:
+    """Return the URL of a running `byoc serve` that has endpoint `name`, or None."""
+    from emulator.cli.serve import list_endpoints, recorded_urls
+
+    for url in recorded_urls(STATE_DIR):
+        try:
+            if any(e["EndpointName"] == name for e in list_endpoints(url)):
+                return url
+        except EndpointError:
+            continue
+    return None
 
 
 def _read(path: Path) -> bytes:

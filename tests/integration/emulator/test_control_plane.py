@@ -1,6 +1,8 @@
 """The local SageMaker's control plane through plain boto3 against `byoc serve`, with real containers."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -169,3 +171,43 @@ def test_byoc_ls_lists_the_endpoints_with_status(sm, serve):
     rows = {line.split()[0]: line.split()[1] for line in listed.stdout.splitlines()}
     assert "InService" in rows.values()
     assert all(rows[e["EndpointName"]] == e["EndpointStatus"] for e in sm.list_endpoints()["Endpoints"])
+
+
+def testbox_endpoint(sm, name: str, faults: tuple[str, ...] = ("",)) -> None:
+    sm.create_model(ModelName=name, Containers=[{"Image": TESTBOX, "Environment": {"BYOC_FAULT": f}} for f in faults])
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant(name)])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+
+
+def test_ctrl_c_while_an_endpoint_is_creating_leaves_nothing(tmp_path, testbox_image, docker_client):
+    served = Serve(tmp_path / "state", "--startup-timeout", "120")
+    try:
+        name = unique("cp-ctrlc")
+        testbox_endpoint(local_client("sagemaker", served.url), name, ("", "slow-ping"))   # never passes its ping
+        deadline = time.monotonic() + 60
+        while len(leftovers(docker_client, name)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(leftovers(docker_client, name)) == 3, "\n".join(served.lines)
+    finally:
+        assert served.stop(signal.SIGINT) == 0
+    assert "Traceback" not in "\n".join(served.lines)
+    assert leftovers(docker_client, name) == []
+
+
+def test_byoc_invoke_and_byoc_down_find_a_running_serve(tmp_path, testbox_image, docker_client):
+    state = tmp_path / "state"
+    served = Serve(state)
+    env = dict(os.environ, BYOC_STATE_DIR=str(state), TESTCONTAINERS_RYUK_DISABLED="true")
+    try:
+        sm, name = local_client("sagemaker", served.url), unique("cp-down")
+        testbox_endpoint(sm, name)
+        sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=WAIT)
+        invoked = subprocess.run([sys.executable, "-m", "emulator.cli", "invoke", name, "--body", "1,2,3"],
+                                 cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert invoked.returncode == 0 and invoked.stdout.strip() == "6.0", invoked.stderr
+        down = subprocess.run([sys.executable, "-m", "emulator.cli", "down", "--url", served.url],
+                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert down.returncode == 0 and f"deleted endpoint {name} at {served.url}" in down.stdout, down.stderr
+        assert leftovers(docker_client, name) == []
+    finally:
+        assert served.stop() == 0
