@@ -80,7 +80,7 @@ class Endpoints:
             endpoint = Endpoint(name, endpoint_arn, config_name, Status.CREATING, now, now,
                                 variants=_states(config, plan))
             self.endpoints[name] = endpoint
-            self.store._set_tags(endpoint_arn, tags or [])
+            self.store.set_tags(endpoint_arn, tags or [])
             endpoint.pending = self.deployer.prepare(name, plan, self._unit())
             self.deployer.serve(name, None)
         endpoint.worker = self._run(f"create {name}", self._create, endpoint)

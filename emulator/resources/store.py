@@ -46,7 +46,7 @@ class Store:
                 raise ValidationException(f'Cannot create already existing model "{model_arn}".')
             model = Model(spec.name, model_arn, spec, request, self.clock())
             self.models[spec.name] = model
-            self._set_tags(model_arn, tags or [])
+            self.set_tags(model_arn, tags or [])
             return model
 
     def model(self, name: str) -> Model:
@@ -76,7 +76,7 @@ class Store:
                 self.model(variant.model_name)
             config = EndpointConfig(name, config_arn, variants, request, self.clock())
             self.configs[name] = config
-            self._set_tags(config_arn, tags or [])
+            self.set_tags(config_arn, tags or [])
             return config
 
     def config(self, name: str) -> EndpointConfig:
@@ -98,7 +98,7 @@ class Store:
     def add_tags(self, resource_arn: str, tags: list[dict]) -> list[dict]:
         """Add or replace tags on a resource; return all of its tags."""
         with self.lock:
-            self._set_tags(resource_arn, tags)
+            self.set_tags(resource_arn, tags)
             return self.list_tags(resource_arn)
 
     def delete_tags(self, resource_arn: str, keys: Iterable[str]) -> None:
@@ -112,7 +112,8 @@ class Store:
         with self.lock:
             return [{"Key": k, "Value": v} for k, v in self.tags.get(resource_arn, {}).items()]
 
-    def _set_tags(self, resource_arn: str, tags: list[dict]) -> None:
+    def set_tags(self, resource_arn: str, tags: list[dict]) -> None:
+        """Add or replace tags on a resource (call under the lock)."""
         current = self.tags.setdefault(resource_arn, {})
         merged = current | {tag["Key"]: tag.get("Value", "") for tag in tags}
         if len(merged) > MAX_TAGS:
