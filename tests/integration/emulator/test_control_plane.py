@@ -94,6 +94,12 @@ def test_an_image_that_never_answers_ping_ends_failed_with_the_reason(sm, runtim
     assert described["FailureReason"] == ("The container-2 for production variant AllTraffic did not pass the ping "
                                           "health check. Please check CloudWatch logs for this endpoint.")
     assert leftovers(docker_client, name) == []                    # a failed start removes what it made
+    deadline = time.monotonic() + 10                               # serve's own log: the reason and the last lines
+    while not any(f"endpoint {name} failed to start" in line for line in serve.lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    logged = "\n".join(serve.lines)
+    assert f"endpoint {name} failed to start: The container-2 for production variant AllTraffic" in logged
+    assert "Its last log lines:" in logged
     err = pytest.raises(ClientError, runtime.invoke_endpoint, EndpointName=name, Body=b"1,2,3", ContentType="text/csv")
     assert err.value.response["Error"]["Code"] == "ValidationError"
 
