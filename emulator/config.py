@@ -1,21 +1,24 @@
 """Configuration read in one place: paths, names, labels and the environment variables we honour."""
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from emulator.userdirs import base_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTAINERS_DIR = REPO_ROOT / "containers"
 FIXTURES_DIR = REPO_ROOT / "fixtures"
 
-# Every container, network and image the project makes carries this label, so `byoc down` and the
-# test teardown can find and remove them even after a crash.
-LABEL = "com.byoc.project"
-LABEL_VALUE = "byoc"
+# Every container and network byoc itself creates carries this label, so `byoc down` and the test
+# teardown can find and remove them even after a crash. Images never carry it (a container inherits
+# its image's labels, and `byoc down` must not touch a container someone else ran from our images).
+LABEL = "com.byoc.managed"
+LABEL_VALUE = "true"
 ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network belongs to
 SESSION_LABEL = "com.byoc.session"       # the process that started it
 UNIT_LABEL = "com.byoc.unit"             # one variant's containers in one deployment of an endpoint
+IMAGE_LABEL = "com.byoc.image"           # on our images only: which of them it is (never LABEL)
 
 # Our inference images: stages of containers/Dockerfile, on one shared serving stack.
 IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")
@@ -29,8 +32,9 @@ DOCKERD_LOG = Path("/var/log/byoc-dockerd.log")
 
 # Where unpacked models are cached (one folder per archive digest) and where `byoc up` records the
 # URL of each running endpoint for `byoc invoke NAME`.
-MODEL_CACHE_DIR = Path(os.environ.get("BYOC_CACHE_DIR") or Path(tempfile.gettempdir()) / "byoc-models")
-ENDPOINT_STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or Path(tempfile.gettempdir()) / "byoc-endpoints")
+# Both are per-user and private (emulator.userdirs checks them on use), never in a shared /tmp.
+MODEL_CACHE_DIR = Path(os.environ.get("BYOC_CACHE_DIR") or base_dir() / "models")
+ENDPOINT_STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or base_dir() / "endpoints")
 # Reach containers through published ports even where their IPs are routable (see emulator.hosting.plan).
 PUBLISH_PORTS_ENV = "BYOC_PUBLISH_PORTS"
 

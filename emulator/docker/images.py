@@ -17,8 +17,7 @@ from emulator.config import (
     DEBIAN_SUITE,
     DEFAULT_BASE_IMAGE,
     IMAGE_NAMES,
-    LABEL,
-    LABEL_VALUE,
+    IMAGE_LABEL,
     OWN_BASE_IMAGE,
     Settings,
     image_tag,
@@ -107,7 +106,7 @@ def build_own_base(client: docker.DockerClient) -> None:
         changes = [
             "ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt",
             "ENV LANG=C.UTF-8",
-            f"LABEL {LABEL}={LABEL_VALUE}",
+            f"LABEL {IMAGE_LABEL}=base",
             'CMD ["python3"]',
         ]
         cmd = ["docker", "import"]
@@ -143,7 +142,7 @@ def build_image(client: docker.DockerClient, name: str, base: str, say=print, do
         client.images.build(
             path=str(context), dockerfile=dockerfile, target=target, tag=tag,
             buildargs={**(buildargs or {}), "BASE_IMAGE": base},
-            labels={LABEL: LABEL_VALUE}, rm=True, forcerm=True,
+            labels={IMAGE_LABEL: name}, rm=True, forcerm=True,
         )
     except BuildError as err:
         tail = "\n".join(str(item.get("stream") or item.get("error") or "").rstrip() for item in list(err.build_log)[-25:])

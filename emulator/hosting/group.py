@@ -1,6 +1,6 @@
 """Run an endpoint's containers: one labelled network, models mounted, parallel start, ready on every /ping."""
 
-import sys
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,6 +20,7 @@ from emulator.definitions.pipeline import PipelineSpec
 
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
 LOG_TAIL_LINES = 20
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class ContainerGroup:
         self.docker = docker or DockerLayer()
         self.access = access
         self.log_sink, self.stream_logs = log_sink, stream_logs
-        self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+        self.say = say or LOG.warning
         self.network: NetworkHandle | None = None
         self.handles: list[ContainerHandle] = []
         self.running: list[Running] = []

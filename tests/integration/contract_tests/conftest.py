@@ -51,7 +51,7 @@ def junit_cases(path: Path) -> dict[str, str | None]:
 
 def contract_containers(client: docker.DockerClient) -> list[str]:
     """Return the names of containers the contract suite made that are still there."""
-    return [c.name for c in client.containers.list(all=True, filters={"label": "com.byoc.project=byoc"})
+    return [c.name for c in client.containers.list(all=True, filters={"label": "com.byoc.managed=true"})
             if c.name.startswith("byoc-contract-")]
 
 

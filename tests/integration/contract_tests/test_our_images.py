@@ -31,5 +31,5 @@ def test_our_pipelines_pass_every_rule_and_link(our_images, docker_client, tmp_p
     cases = junit_cases(report)
     assert cases["test_rule[pipeline-links-abalone]"] is None and cases["test_rule[pipeline-links-support]"] is None
     assert len(cases) == 13 * 5 + 2 and all(message is None for message in cases.values())
-    assert not [n for n in docker_client.networks.list(filters={"label": "com.byoc.project=byoc"})
+    assert not [n for n in docker_client.networks.list(filters={"label": "com.byoc.managed=true"})
                 if n.name.startswith("byoc-contract-")]

@@ -75,11 +75,11 @@ def test_down_reports_what_it_removed_and_filters_by_endpoint(monkeypatch, capsy
     FakeLayer.removed = ["container byoc-x-a", "network byoc-x-net"]
     assert byoc(["down", "--endpoint", "x"]) == 0
     assert capsys.readouterr().out.splitlines() == ["removed container byoc-x-a", "removed network byoc-x-net"]
-    assert FakeLayer.labels == {"com.byoc.project": "byoc", "com.byoc.endpoint": "x"}
+    assert FakeLayer.labels == {"com.byoc.managed": "true", "com.byoc.endpoint": "x"}
     FakeLayer.removed = []
     assert byoc(["down"]) == 0
     assert "nothing to remove" in capsys.readouterr().out
-    assert FakeLayer.labels == {"com.byoc.project": "byoc"}
+    assert FakeLayer.labels == {"com.byoc.managed": "true"}
 
 
 @pytest.mark.parametrize("name", ["abalone", "a-b-1", "A" * 63])

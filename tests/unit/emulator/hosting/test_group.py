@@ -50,7 +50,7 @@ def test_each_container_gets_serve_its_port_range_alias_labels_and_env():
     assert second.labels == labels_for("demo", "s1")
     assert second.ports == ()                      # reached by IP: nothing published
     assert "AWS_ENDPOINT_URL_DYNAMODB" not in second.env
-    assert docker.network_labels["com.byoc.project"] == "byoc"
+    assert docker.network_labels["com.byoc.managed"] == "true"
 
 
 def test_ready_urls_use_container_ip_and_bind_port():
