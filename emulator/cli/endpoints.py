@@ -210,8 +210,11 @@ def run_down(args: argparse.Namespace) -> int:
     from emulator.cli.serve import recorded_urls
 
     for url in [args.url] if args.url else recorded_urls(STATE_DIR):
-        for name in _delete_endpoints(url, args.endpoint):
-            print(f"deleted endpoint {name} at {url}")
+        try:
+            for name in _delete_endpoints(url, args.endpoint):
+                print(f"deleted endpoint {name} at {url}")
+        except EndpointError as err:          # e.g. an older `byoc up` without the control plane
+            print(f"skipped {url}: {err.message}")
     if args.url:
         return 0
     from emulator.docker.launcher import DockerLayer
