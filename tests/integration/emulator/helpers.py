@@ -40,7 +40,8 @@ def unique(prefix: str) -> str:
 def leftovers(client, endpoint: str) -> list[str]:
     """Return the containers and networks still carrying `endpoint`'s label."""
     filters = {"label": [f"{LABEL}={LABEL_VALUE}", f"{ENDPOINT_LABEL}={endpoint}"]}
-    return ([c.name for c in client.containers.list(all=True, filters=filters)]
+    # sparse: no inspect per container, which would raise NotFound for one removed meanwhile
+    return ([c.attrs["Names"][0].lstrip("/") for c in client.containers.list(all=True, filters=filters, sparse=True)]
             + [n.name for n in client.networks.list(filters=filters)])
 
 

@@ -26,7 +26,7 @@ ROW = SAMPLE.splitlines()[0]
 
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory, testbox_image):
-    served = Serve(tmp_path_factory.mktemp("serve"), "--startup-timeout", "8")
+    served = Serve(tmp_path_factory.mktemp("serve"))
     served.names = []
     yield served
     assert served.stop() == 0, "\n".join(served.lines)
@@ -55,7 +55,15 @@ def endpoint(sm, serve, name: str, variants: list[dict], wait: bool = True) -> N
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name, Tags=[])
     serve.names.append(name)
     if wait:
+        in_service(sm, name)
+
+
+def in_service(sm, name: str) -> None:
+    """Wait for InService; on failure say why."""
+    try:
         sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=WAIT)
+    except WaiterError:
+        raise AssertionError(f"{name}: {sm.describe_endpoint(EndpointName=name).get('FailureReason')}") from None
 
 
 def variant(model: str, name: str = "AllTraffic", weight: float = 1.0) -> dict:
@@ -80,7 +88,18 @@ def test_abalone_created_through_the_control_plane_answers_as_byoc_up(sm, runtim
     assert len(leftovers(docker_client, name)) == 3               # two containers and the network
 
 
-def test_an_image_that_never_answers_ping_ends_failed_with_the_reason(sm, runtime, serve, docker_client):
+@pytest.fixture(scope="module")
+def impatient(tmp_path_factory, testbox_image):
+    """A second `byoc serve` whose containers get 8 s to pass their pings."""
+    served = Serve(tmp_path_factory.mktemp("impatient"), "--startup-timeout", "8")
+    served.names = []
+    yield served
+    assert served.stop() == 0, "\n".join(served.lines)
+
+
+def test_an_image_that_never_answers_ping_ends_failed_with_the_reason(impatient, docker_client):
+    serve = impatient
+    sm, runtime = local_client("sagemaker", serve.url), local_client("sagemaker-runtime", serve.url)
     name = unique("cp-noping")
     containers = [{"Image": TESTBOX, "Environment": {"BYOC_FAULT": ""}},
                   {"Image": TESTBOX, "Environment": {"BYOC_FAULT": "slow-ping"}}]   # /ping takes 2.5 s > 2 s
@@ -132,7 +151,8 @@ def test_update_endpoint_switches_under_load_without_a_failed_request(sm, runtim
         asked = time.monotonic()
         sm.update_endpoint(EndpointName=name, EndpointConfigName=f"{name}-v2")
         assert sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "Updating"
-        sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=WAIT)
+        in_service(sm, name)
+        assert "FailureReason" not in sm.describe_endpoint(EndpointName=name), "the update failed"
         time.sleep(0.5)
     finally:
         stop.set()
@@ -210,7 +230,7 @@ def test_byoc_invoke_and_byoc_down_find_a_running_serve(tmp_path, testbox_image,
     try:
         sm, name = local_client("sagemaker", served.url), unique("cp-down")
         start_testbox_endpoint(sm, name)
-        sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=WAIT)
+        in_service(sm, name)
         invoked = subprocess.run([sys.executable, "-m", "emulator.cli", "invoke", name, "--body", "1,2,3"],
                                  cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
         assert invoked.returncode == 0 and invoked.stdout.strip() == "6.0", invoked.stderr
