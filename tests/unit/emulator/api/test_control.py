@@ -279,3 +279,15 @@ def test_a_duplicate_endpoint_and_an_unknown_operation_are_refused(local, sm):
     body = json.loads(caught.value.read())
     assert caught.value.code == 400 and body["__type"] == "UnknownOperationException"
     assert "CreateTrainingJob" in body["message"]
+
+
+@pytest.mark.parametrize("body, wanted", [(b"{not json", "is not JSON"), (b"[1, 2]", "must be a JSON object")])
+def test_a_body_that_is_not_a_json_object_is_a_validation_exception(local, body, wanted):
+    request = urllib.request.Request(local[0].url + "/", data=body, method="POST", headers={
+        "X-Amz-Target": "SageMaker.ListModels", "Content-Type": "application/x-amz-json-1.1"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request)
+    assert caught.value.code == 400
+    assert caught.value.headers["x-amzn-ErrorType"] == "ValidationException"
+    answer = json.loads(caught.value.read())
+    assert answer["__type"] == "ValidationException" and wanted in answer["message"]
