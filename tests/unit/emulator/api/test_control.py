@@ -80,7 +80,7 @@ class FakeDeployer:
         self.api.remove(endpoint)
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def local():
     server = RuntimeApi()
     deployer = FakeDeployer(server.app)
@@ -92,12 +92,18 @@ def local():
         endpoints.shutdown()
 
 
-@pytest.fixture()
+@pytest.fixture(autouse=True)
+def starts_at_once(local):
+    """Deployments start as soon as they are made, unless a test says otherwise."""
+    local[1].auto = True
+
+
+@pytest.fixture(scope="module")
 def sm(local):
     return local_client("sagemaker", local[0].url)
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def runtime(local):
     return local_client("sagemaker-runtime", local[0].url)
 
@@ -252,20 +258,22 @@ def test_delete_refuses_an_endpoint_in_progress_then_removes_it(local, sm, runti
 
 
 def test_tags_and_list_filters(sm):
-    deploy(sm, "alpha")
-    deploy(sm, "beta")
-    arn = sm.describe_endpoint(EndpointName="alpha")["EndpointArn"]
+    deploy(sm, "alpha-list")
+    deploy(sm, "beta-list")
+    arn = sm.describe_endpoint(EndpointName="alpha-list")["EndpointArn"]
     assert sm.list_tags(ResourceArn=arn)["Tags"] == []
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ml"}])
     assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
-    names = [e["EndpointName"] for e in sm.list_endpoints(SortBy="Name", SortOrder="Ascending")["Endpoints"]]
-    assert names == ["alpha", "beta"]
-    assert [e["EndpointName"] for e in sm.list_endpoints(NameContains="ET")["Endpoints"]] == ["beta"]
-    assert sm.list_endpoints(StatusEquals="Failed")["Endpoints"] == []
-    first = sm.list_endpoints(MaxResults=1, SortBy="Name", SortOrder="Ascending")
-    assert [e["EndpointName"] for e in first["Endpoints"]] == ["alpha"]
-    second = sm.list_endpoints(MaxResults=1, SortBy="Name", SortOrder="Ascending", NextToken=first["NextToken"])
-    assert [e["EndpointName"] for e in second["Endpoints"]] == ["beta"] and "NextToken" not in second
+    names = [e["EndpointName"] for e in sm.list_endpoints(SortBy="Name", SortOrder="Ascending", NameContains="a-list")
+             ["Endpoints"]]
+    assert names == ["alpha-list", "beta-list"]
+    assert [e["EndpointName"] for e in sm.list_endpoints(NameContains="ETA-L")["Endpoints"]] == ["beta-list"]
+    assert all(e["EndpointStatus"] == "Failed" for e in sm.list_endpoints(StatusEquals="Failed")["Endpoints"])
+    first = sm.list_endpoints(MaxResults=1, SortBy="Name", SortOrder="Ascending", NameContains="a-list")
+    assert [e["EndpointName"] for e in first["Endpoints"]] == ["alpha-list"]
+    second = sm.list_endpoints(MaxResults=1, SortBy="Name", SortOrder="Ascending", NameContains="a-list",
+                               NextToken=first["NextToken"])
+    assert [e["EndpointName"] for e in second["Endpoints"]] == ["beta-list"] and "NextToken" not in second
 
 
 def test_a_duplicate_endpoint_and_an_unknown_operation_are_refused(local, sm):
