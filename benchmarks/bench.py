@@ -8,6 +8,8 @@
   the emulator would chain them, and (b) through the emulator's API, interleaved; the difference per
   pair divided by the number of hops, p50 and p99; target: at most 1 ms at p50.
 - throughput: whole-pipeline requests per second at concurrency 1, 8 and 32 (bounded counts, loopback).
+- control plane (benchmarks/control_plane.py): CreateEndpoint -> InService for abalone (target <= 3 s),
+  and a blue/green UpdateEndpoint's switch time under load. `--only control-plane` runs just these.
 Needs the images (`byoc build`); nothing leaves this host.
 """
 
@@ -22,11 +24,13 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator.api.server import RuntimeApi  # noqa: E402
+from emulator.hosting.service import LocalSageMaker  # noqa: E402
+from emulator.hosting.variant import HostSettings  # noqa: E402
 from emulator.config import FIXTURES_DIR  # noqa: E402
 from emulator.hosting.endpoint import LocalEndpoint  # noqa: E402
 from emulator.errors import ByocError  # noqa: E402
 from emulator.invocation.chain import percentile  # noqa: E402
+from benchmarks import control_plane  # noqa: E402
 
 PIPELINES = {
     "abalone": (FIXTURES_DIR / "pipelines/abalone.toml", FIXTURES_DIR / "abalone/featurizer/sample.csv", "text/csv"),
@@ -123,12 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=300, help="interleaved direct/emulated pairs per pipeline")
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
+    parser.add_argument("--only", choices=("pipelines", "control-plane"), help="run one group of figures")
     args = parser.parse_args(argv)
     try:
-        with RuntimeApi() as api:
-            for name, (definition, sample, accept) in PIPELINES.items():
+        with LocalSageMaker(settings=HostSettings(stream_logs=False)) as api:
+            if args.only != "pipelines":
+                control_plane.report(api)
+            for name, (definition, sample, accept) in PIPELINES.items() if args.only != "control-plane" else ():
                 body = sample.read_bytes()
-                with LocalEndpoint(definition, api=api, stream_logs=False) as endpoint:
+                with LocalEndpoint(definition, sagemaker=api, stream_logs=False) as endpoint:
                     hops = " -> ".join(c.hostname for c in endpoint.containers)
                     print(f"\n{name} ({hops}), {len(body)}-byte body of {len(body.splitlines())} rows")
                     extra = " (3-container target < 5 s: " + ("met)" if endpoint.ready_s < TARGET_READY_S else "MISSED)") \

@@ -4,6 +4,9 @@
     with LocalEndpoint("fixtures/pipelines/support.toml") as ep:
         ep.client().invoke_endpoint(EndpointName=ep.name, ContentType="text/csv", Body=b"...")
 
+    with LocalSageMaker() as sm:          # CreateModel, CreateEndpoint ... through boto3 at sm.url
+        sm.client("sagemaker").create_model(...)
+
 Names are imported on first use, so `byoc build` does not pay for boto3 and testcontainers.
 """
 
@@ -12,6 +15,7 @@ import importlib
 # public name -> module that defines it
 _EXPORTS = {
     "LocalEndpoint": "emulator.hosting.endpoint",
+    "LocalSageMaker": "emulator.hosting.service",
     "runtime_client": "emulator.hosting.endpoint",
     "ContainerGroup": "emulator.hosting.group",
     "Running": "emulator.hosting.group",

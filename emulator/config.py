@@ -18,6 +18,7 @@ LABEL_VALUE = "true"
 ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network belongs to
 SESSION_LABEL = "com.byoc.session"       # the process that started it
 SERVICE_LABEL = "com.byoc.service"       # a side service shared by a session's endpoints (local AWS)
+UNIT_LABEL = "com.byoc.unit"             # one variant's containers in one deployment of an endpoint
 IMAGE_LABEL = "com.byoc.image"           # on our images only: which of them it is (never LABEL)
 
 # Our inference images: stages of containers/Dockerfile, on one shared serving stack.

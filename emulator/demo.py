@@ -80,13 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         ensure_images()
-        from emulator.api.server import RuntimeApi
+        from emulator.hosting.service import LocalSageMaker
         from emulator.hosting.endpoint import LocalEndpoint
 
-        with RuntimeApi() as api:
-            print(f"SageMaker Runtime API emulator at {api.url}")
+        with LocalSageMaker() as api:
+            print(f"local SageMaker (control plane and Runtime API) at {api.url}")
             for definition, run in (("abalone.toml", run_abalone), ("support.toml", run_support)):
-                with LocalEndpoint(PIPELINES / definition, api=api, stream_logs=args.logs) as endpoint:
+                with LocalEndpoint(PIPELINES / definition, sagemaker=api, stream_logs=args.logs) as endpoint:
                     print(f"\nendpoint {endpoint.name}: every /ping green {endpoint.ready_s:.2f} s after start")
                     run(endpoint)
         print("\ndone: every container and network is removed")

@@ -5,6 +5,7 @@
     ├── ImageError                 a base image or one of our images cannot be had or built
     ├── SpecError                  a pipeline definition breaks a rule (names the field and the rule)
     └── EndpointError              an endpoint could not be started, reached or torn down
+        └── ContainerFailed        a container never passed its ping: also carries SageMaker's FailureReason
 
 Errors of the SageMaker Runtime API surface (ModelError, ValidationError, ...) live in
 `emulator.api.errors`: they carry an AWS error code and HTTP status and are rendered once, at the
@@ -38,3 +39,11 @@ class SpecError(ByocError):
 
 class EndpointError(ByocError):
     """An endpoint could not be started, reached or torn down."""
+
+
+class ContainerFailed(EndpointError):
+    """A container did not pass its ping health check; `failure_reason` is what SageMaker would report."""
+
+    def __init__(self, message: str, hint: str | None = None, failure_reason: str = ""):
+        super().__init__(message, hint)
+        self.failure_reason = failure_reason or message

@@ -53,9 +53,24 @@ ACCOUNT_ID = "000000000000"                  # moto's default account
 INSTANCE_ID = "i-local"                      # the instance in log stream names
 
 
+# --- the control plane [control] ---
+TARGET_PREFIX = "SageMaker."                 # X-Amz-Target: SageMaker.<Operation> (protocol json 1.1)
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+# CreateEndpoint's default port here: SAGE on a phone keypad. Not used by LocalStack (4566, 4510-4559),
+# moto_server (5000), DynamoDB Local (8000), MinIO (9000), ElasticMQ (9324) or SageMaker local mode (8080).
+SERVE_PORT = 7243
+MAX_VARIANTS = 10                            # ProductionVariantList max 10
+MAX_TAGS = 50                                # TagList max 50
+
+
+def arn(region: str, kind: str, name: str) -> str:
+    """Return the ARN SageMaker gives a `kind` (model, endpoint-config, endpoint) named `name` (lower-cased)."""
+    return f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:{kind}/{name.lower()}"
+
+
 def endpoint_arn(region: str, name: str) -> str:
     """Return the ARN SageMaker gives endpoint `name` (lower-cased, as SageMaker does)."""
-    return f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:endpoint/{name.lower()}"
+    return arn(region, "endpoint", name)
 
 
 def log_group(endpoint: str) -> str:

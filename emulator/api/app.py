@@ -14,7 +14,8 @@ import json
 import logging
 import threading
 import uuid
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -24,6 +25,7 @@ from emulator.api.errors import (ApiError, InternalFailure, ModelNotReadyExcepti
                                  UnknownOperation, ValidationError)
 from emulator.api.framing import read_body
 from emulator.invocation.chain import Answer, Invocation, Pipeline
+from emulator.invocation.routing import VariantRouter
 from emulator.sagemaker import (ACCOUNT_ID, H_CUSTOM_ATTRIBUTES, H_ERROR_TYPE, H_INFERENCE_ID, H_INVOKED_VARIANT,
                                 H_REQUEST_ID, H_TARGET_HOSTNAME, H_TARGET_MODEL, H_TARGET_VARIANT,
                                 MAX_REQUEST_BYTES)
@@ -39,15 +41,19 @@ class LocalApi:
     """A WSGI app answering InvokeEndpoint for the endpoints it is given, and whatever its hooks answer."""
 
     def __init__(self) -> None:
-        self._endpoints: dict[str, Pipeline | None] = {}
+        self._endpoints: dict[str, VariantRouter | None] = {}
         self._lock = threading.Lock()
         self.hooks: list[Hook] = []
         self.closing = False
 
-    def add(self, name: str, pipeline: Pipeline | None) -> None:
-        """Serve `pipeline` as endpoint `name`; None marks it as still starting (ModelNotReady)."""
+    def add(self, name: str, target: Pipeline | VariantRouter | None) -> None:
+        """Serve `target` (a pipeline, or variants by weight) as endpoint `name`; None marks it as still starting.
+
+        Once this returns, no new invocation reaches what was served before under `name`.
+        """
+        router = VariantRouter.single(target) if isinstance(target, Pipeline) else target
         with self._lock:
-            self._endpoints[name] = pipeline
+            self._endpoints[name] = router
 
     def remove(self, name: str) -> None:
         """Stop serving an endpoint (later calls get 'not found')."""
@@ -55,24 +61,39 @@ class LocalApi:
             self._endpoints.pop(name, None)
 
     @property
-    def endpoints(self) -> dict[str, Pipeline | None]:
+    def endpoints(self) -> dict[str, VariantRouter | None]:
         """Return a copy of the served endpoints by name."""
         with self._lock:
             return dict(self._endpoints)
 
-    def pipeline(self, name: str) -> Pipeline:
-        """Return the pipeline serving `name`, or raise the error SageMaker would answer."""
+    def router(self, name: str) -> VariantRouter:
+        """Return the router serving `name`, or raise the error SageMaker would answer (call under the lock)."""
         if self.closing:
             raise ServiceUnavailable("The emulator is shutting down; start the endpoint again and retry.")
-        with self._lock:
-            if name not in self._endpoints:
-                raise ValidationError(f"Endpoint {name} of account {ACCOUNT_ID} not found.")
-            pipeline = self._endpoints[name]
-        if pipeline is None:
+        if name not in self._endpoints:
+            raise ValidationError(f"Endpoint {name} of account {ACCOUNT_ID} not found.")
+        router = self._endpoints[name]
+        if router is None:
             raise ModelNotReadyException(
                 f"Endpoint {name} is still starting: not every container has passed the ping health "
                 "check yet. Wait and try your request again.")
-        return pipeline
+        return router
+
+    def pipeline(self, name: str, variant: str | None = None) -> Pipeline:
+        """Return the pipeline that would serve `name` (the TargetVariant's, else one by weight)."""
+        with self._lock:
+            return self.router(name).choose(variant)
+
+    @contextmanager
+    def serving(self, name: str) -> Iterator[VariantRouter]:
+        """Look up `name` and count an invocation under way on it, in one step (see `add`)."""
+        with self._lock:
+            router = self.router(name)
+            router.begin()
+        try:
+            yield router
+        finally:
+            router.end()
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -105,21 +126,18 @@ class LocalApi:
 
     def invoke(self, request: Request, name: str, request_id: str) -> Response:
         """InvokeEndpoint: read the body, run the pipeline, render its answer."""
-        pipeline = self.pipeline(name)
-        body = read_body(request.environ["wsgi.input"], request.content_length,
-                         bool(request.environ.get("wsgi.input_terminated")), MAX_REQUEST_BYTES,
-                         request.headers.get(H_INFERENCE_ID) or request_id)
-        request.environ["byoc.body_read"] = True
-        return render_answer(pipeline, pipeline.invoke(invocation_of(request, pipeline, body)))
+        with self.serving(name) as router:
+            pipeline = router.choose(request.headers.get(H_TARGET_VARIANT))
+            body = read_body(request.environ["wsgi.input"], request.content_length,
+                             bool(request.environ.get("wsgi.input_terminated")), MAX_REQUEST_BYTES,
+                             request.headers.get(H_INFERENCE_ID) or request_id)
+            request.environ["byoc.body_read"] = True
+            return render_answer(pipeline, pipeline.invoke(invocation_of(request, pipeline, body)))
 
 
 def invocation_of(request: Request, pipeline: Pipeline, body: bytes) -> Invocation:
     """Return what the caller asked for, refusing headers this endpoint cannot honour."""
     h = request.headers
-    variant = h.get(H_TARGET_VARIANT)
-    if variant is not None and variant != pipeline.variant:
-        raise ValidationError(f"TargetVariant {variant} is not a production variant of endpoint "
-                              f"{pipeline.name}; its only variant is {pipeline.variant}.")
     if h.get(H_TARGET_MODEL) is not None:
         raise ValidationError(f"TargetModel was given, but endpoint {pipeline.name} is not a "
                               "multi-model endpoint: leave it out.")

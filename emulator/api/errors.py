@@ -8,10 +8,18 @@
     ├── ModelNotReadyException      429  the endpoint is still starting
     ├── InternalFailure             500  a bug in the emulator
     ├── ServiceUnavailable          503  the emulator is shutting down
-    └── InternalDependencyException 530  a side service failed
+    ├── InternalDependencyException 530  a side service failed
+    └── ControlError                     the control plane's (protocol json): body {"__type", "message"}
+        ├── ValidationException     400  bad request, unknown or duplicate resource, wrong state
+        ├── ResourceNotFound        400  the few operations whose model names it (not Describe*)
+        ├── ResourceInUse           400  a resource another one still needs
+        ├── ResourceLimitExceeded   400  a quota of the local account
+        └── UnknownOperationException 400  an X-Amz-Target the emulator does not serve
 
-Codes and statuses are those of botocore's `sagemaker-runtime/2017-05-13` service model. Lower
-layers (the forwarder) raise these; only the API edge turns them into HTTP responses.
+Runtime codes and statuses are those of botocore's `sagemaker-runtime/2017-05-13` service model,
+control-plane ones those of `sagemaker/2017-07-24` (botocore's JSON parser reads `__type` and
+`message`). Lower layers (the forwarder, emulator.resources) raise these; only the API edge turns
+them into HTTP responses.
 """
 
 # Messages are capped like SageMaker's `Message` shape (max 2048 characters).
@@ -96,3 +104,43 @@ class InternalDependencyException(ApiError):
 
     code = "InternalDependencyException"
     status = 530
+
+
+class ControlError(ApiError):
+    """Base of the control plane's errors: rendered as `{"__type": code, "message": ...}` (protocol json)."""
+
+    code = "ValidationException"
+    status = 400
+
+    def fields(self) -> dict:
+        return {"__type": self.code, "message": self.message}
+
+
+class ValidationException(ControlError):
+    """A control-plane request SageMaker refuses: bad field, missing or duplicate resource, wrong state."""
+
+    code = "ValidationException"
+
+
+class ResourceNotFound(ControlError):
+    """A resource that does not exist, for the operations whose model declares ResourceNotFound."""
+
+    code = "ResourceNotFound"
+
+
+class ResourceInUse(ControlError):
+    """A resource still in use by another."""
+
+    code = "ResourceInUse"
+
+
+class ResourceLimitExceeded(ControlError):
+    """A limit of the local account was reached."""
+
+    code = "ResourceLimitExceeded"
+
+
+class UnknownControlOperation(ControlError):
+    """An X-Amz-Target operation the emulator does not serve."""
+
+    code = "UnknownOperationException"

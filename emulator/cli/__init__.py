@@ -11,6 +11,7 @@ def build_parser() -> argparse.ArgumentParser:
     from contract_tests import cli as contract_cli
 
     from emulator.cli import endpoints as endpoint_cli
+    from emulator.cli import serve as serve_cli
     from emulator.cli import setup as setup_cli
     from emulator.evaluation import cli as evaluate_cli
     from emulator.transform import cli as transform_cli
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         "against SageMaker's hosting contract.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (setup_cli, endpoint_cli, contract_cli, transform_cli, evaluate_cli):
+    for module in (setup_cli, serve_cli, endpoint_cli, contract_cli, transform_cli, evaluate_cli):
         module.register(sub)
     return parser
 

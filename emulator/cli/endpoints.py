@@ -1,4 +1,9 @@
-"""`byoc up`, `byoc invoke`, `byoc down`: run an endpoint in the foreground, call it, clean up after it."""
+"""`byoc up`, `byoc invoke`, `byoc down`: run an endpoint in the foreground, call it, clean up after it.
+
+`byoc up FILE` is `byoc serve` plus the definition turned into CreateModel, CreateEndpointConfig and
+CreateEndpoint (emulator.hosting.endpoint.LocalEndpoint); `byoc down` deletes the endpoints of every
+running local SageMaker through DeleteEndpoint, then removes anything labelled that is left.
+"""
 
 import argparse
 import json
@@ -44,10 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     invoke.add_argument("--content-type", default="text/csv", help="ContentType (default text/csv)")
     invoke.add_argument("--accept", help="Accept")
     invoke.add_argument("--target-container", help="TargetContainerHostname (Direct mode)")
-    invoke.add_argument("--url", help=f"API URL (default: the one `byoc up` recorded, else http://127.0.0.1:{DEFAULT_PORT})")
+    invoke.add_argument("--url", help="API URL (default: the one `byoc up` recorded, else a running `byoc serve` "
+                                      f"that has the endpoint, else http://127.0.0.1:{DEFAULT_PORT})")
     invoke.set_defaults(func=run_invoke)
-    down = sub.add_parser("down", help="remove every container and network the project labelled (also after a crash)")
-    down.add_argument("--endpoint", help="only those of this endpoint name")
+    down = sub.add_parser("down", help="delete the endpoints of running local SageMakers, then remove every container "
+                                       "and network the project labelled (also after a crash)")
+    down.add_argument("--endpoint", help="only this endpoint")
+    down.add_argument("--url", help="only the endpoints of the local SageMaker at this URL (labelled leftovers stay)")
     down.set_defaults(func=run_down)
 
 
@@ -55,7 +63,7 @@ def run_up(args: argparse.Namespace) -> int:
     """Start the endpoint, print how to call it, serve until Ctrl-C or SIGTERM, then tear down."""
     from emulator.hosting.endpoint import LocalEndpoint
 
-    _interrupt_on_sigterm()
+    interrupt_on_sigterm()
     endpoint = LocalEndpoint(args.pipeline, name=args.name, port=args.port, startup_timeout_s=args.startup_timeout,
                              stream_logs=not args.quiet)
     try:
@@ -91,7 +99,7 @@ def _print_latencies(endpoint) -> None:
               f"errors {int(row['errors'])}", flush=True)
 
 
-def _interrupt_on_sigterm() -> None:
+def interrupt_on_sigterm() -> None:
     """Turn SIGTERM into KeyboardInterrupt once; ignore both signals while tearing down."""
 
     def handler(signum, frame):
@@ -133,8 +141,21 @@ def run_invoke(args: argparse.Namespace) -> int:
             return _invoke(endpoint.url, endpoint.name, body, args, endpoint.spec.region)
     if target.suffix in (".toml", ".json"):
         raise EndpointError(f"pipeline definition {target} does not exist", "check the path")
-    url = args.url or recorded_url(args.target) or f"http://127.0.0.1:{DEFAULT_PORT}"
+    url = args.url or recorded_url(args.target) or _serving(args.target) or f"http://127.0.0.1:{DEFAULT_PORT}"
     return _invoke(url, args.target, body, args)
+
+
+def _serving(name: str) -> str | None:
+    """Return the URL of a running `byoc serve` that has endpoint `name`, or None."""
+    from emulator.cli.serve import list_endpoints, recorded_urls
+
+    for url in recorded_urls(STATE_DIR):
+        try:
+            if any(e["EndpointName"] == name for e in list_endpoints(url)):
+                return url
+        except EndpointError:
+            continue
+    return None
 
 
 def _read(path: Path) -> bytes:
@@ -185,13 +206,49 @@ def _describe(err) -> str:
 
 
 def run_down(args: argparse.Namespace) -> int:
-    """Remove the project's labelled containers and networks and say what went."""
+    """Delete endpoints through DeleteEndpoint, then remove the project's labelled leftovers; say what went."""
+    from emulator.cli.serve import recorded_urls
+
+    for url in [args.url] if args.url else recorded_urls(STATE_DIR):
+        try:
+            for name in _delete_endpoints(url, args.endpoint):
+                print(f"deleted endpoint {name} at {url}")
+        except EndpointError as err:          # e.g. an older `byoc up` without the control plane
+            print(f"skipped {url}: {err.message}")
+    if args.url:
+        return 0
     from emulator.docker.launcher import DockerLayer
 
-    labels = {LABEL: LABEL_VALUE} | ({ENDPOINT_LABEL: args.endpoint} if args.endpoint else {})
+    labels = down_labels(args.endpoint)
     removed = DockerLayer().remove_labelled(labels)
     for line in removed:
         print(f"removed {line}")
     if not removed:
         print("nothing to remove: no container or network carries " + ", ".join(f"{k}={v}" for k, v in labels.items()))
     return 0
+
+
+def down_labels(endpoint: str | None = None) -> dict[str, str]:
+    """Return the labels whose carriers `byoc down` removes: only what byoc created (of one endpoint)."""
+    return {LABEL: LABEL_VALUE} | ({ENDPOINT_LABEL: endpoint} if endpoint else {})
+
+
+def _delete_endpoints(url: str, only: str | None) -> list[str]:
+    """DeleteEndpoint every endpoint (or `only`) at `url`, and wait until each is gone."""
+    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+
+    from emulator.aws import local_client
+    from emulator.cli.serve import list_endpoints
+
+    client, deleted = local_client("sagemaker", url), []
+    for endpoint in list_endpoints(url):
+        name = endpoint["EndpointName"]
+        if only not in (None, name):
+            continue
+        try:
+            client.delete_endpoint(EndpointName=name)
+            client.get_waiter("endpoint_deleted").wait(EndpointName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 240})
+            deleted.append(name)
+        except (BotoCoreError, ClientError, WaiterError) as err:
+            print(f"could not delete endpoint {name} at {url}: {err}")
+    return deleted

@@ -10,7 +10,7 @@ from typing import Callable, TextIO
 from emulator.definitions import pipeline as spec_module
 from emulator.sagemaker import STARTUP_DEADLINE_S
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
-from emulator.errors import EndpointError
+from emulator.errors import ContainerFailed, EndpointError
 from emulator.docker.logs import follow
 from emulator.hosting.plan import (FALLBACK_PORT, MOTO_IMAGE, MOTO_PORT, SESSION, Access, access_from_env, container_plans, docker_name,
                    labels_for, moto_plan)
@@ -66,8 +66,9 @@ class ContainerGroup:
     def __init__(self, spec: PipelineSpec, endpoint: str, *, deadline_s: float = DEFAULT_DEADLINE_S,
                  docker: DockerLayer | None = None, access: Access | None = None, variant: str = "AllTraffic",
                  log_sink: TextIO | None = None, stream_logs: bool = True, say: Callable[[str], None] | None = None,
-                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb, aws=None):
+                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb, aws=None, unit: str | None = None):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
+        self.unit = unit                 # names this group apart from others of the same endpoint (blue/green)
         self.deadline_s = deadline_s
         self.docker = docker or DockerLayer()
         self.access = access
@@ -99,13 +100,13 @@ class ContainerGroup:
         self.spec = resolve_images(self.spec, self.docker)   # ECR URIs and [Local.Images] to local images
         self.check_images()
         try:
-            self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session), self.labels)
+            self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session, self.unit), self.labels)
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
             self._join_local_aws(self.network)
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
             self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session,
-                                                         local_aws=local_aws))
+                                                         local_aws=local_aws, unit=self.unit))
         except BaseException:
             self.stop()
             raise
@@ -115,7 +116,7 @@ class ContainerGroup:
     @property
     def labels(self) -> dict[str, str]:
         """Return the labels this endpoint's containers and network carry."""
-        return labels_for(self.endpoint, self.session)
+        return labels_for(self.endpoint, self.session, self.unit)
 
     @property
     def own_moto(self) -> bool:
@@ -142,7 +143,8 @@ class ContainerGroup:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
             futures = [pool.submit(self._start_container, plan) for plan in plans]
             if self.own_moto:
-                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access, self.session)))
+                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access,
+                                                                           self.session, unit=self.unit)))
             try:
                 for future in as_completed(futures):
                     future.result()
@@ -172,10 +174,14 @@ class ContainerGroup:
         try:
             healthy = wait_healthy(target, bind, FALLBACK_PORT, self.deadline_s, self._abort)
         except NotHealthy as err:
-            raise EndpointError(
+            # SageMaker's FailureReason, as quoted in "Troubleshoot inference pipelines" (SageMaker developer guide)
+            reason = (f"The {plan.alias} for production variant {self.variant} did not pass the ping health check. "
+                      "Please check CloudWatch logs for this endpoint.")
+            raise ContainerFailed(
                 f"The {plan.alias} for production variant {self.variant} did not pass the ping health check: {err}. "
                 f"Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}",
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
+                failure_reason=reason,
             ) from None
         if healthy.port != bind:
             self._warn(f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
@@ -200,6 +206,10 @@ class ContainerGroup:
     def _warn(self, text: str) -> None:
         self.warnings.append(text)
         self.say(f"warning: {text}")
+
+    def abort(self) -> None:
+        """Make a start under way in another thread give up soon (stop() removes what it made)."""
+        self._abort.set()
 
     def stop(self) -> None:
         """Remove every container and the network this runtime made; safe to call twice."""

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, PUBLISH_PORTS_ENV, SESSION_LABEL, image_tag
+from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, PUBLISH_PORTS_ENV, SESSION_LABEL, UNIT_LABEL, image_tag
 from emulator.docker.launcher import ContainerPlan
 from emulator.hosting.modeldata import unpack_model
 from emulator.aws import DUMMY_CREDENTIALS
@@ -57,9 +57,10 @@ def access_from_env(engine_os: str, gateway_is_local: bool, environ=os.environ) 
     return choose_access(platform.system(), environ.get("DOCKER_HOST") or None, engine_os, force, gateway_is_local)
 
 
-def labels_for(endpoint: str, session: str = SESSION) -> dict[str, str]:
-    """Return the labels every container and network of an endpoint carries."""
-    return {LABEL: LABEL_VALUE, ENDPOINT_LABEL: endpoint, SESSION_LABEL: session}
+def labels_for(endpoint: str, session: str = SESSION, unit: str | None = None) -> dict[str, str]:
+    """Return the labels every container and network of an endpoint (and of one of its units) carries."""
+    labels = {LABEL: LABEL_VALUE, ENDPOINT_LABEL: endpoint, SESSION_LABEL: session}
+    return labels | {UNIT_LABEL: unit} if unit else labels
 
 
 def port_range(index: int) -> tuple[int, int]:
@@ -102,23 +103,23 @@ def container_env(spec: PipelineSpec, container: ContainerSpec, index: int,
     return env
 
 
-def docker_name(endpoint: str, alias: str, session: str = SESSION) -> str:
-    """Return a container name unique to this run, readable in `docker ps`."""
-    return f"byoc-{endpoint}-{alias}-{session[:6]}"
+def docker_name(endpoint: str, alias: str, session: str = SESSION, unit: str | None = None) -> str:
+    """Return a container name unique to this run (and unit), readable in `docker ps`."""
+    return f"byoc-{endpoint}-{unit}-{alias}-{session[:6]}" if unit else f"byoc-{endpoint}-{alias}-{session[:6]}"
 
 
 def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
-                    local_aws: dict[str, str] | None = None) -> list[ContainerPlan]:
+                    local_aws: dict[str, str] | None = None, unit: str | None = None) -> list[ContainerPlan]:
     """Return one plan per pipeline container, models unpacked once."""
     plans = []
     for index, container in enumerate(spec.containers):
         bind = port_range(index)[0]
         plans.append(ContainerPlan(
-            name=docker_name(endpoint, container.hostname, session),
+            name=docker_name(endpoint, container.hostname, session, unit),
             image=container.image,
             alias=container.hostname,
             env=container_env(spec, container, index, local_aws),
-            labels=labels_for(endpoint, session),
+            labels=labels_for(endpoint, session, unit),
             ports=(bind, FALLBACK_PORT) if access.publish else (),
             publish_ip=_publish_ip(access),
             model_dir=unpack_model(container.model_data) if container.model_data else None,
@@ -126,14 +127,15 @@ def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: 
     return plans
 
 
-def moto_plan(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION) -> ContainerPlan:
+def moto_plan(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
+              unit: str | None = None) -> ContainerPlan:
     """Return the plan of the moto server standing in for DynamoDB on the endpoint's network."""
     return ContainerPlan(
-        name=docker_name(endpoint, MOTO_ALIAS, session),
+        name=docker_name(endpoint, MOTO_ALIAS, session, unit),
         image=MOTO_IMAGE,
         alias=MOTO_ALIAS,
         env={"AWS_REGION": spec.region, "AWS_DEFAULT_REGION": spec.region, **DUMMY_CREDENTIALS},
-        labels=labels_for(endpoint, session),
+        labels=labels_for(endpoint, session, unit),
         ports=(MOTO_PORT,) if access.publish else (),
         publish_ip=_publish_ip(access),
         command=None,

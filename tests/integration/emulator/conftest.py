@@ -8,7 +8,7 @@ import docker
 import pytest
 
 from emulator.docker import images
-from emulator.api.server import RuntimeApi
+from emulator.hosting.service import LocalSageMaker
 from emulator.config import Settings
 from emulator.hosting.endpoint import LocalEndpoint
 from tests.integration.emulator.helpers import BROKEN_DIR, PIPELINES, TESTBOX, TESTBOX_BASE, write_testbox_definition, unique
@@ -34,19 +34,19 @@ def testbox_image(docker_client) -> str:
 
 @pytest.fixture(scope="session")
 def api():
-    with RuntimeApi() as served:
+    with LocalSageMaker() as served:
         yield served
 
 
 @pytest.fixture(scope="session")
 def abalone(api):
-    with LocalEndpoint(PIPELINES / "abalone.toml", name=unique("abalone"), api=api, stream_logs=False) as endpoint:
+    with LocalEndpoint(PIPELINES / "abalone.toml", name=unique("abalone"), sagemaker=api, stream_logs=False) as endpoint:
         yield endpoint
 
 
 @pytest.fixture(scope="session")
 def support(api):
-    with LocalEndpoint(PIPELINES / "support.toml", name=unique("support"), api=api, stream_logs=False) as endpoint:
+    with LocalEndpoint(PIPELINES / "support.toml", name=unique("support"), sagemaker=api, stream_logs=False) as endpoint:
         yield endpoint
 
 
@@ -55,5 +55,5 @@ def direct(api, testbox_image, tmp_path_factory):
     """A Direct-mode endpoint: a good container, one ignoring its port, one answering 500, one to kill."""
     faults = {"good": "", "portless": "port", "fail500": "unsupported-500", "victim": ""}
     path = write_testbox_definition(tmp_path_factory.mktemp("direct") / "direct.toml", faults)
-    with LocalEndpoint(path, name=unique("direct"), api=api, stream_logs=False) as endpoint:
+    with LocalEndpoint(path, name=unique("direct"), sagemaker=api, stream_logs=False) as endpoint:
         yield endpoint

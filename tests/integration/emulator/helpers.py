@@ -1,6 +1,7 @@
 """Helpers of the emulator's integration tests: test definitions, unique names, leftovers, `byoc up`."""
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -39,7 +40,8 @@ def unique(prefix: str) -> str:
 def leftovers(client, endpoint: str) -> list[str]:
     """Return the containers and networks still carrying `endpoint`'s label."""
     filters = {"label": [f"{LABEL}={LABEL_VALUE}", f"{ENDPOINT_LABEL}={endpoint}"]}
-    return ([c.name for c in client.containers.list(all=True, filters=filters)]
+    # sparse: no inspect per container, which would raise NotFound for one removed meanwhile
+    return ([c.attrs["Names"][0].lstrip("/") for c in client.containers.list(all=True, filters=filters, sparse=True)]
             + [n.name for n in client.networks.list(filters=filters)])
 
 
@@ -71,3 +73,36 @@ class UpProcess:
 
     def output(self) -> str:
         return "\n".join(self.lines)
+
+
+class Serve:
+    """`byoc serve --port 0` as a subprocess; its output read in a thread."""
+
+    def __init__(self, state_dir, *extra: str):
+        env = dict(os.environ, BYOC_STATE_DIR=str(state_dir), TESTCONTAINERS_RYUK_DISABLED="true", PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen([sys.executable, "-m", "emulator.cli", "serve", "--port", "0", "--quiet", *extra],
+                                     cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self._wait_for_url()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            for line in self.lines:
+                if line.startswith("local SageMaker at "):
+                    return line.split()[3]
+            time.sleep(0.05)
+        raise AssertionError("byoc serve never said where it listens:\n" + "\n".join(self.lines))
+
+    def stop(self, signum=signal.SIGTERM) -> int:
+        self.proc.send_signal(signum)
+        try:
+            return self.proc.wait(timeout=120)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()

@@ -80,13 +80,13 @@ def test_unknown_endpoint_is_a_validation_error(abalone):
 
 
 def test_endpoint_still_starting_is_model_not_ready(api, abalone):
-    api.add("warming-up", None)
+    api.server.add("warming-up", None)
     try:
         client = abalone.client()
         err = error_of(lambda: client.invoke_endpoint(EndpointName="warming-up", Body=b"1", ContentType="text/csv"))
         assert err.response["Error"]["Code"] == "ModelNotReadyException"
     finally:
-        api.remove("warming-up")
+        api.server.remove("warming-up")
 
 
 def test_direct_mode_routes_by_target_hostname(direct):

@@ -11,7 +11,7 @@ import pytest
 from emulator.config import FIXTURES_DIR, REPO_ROOT
 from emulator.hosting.endpoint import LocalEndpoint
 from emulator.errors import EndpointError
-from tests.integration.emulator.helpers import UpProcess, leftovers, write_testbox_definition, unique
+from tests.integration.emulator.helpers import TESTBOX, UpProcess, leftovers, write_testbox_definition, unique
 
 pytestmark = pytest.mark.integration
 SEED = FIXTURES_DIR / "support/dynamodb/PipelineLookupTable.json"
@@ -136,11 +136,22 @@ def test_first(byoc_endpoint):
 
 def test_second_gets_the_same_endpoint(byoc_endpoint):
     assert byoc_endpoint(r"{path}", name="{name}") is SEEN[0]
+
+def test_the_local_sagemaker_takes_create_calls(byoc_sagemaker):
+    sm = byoc_sagemaker.client("sagemaker")
+    sm.create_model(ModelName="{name}-cp", PrimaryContainer={{"Image": "{TESTBOX}"}})
+    sm.create_endpoint_config(EndpointConfigName="{name}-cp",
+                              ProductionVariants=[{{"VariantName": "AllTraffic", "ModelName": "{name}-cp"}}])
+    sm.create_endpoint(EndpointName="{name}-cp", EndpointConfigName="{name}-cp")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="{name}-cp", WaiterConfig={{"Delay": 0.2}})
+    answer = byoc_sagemaker.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName="{name}-cp", Body=b"1,2,3", ContentType="text/csv")
+    assert answer["Body"].read().decode().strip() == "6.0"
 ''')
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300, env=_env(tmp_path / "state"))
-    assert "2 passed" in done.stdout, done.stdout + done.stderr
-    assert leftovers(docker_client, name) == []
+    assert "3 passed" in done.stdout, done.stdout + done.stderr
+    assert leftovers(docker_client, name) == [] and leftovers(docker_client, f"{name}-cp") == []
 
 
 def test_byoc_invoke_of_a_definition_starts_calls_and_removes_it(testbox_image, tmp_path, docker_client, capsys):

@@ -1,4 +1,9 @@
-"""`byoc down` removes only what byoc itself created: bystanders of every kind survive it."""
+"""`byoc down` removes only what byoc itself created: bystanders of every kind are outside its selection.
+
+The test asks Docker for exactly what `byoc down` would remove (the same labels, the same filter)
+instead of running it: a real `byoc down` here would also remove the endpoints other tests of this
+session (and anyone else's `byoc up` on this engine) are using.
+"""
 
 import io
 import uuid
@@ -6,7 +11,7 @@ import uuid
 import docker
 import pytest
 
-from emulator.cli import main as byoc
+from emulator.cli.endpoints import down_labels
 from emulator.config import LABEL, OWN_BASE_IMAGE, image_tag
 
 pytestmark = pytest.mark.integration
@@ -41,14 +46,25 @@ def _has(client, ref: str) -> bool:
         return False
 
 
-def test_byoc_down_leaves_every_bystander_alone(docker_client, bystanders, capsys):
+def selected(docker_client) -> tuple[set[str], set[str]]:
+    """Return the ids of the containers and networks `byoc down` would remove."""
+    filters = {"label": [f"{k}={v}" for k, v in down_labels().items()]}
+    return ({c.id for c in docker_client.containers.list(all=True, filters=filters)},
+            {n.id for n in docker_client.networks.list(filters=filters)})
+
+
+def test_byoc_down_selects_no_bystander(docker_client, bystanders):
     made, network = bystanders
-    assert byoc(["down"]) == 0
+    containers, networks = selected(docker_client)
+    assert not containers & {c.id for c in made}
+    assert network.id not in networks
     for container in made:
-        container.reload()                       # raises NotFound if byoc down removed it
         assert LABEL not in (container.labels or {})
-    network.reload()
-    assert not any(c.name in capsys.readouterr().out for c in made)
+
+
+def test_byoc_down_selects_what_byoc_started(docker_client, abalone):
+    containers, networks = selected(docker_client)
+    assert {docker_client.containers.get(r.container_id).id for r in abalone.containers} <= containers
 
 
 def test_our_images_do_not_carry_the_ownership_label(docker_client):

@@ -75,7 +75,7 @@ def test_invoke_returns_body_content_type_variant_and_custom_attributes(client):
 
 
 def test_headers_reach_the_containers(api, client):
-    featurizer, predictor = api.endpoints["abalone"].hops
+    featurizer, predictor = api.endpoints["abalone"].pipelines["AllTraffic"].hops
     client.invoke_endpoint(EndpointName="abalone", Body=b"x", ContentType="text/csv; charset=utf-8",
                            Accept="application/json", CustomAttributes="c=1")
     assert featurizer.calls[-1] == {"Content-Type": "text/csv; charset=utf-8", "X-Amzn-SageMaker-Custom-Attributes": "c=1"}

@@ -69,7 +69,8 @@ class FakeLayer:
         return list(FakeLayer.removed)
 
 
-def test_down_reports_what_it_removed_and_filters_by_endpoint(monkeypatch, capsys):
+def test_down_reports_what_it_removed_and_filters_by_endpoint(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(endpoint_cli, "STATE_DIR", tmp_path)        # no local SageMaker recorded
     monkeypatch.setattr("emulator.docker.launcher.DockerLayer", FakeLayer)
     FakeLayer.removed = ["container byoc-x-a", "network byoc-x-net"]
     assert byoc(["down", "--endpoint", "x"]) == 0
@@ -122,7 +123,7 @@ def test_a_taken_api_port_is_a_clear_error():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(EndpointError, match=f"cannot serve the runtime API on 127.0.0.1:{port}") as caught:
+        with pytest.raises(EndpointError, match=f"cannot serve the local SageMaker on 127.0.0.1:{port}") as caught:
             LocalEndpoint(spec, port=port, docker=docker, stream_logs=False).start()
     assert "--port" in caught.value.hint
     assert docker.plans == []

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from emulator.hosting.endpoint import WatchedHop
+from emulator.hosting.variant import WatchedHop
 from emulator.errors import EndpointError, SpecError
 from emulator.invocation.hops import HopUnreachable
 from emulator.hosting.plan import FALLBACK_PORT, MOTO_ALIAS, Access, labels_for
