@@ -7,9 +7,10 @@ cheap and independent of the rest of the project.
 import importlib
 
 _EXPORTS = {
-    "RuleFailure": "checks", "Subject": "checks", "Limits": "config", "PipelineConfig": "config",
-    "TargetConfig": "config", "TargetError": "config", "from_options": "config", "from_pipeline": "config",
-    "load_target": "config", "ContractSession": "session", "Outcome": "session",
+    "Subject": "checks", "Limits": "config", "PipelineConfig": "config", "TargetConfig": "config",
+    "TargetError": "config", "from_options": "config", "from_pipeline": "config", "load_target": "config",
+    "RULES": "rules", "Rule": "rules", "ContractSession": "session", "NotJudged": "verdict", "Outcome": "verdict",
+    "RuleFailure": "verdict", "Status": "verdict",
 }
 __all__ = sorted(_EXPORTS)
 

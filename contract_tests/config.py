@@ -1,11 +1,12 @@
 """What to check: targets (image, model, sample request) from a TOML file, the command line or a pipeline."""
 
-import json
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emulator.errors import ByocError
+from emulator.definitions.fields import Invalid
+from emulator.definitions.local import parse_local
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec, TableSpec
 
 CONTENT_TYPES_BY_SUFFIX = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines"}
@@ -86,17 +87,12 @@ def read_sample(path: Path) -> bytes:
         raise TargetError(f"cannot read sample request {path}: {err.strerror}", "give an existing file") from None
 
 
-def table_from_seed(path: Path) -> TableSpec:
-    """Return the table of a seed file `{"table": CreateTable kwargs, "items": [...]}`."""
+def tables_from_seeds(seeds: list[str], base_dir: Path) -> tuple[TableSpec, ...]:
+    """Return the tables of seed files `{"table": CreateTable kwargs, "items": [...]}` (the emulator's own parser)."""
     try:
-        seed = json.loads(Path(path).read_text())
-        table = seed["table"]
-        types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
-        keys = {k["KeyType"]: (k["AttributeName"], types[k["AttributeName"]]) for k in table["KeySchema"]}
-        return TableSpec(table["TableName"], keys["HASH"], keys.get("RANGE"), tuple(seed.get("items", ())))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise TargetError(f"DynamoDB seed {path} is unusable ({type(err).__name__}: {err})",
-                          'give {"table": {CreateTable kwargs}, "items": [{...}, ...]}') from None
+        return parse_local({"DynamoDBTables": [{"Seed": str(seed)} for seed in seeds]}, base_dir)[1]
+    except Invalid as err:
+        raise TargetError(f"DynamoDB seed: {err}", err.hint or 'give {"table": {CreateTable kwargs}, "items": [...]}') from None
 
 
 def from_options(images: list[str], model: str | None = None, sample: str | None = None,
@@ -131,7 +127,7 @@ def load_target(path: Path) -> TargetConfig:
         sample=read_sample(sample), content_type=content_type_of(sample, data.get("content_type")),
         accept=tuple(data.get("accept", ())), returns=data.get("returns"),
         environment={k: str(v) for k, v in data.get("environment", {}).items()},
-        tables=tuple(table_from_seed(here / seed) for seed in seeds),
+        tables=tables_from_seeds(seeds, here),
         wrong_shape=data["wrong_shape"].encode() if "wrong_shape" in data else None,
     )
 

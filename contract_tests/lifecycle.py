@@ -2,49 +2,38 @@
 
 import time
 
-from .checks import LENIENT_PING_S, RuleFailure
-from .config import Limits
-from .probe import ping
-from .target import DEFAULT_PORT, StartFailure
+from emulator.hosting.readiness import NotHealthy
+from emulator.sagemaker import BIND_TO_PORT_ENV, DEFAULT_PORT
 
-POLL_S = 0.2
+from .config import Limits
+from .containers import StartFailure
+from .verdict import RuleFailure
 
 
 def bind_to_port(launcher, limits: Limits) -> str:
-    """Rule 2a: started with SAGEMAKER_BIND_TO_PORT=P, the container answers /ping on P."""
-    port = limits.bind_port
+    """Started with SAGEMAKER_BIND_TO_PORT=P, the container answers /ping on P (the emulator's readiness wait)."""
+    port, said = limits.bind_port, f"started with {BIND_TO_PORT_ENV}={limits.bind_port}"
     try:
-        run = launcher.start(env={"SAGEMAKER_BIND_TO_PORT": str(port)}, ports=(port, DEFAULT_PORT), wait_port=None)
+        run = launcher.start(env={BIND_TO_PORT_ENV: str(port)}, ports=(port, DEFAULT_PORT), wait_port=None)
     except StartFailure as err:
-        raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}: {err.message}") from None
+        raise RuleFailure("bind-to-port", f"{said}: {err.message}") from None
     try:
-        return _watch_ports(run, port, limits)
+        healthy = run.wait_ready(port, DEFAULT_PORT, limits.start_deadline_s)
+        if healthy.port != port:  # 8080 answered first: give the given port a grace period
+            healthy = run.wait_ready(port, port, limits.port_grace_s)
+        return f"{said}; port {port} answered /ping 200 after {healthy.seconds:.1f} s"
+    except NotHealthy as err:
+        if run.is_running() and run.ping(DEFAULT_PORT) == 200:
+            raise RuleFailure("bind-to-port", f"{said}, nothing listened there within {limits.port_grace_s:g} s; "
+                              f"port {DEFAULT_PORT} answered instead") from None
+        raise RuleFailure("bind-to-port", f"{said}, no port answered /ping: {err}; the container {run.state()}, "
+                          f"its log ends:\n{run.logs()}") from None
     finally:
         run.remove()
 
 
-def _watch_ports(run, port: int, limits: Limits) -> str:
-    started = time.monotonic()
-    default_answered = None
-    while time.monotonic() - started < limits.start_deadline_s:
-        if ping(run.url(port), LENIENT_PING_S).status == 200:
-            return f"started with SAGEMAKER_BIND_TO_PORT={port}; port {port} answered /ping 200 after " \
-                   f"{time.monotonic() - started:.1f} s"
-        if default_answered is None and ping(run.url(DEFAULT_PORT), LENIENT_PING_S).status == 200:
-            default_answered = time.monotonic()
-        if default_answered is not None and time.monotonic() - default_answered > limits.port_grace_s:
-            raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}, nothing listened there "
-                              f"within {limits.port_grace_s:g} s; port {DEFAULT_PORT} answered")
-        if not run.is_running():
-            raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}, the container "
-                              f"{run.state()} before port {port} answered; its log ends:\n{run.logs()}")
-        time.sleep(POLL_S)
-    raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}, no port answered /ping "
-                      f"within {limits.start_deadline_s:g} s")
-
-
 def sigterm(launcher, limits: Limits) -> str:
-    """Rule 11: a serving container exits within 30 s of SIGTERM (SageMaker sends SIGKILL then)."""
+    """A serving container exits within 30 s of SIGTERM (SageMaker sends SIGKILL then)."""
     try:
         run = launcher.start(deadline_s=limits.start_deadline_s)
     except StartFailure as err:

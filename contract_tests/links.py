@@ -1,10 +1,10 @@
-"""Rule 13: in a serial pipeline each answer's Content-Type is accepted by the next container, end to end."""
+"""pipeline-links: in a serial pipeline each answer, its Content-Type passed on whole, is accepted by the next container."""
 
 from dataclasses import dataclass
 
-from .checks import RuleFailure
 from .config import PipelineConfig
 from .probe import Reply, invoke, media_type
+from .verdict import RuleFailure
 
 from emulator.sagemaker import MAX_BETWEEN_CONTAINERS_BYTES
 
@@ -50,5 +50,5 @@ def pipeline_links(pipeline: PipelineConfig, hops: list[Hop]) -> str:
         if not last and len(reply.body) > HOP_LIMIT_BYTES:
             raise RuleFailure("pipeline-links", f"{hop.name} answered {len(reply.body):,} bytes; between "
                               "containers SageMaker allows at most 5 MB")
-    path = " -> ".join(f"{h.name} ({media_type(h.content_type)})" for h in hops)
-    return f"the sample travelled {path} -> {hops[-1].reply.status} {hops[-1].reply.content_type}"
+    path = " -> ".join(f"{h.name} ({h.content_type!r})" for h in hops)
+    return f"the sample travelled {path} -> {hops[-1].reply.status} {hops[-1].reply.content_type!r}"

@@ -1,49 +1,41 @@
 """Run the rules over many targets at once: one shared container per target, fresh ones where a rule needs it."""
 
+import logging
 import threading
-import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from emulator.errors import ByocError
+from emulator.docker.launcher import DockerLayer
 
-from . import checks, lifecycle, links
+from . import checks, invocations, lifecycle, links
 from .config import Limits, PipelineConfig, TargetConfig
+from .containers import Launcher, StartFailure
+from .rules import PIPELINE_RULE, TARGET_RULES
 from .services import DynamoService
-from .target import Launcher, StartFailure
+from .verdict import Outcome, Status, judge
 
-# Rules on the shared container, in the order they run (malformed-body last: it may kill the container).
+log = logging.getLogger(__name__)
+# Rules on the shared container, in the order they run: the sample first (the rules after it build on its
+# answer), malformed-body last (it may kill the container).
 SHARED_RULES = {
     "ping": checks.ping_rule, "default-port": checks.default_port, "serve-argument": checks.serve_argument,
-    "read-only-model": checks.read_only_model, "sample-request": checks.sample_request,
-    "unknown-headers": checks.unknown_headers, "unsupported-content-type": checks.unsupported_content_type,
-    "concurrency": checks.concurrency, "large-body": checks.large_body, "malformed-body": checks.malformed_body,
+    "sample-request": invocations.sample_request, "content-type-tolerance": invocations.content_type_tolerance,
+    "declared-type": invocations.declared_type, "read-only-model": invocations.read_only_model,
+    "unknown-headers": invocations.unknown_headers, "unsupported-content-type": invocations.unsupported_content_type,
+    "concurrency": invocations.concurrency, "large-body": invocations.large_body,
+    "malformed-body": invocations.malformed_body,
 }
 IMAGE_RULES = {"pipeline-label": checks.pipeline_label}
 FRESH_RULES = {"bind-to-port": lifecycle.bind_to_port, "sigterm": lifecycle.sigterm}
-PIPELINE_RULE = "pipeline-links"
-# The order tests are listed in (the numbering of the hosting contract).
-TARGET_RULES = ("serve-argument", "bind-to-port", "default-port", "pipeline-label", "ping", "sample-request",
-                "unsupported-content-type", "malformed-body", "unknown-headers", "large-body", "concurrency",
-                "sigterm", "read-only-model")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A rule's verdict on one target: passed, and what was seen (or why it failed)."""
-
-    rule: str
-    target: str
-    passed: bool
-    detail: str
+assert set(TARGET_RULES) == {*SHARED_RULES, *IMAGE_RULES, *FRESH_RULES}
 
 
 class ContractSession:
     """All the work for a set of targets and pipelines, started at once and read per (rule, target)."""
 
-    def __init__(self, client, targets: list[TargetConfig], pipelines: list[PipelineConfig] = (),
+    def __init__(self, docker: DockerLayer, targets: list[TargetConfig], pipelines: list[PipelineConfig] = (),
                  limits: Limits = Limits()):
-        self.client, self.limits, self.pipelines = client, limits, list(pipelines)
+        self.docker, self.limits, self.pipelines = docker, limits, list(pipelines)
         self.targets = {t.name: t for t in [*targets, *(t for p in self.pipelines for t in p.targets)]}
         self.futures: dict[tuple[str, str], Future] = {}
         self.pool = ThreadPoolExecutor(max_workers=4 * len(self.targets) + 8, thread_name_prefix="byoc-contract")
@@ -105,13 +97,13 @@ class ContractSession:
         with self.lock:
             if name in self.launchers:
                 return self.launchers[name]
-            self.launchers[name] = Launcher(self.client, config, svc.network_name if svc else None,
+            self.launchers[name] = Launcher(self.docker, config, svc.network if svc else None,
                                             svc.env if svc else None)
         return self.launchers[name]
 
     def _start_service(self, tables) -> DynamoService:
         region = self.pipelines[0].region if self.pipelines else "us-east-1"
-        self.service = DynamoService(self.client, tables, region)
+        self.service = DynamoService(self.docker, tables, region)
         return self.service.start()
 
     def _start_shared(self, name: str, service: Future | None):
@@ -123,7 +115,7 @@ class ContractSession:
         return links.run_chain(pipeline, [run.url() for run in runs], self.limits.invoke_timeout_s)
 
     def _judge_chain(self, pipeline: PipelineConfig, chain: Future) -> Outcome:
-        return _verdict(PIPELINE_RULE, pipeline.name, lambda: links.pipeline_links(pipeline, chain.result()))
+        return judge(PIPELINE_RULE, pipeline.name, lambda: links.pipeline_links(pipeline, chain.result()))
 
     def _submit_sequence(self, name: str, rules: list[str], shared: Future, chains: dict[str, Future]) -> None:
         """Run the shared rules of one target one after another on one container, then remove it."""
@@ -137,13 +129,13 @@ class ContractSession:
                 subject = checks.Subject(self._with_sample(name, chains), image, run, self.limits)
             except Exception as err:  # noqa: BLE001 - every rule of this target reports the start failure
                 for rule, future in results.items():
-                    future.set_result(Outcome(rule, name, False, f"{rule}: the container did not start: {_text(err)}"))
+                    future.set_result(Outcome(rule, name, Status.FAILED, f"the container did not start: {err}"))
                 if run is not None:
                     run.remove()
                 return
             try:
                 for rule, future in results.items():
-                    future.set_result(_verdict(rule, name, lambda r=rule: SHARED_RULES[r](subject)))
+                    future.set_result(judge(rule, name, lambda r=rule: SHARED_RULES[r](subject)))
             finally:
                 run.remove()
 
@@ -173,21 +165,6 @@ class ContractSession:
             def check():
                 launcher = self._launcher(name, service)
                 return IMAGE_RULES[rule](checks.Subject(launcher.config, launcher.image_attrs(), None, self.limits))
-            return _verdict(rule, name, check)
-        return _verdict(rule, name, lambda: FRESH_RULES[rule](self._launcher(name, service), self.limits))
+            return judge(rule, name, check)
+        return judge(rule, name, lambda: FRESH_RULES[rule](self._launcher(name, service), self.limits))
 
-
-def _verdict(rule: str, name: str, check) -> Outcome:
-    """Run one check and turn its result or failure into an Outcome (never raises)."""
-    try:
-        return Outcome(rule, name, True, f"{rule}: {check()}")
-    except checks.RuleFailure as err:
-        return Outcome(rule, name, False, str(err))
-    except ByocError as err:
-        return Outcome(rule, name, False, f"{rule}: {_text(err)}")
-    except Exception:  # noqa: BLE001 - a bug in a check must read as that rule's failure, with its traceback
-        return Outcome(rule, name, False, f"{rule}: the check itself crashed:\n{traceback.format_exc()}")
-
-
-def _text(err: Exception) -> str:
-    return err.message if isinstance(err, ByocError) else f"{type(err).__name__}: {err}"
