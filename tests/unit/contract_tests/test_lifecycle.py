@@ -3,8 +3,8 @@
 import pytest
 
 from contract_tests import lifecycle
-from contract_tests.checks import RuleFailure
-from contract_tests.target import StartFailure
+from contract_tests.containers import StartFailure
+from contract_tests.verdict import RuleFailure
 
 from .conftest import FakeRun
 
@@ -37,7 +37,7 @@ def test_bind_to_port_fails_when_only_8080_answers(serve, limits):
     with pytest.raises(RuleFailure) as err:
         lifecycle.bind_to_port(launcher, limits)
     assert str(err.value) == ("bind-to-port: started with SAGEMAKER_BIND_TO_PORT=23456, nothing listened there "
-                              "within 0.5 s; port 8080 answered")
+                              "within 0.5 s; port 8080 answered instead")
     assert launcher.runs[0].removed
 
 

@@ -5,7 +5,7 @@ import pytest
 from emulator.sagemaker import MAX_BETWEEN_CONTAINERS_BYTES
 
 from contract_tests import links
-from contract_tests.checks import RuleFailure
+from contract_tests.verdict import RuleFailure
 from contract_tests.config import PipelineConfig, TargetConfig
 from contract_tests.probe import Reply
 
@@ -19,7 +19,7 @@ def test_the_sample_travels_every_container(serve):
     spec = pipeline(1)
     hops = links.run_chain(spec, [serve()])
     assert hops[0].reply.body == b"6.0\n"
-    assert "the sample travelled c1 (text/csv) -> 200 text/csv" in links.pipeline_links(spec, hops)
+    assert "the sample travelled c1 ('text/csv') -> 200 'text/csv'" in links.pipeline_links(spec, hops)
 
 
 def test_a_refusing_second_container_is_named_with_the_content_type_it_got(serve):
