@@ -103,7 +103,8 @@ def malformed_body(s: Subject) -> Seen:
                         "so the body checks never ran; fix sample-request first", tuple(cases))
     warned = [c for c in cases if c.status is Status.WARNING]
     detail = ", ".join(f"{c.what} {c.got.split(' ')[0]}" for c in cases) + "; /ping 200 after each"
-    return Seen(detail, tuple(cases), warning=f"{warned[0].what} answered 2xx: {warned[0].note}" if warned else None)
+    warning = f"{warned[0].what} answered {warned[0].got[:60]}: a made-up answer?" if warned else None
+    return Seen(detail, tuple(cases), warning=warning)
 
 
 def _malformed_case(what: str, body: bytes, ctype: str, reply, after, derived: bool) -> Case:
@@ -112,9 +113,9 @@ def _malformed_case(what: str, body: bytes, ctype: str, reply, after, derived: b
     if after.status == 200 and reply.status is not None and 400 <= reply.status < 500:
         return Case(what, sent, got, Status.PASSED)
     if what == "wrong shape" and reply.ok and after.status == 200:
-        note = "a made-up answer to input the model cannot use?"
         if derived:
-            return Case(what, sent, got, Status.WARNING, note + " (declare wrong_shape in a target file to make it a failure)")
+            return Case(what, sent, got, Status.WARNING, "a prediction for input the model cannot use? If this shape "
+                        "is valid input, nothing to do; else declare wrong_shape in a target file to make it fail")
         return Case(what, sent, got, Status.FAILED, "the target file declares this body wrongly shaped")
     return Case(what, sent, got, Status.FAILED)
 

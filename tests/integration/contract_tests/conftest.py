@@ -41,12 +41,33 @@ def run_byoc(*args, timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 def junit_cases(path: Path) -> dict[str, str | None]:
-    """Return test name -> failure message (None when it passed) from a JUnit XML report."""
+    """Return test name -> failure message (None when it did not fail) from a JUnit XML report."""
     cases = {}
     for case in ET.parse(path).iter("testcase"):
         failure = case.find("failure")
         cases[case.get("name")] = None if failure is None else (failure.get("message") or "").removeprefix("Failed: ")
     return cases
+
+
+def junit_properties(path: Path) -> dict[str, dict[str, str]]:
+    """Return test name -> its <property> values (verdict, observed) from a JUnit XML report."""
+    return {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+            for case in ET.parse(path).iter("testcase")}
+
+
+def junit_verdicts(path: Path) -> dict[str, str]:
+    """Return test name -> verdict (passed, failed, not judged, warning); a start failure has no property."""
+    return {name: found.get("verdict", "failed") for name, found in junit_properties(path).items()}
+
+
+def by_verdict(verdicts: dict[str, str], suffix: str) -> dict[str, set[str]]:
+    """Return verdict -> rules of the tests whose id ends in `-{suffix}]`."""
+    found: dict[str, set[str]] = {}
+    for name, verdict in verdicts.items():
+        case = name.removeprefix("test_rule[").removesuffix("]")
+        if case.endswith("-" + suffix):
+            found.setdefault(verdict, set()).add(case.removesuffix("-" + suffix))
+    return found
 
 
 def contract_containers(client: docker.DockerClient) -> list[str]:

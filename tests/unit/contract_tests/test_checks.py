@@ -56,7 +56,7 @@ def test_every_case_of_malformed_body_is_judged_and_shown(serve, target, limits)
 
 def test_a_made_up_answer_to_a_wrong_shape_is_a_warning(serve, target, limits):
     seen = invocations.malformed_body(subject(serve("made-up-answer"), target, limits))
-    assert seen.warning.startswith("wrong shape answered 2xx")
+    assert seen.warning.startswith("wrong shape answered 200 (text/csv) '0.0'") and seen.warning.endswith("a made-up answer?")
     assert [c.status for c in seen.cases] == [Status.PASSED, Status.PASSED, Status.WARNING]
 
 
