@@ -5,6 +5,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emulator.errors import ByocError
+from emulator.sagemaker import (INVOCATION_TIMEOUT_S, MAX_REQUEST_BYTES, PING_TIMEOUT_S, SIGTERM_GRACE_S,
+                                STARTUP_DEADLINE_S)
 from emulator.definitions.fields import Invalid
 from emulator.definitions.local import parse_local
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec, TableSpec
@@ -22,13 +24,13 @@ class TargetError(ByocError):
 class Limits:
     """The numbers of the hosting contract the checks hold an image to."""
 
-    start_deadline_s: float = 240.0            # /ping must answer 200 within this after start
-    ping_timeout_s: float = 2.0                # each /ping must answer within this
-    invoke_timeout_s: float = 60.0             # each /invocations must answer within this
+    start_deadline_s: float = STARTUP_DEADLINE_S   # /ping must answer 200 within this after start
+    ping_timeout_s: float = PING_TIMEOUT_S         # each /ping must answer within this
+    invoke_timeout_s: float = INVOCATION_TIMEOUT_S  # each /invocations must answer within this
     port_grace_s: float = 5.0                  # how long bind-to-port waits once 8080 answered instead
-    sigterm_grace_s: float = 30.0              # SIGKILL follows SIGTERM after this
+    sigterm_grace_s: float = SIGTERM_GRACE_S   # SIGKILL follows SIGTERM after this
     concurrency: int = 16                      # requests sent at once
-    large_body_bytes: int = 6 * 1024 * 1024 - 1024  # just under the 6 MiB payload limit
+    large_body_bytes: int = MAX_REQUEST_BYTES - 1024  # just under the 6 MiB payload limit
     bind_port: int = 23456                     # the non-default SAGEMAKER_BIND_TO_PORT tried
 
 
