@@ -4,7 +4,8 @@ import pytest
 
 from contract_tests.rules import RULES, TARGET_RULES
 
-from .conftest import BROKEN_DIR, broken, by_verdict, contract_containers, junit_cases, junit_verdicts, run_byoc
+from .conftest import (BROKEN_DIR, broken, by_verdict, contract_containers, junit_cases, junit_properties, junit_verdicts,
+                       run_byoc)
 
 pytestmark = pytest.mark.integration
 SAMPLE_RULES = {name for name, rule in RULES.items() if rule.needs_sample}
@@ -72,3 +73,29 @@ def test_an_absent_image_fails_every_rule_saying_so(tmp_path):
     messages = list(junit_cases(report).values())
     assert len(messages) == len(TARGET_RULES)
     assert all(m and "image byoc/never-built:latest is not present" in m for m in messages)
+
+
+FRAGILE_PIPELINE = """
+ModelName = "fragile"
+[[Containers]]
+ContainerHostname = "featurizer"
+Image = "{good}"
+Environment = {{ BYOC_ECHO = "1", BYOC_ANSWER_TYPE = "text/csv; charset=utf-8" }}
+[[Containers]]
+ContainerHostname = "predictor"
+Image = "{exact}"
+"""
+
+
+def test_a_pipeline_shows_content_types_whole_and_the_exact_spelling_its_link_depends_on(broken_images, tmp_path):
+    definition = tmp_path / "fragile.toml"
+    definition.write_text(FRAGILE_PIPELINE.format(good=broken_images[""], exact=broken_images["exact-content-type"]))
+    report = tmp_path / "report.xml"
+    done = run_byoc("contract", "--pipeline", definition, "--sample", BROKEN_DIR / "sample.csv", "--junitxml", report, "-q")
+    assert done.returncode == 0, done.stdout[-3000:]
+    observed = junit_properties(report)["test_rule[pipeline-links-fragile]"]["observed"]
+    assert "featurizer ('text/csv') -> predictor ('text/csv; charset=utf-8') -> 200 'text/csv'" in observed
+    found = by_verdict(junit_verdicts(report), "fragile-predictor")
+    assert found["warning"] == {"content-type-tolerance"}
+    tolerance = junit_properties(report)["test_rule[content-type-tolerance-fragile-predictor]"]["observed"]
+    assert "accepts only 'text/csv; charset=utf-8'; refused 'text/csv'" in tolerance
