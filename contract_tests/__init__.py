@@ -12,7 +12,24 @@ _EXPORTS = {
     "RULES": "rules", "Rule": "rules", "ContractSession": "session", "NotJudged": "verdict", "Outcome": "verdict",
     "RuleFailure": "verdict", "Status": "verdict",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "RULES",
+    "ContractSession",
+    "Limits",
+    "NotJudged",
+    "Outcome",
+    "PipelineConfig",
+    "Rule",
+    "RuleFailure",
+    "Status",
+    "Subject",
+    "TargetConfig",
+    "TargetError",
+    "from_options",
+    "from_pipeline",
+    "load_target",
+]
+assert sorted(__all__) == sorted(_EXPORTS)
 
 
 def __getattr__(name: str):

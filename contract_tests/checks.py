@@ -6,6 +6,7 @@ sigterm) in `lifecycle`, the pipeline rule in `links`. Each returns what it saw 
 """
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from emulator.sagemaker import BIND_TO_PORT_LABEL
 
@@ -18,13 +19,25 @@ LENIENT_PING_S = 10.0
 SHELL_PREFIXES = (["/bin/sh", "-c"], ["sh", "-c"], ["/bin/bash", "-c"])
 
 
+class Serving(Protocol):
+    """What the rules need of a started container (a containers.Run, or a fake in unit tests)."""
+
+    ready_after_s: float | None
+
+    def url(self, port: int = ...) -> str: ...
+    def is_running(self) -> bool: ...
+    def state(self) -> str: ...
+    def logs(self, tail: int = ...) -> str: ...
+    def model_mount(self) -> dict | None: ...
+
+
 @dataclass
 class Subject:
     """A target whose shared container serves: its config, its image's Config, and the running container."""
 
     config: TargetConfig
     image: dict          # the image's inspected Config: Entrypoint, Cmd, Labels, ...
-    run: object          # a containers.Run (or a fake with url(), is_running(), state(), logs(), model_mount())
+    run: Serving
     limits: Limits
     _sample: Reply | None = field(default=None, repr=False)
 
@@ -32,9 +45,14 @@ class Subject:
     def url(self) -> str:
         return self.run.url()
 
+    @property
+    def sample(self) -> bytes:
+        """Return the sample body (in a pipeline: the answer of the container before, filled in by the session)."""
+        return self.config.sample or b""
+
     def send_sample(self, extra: dict | None = None, content_type: str | None = None) -> Reply:
         cfg = self.config
-        return invoke(self.url, cfg.sample, content_type or cfg.content_type, cfg.returns, extra,
+        return invoke(self.url, self.sample, content_type or cfg.content_type, cfg.returns, extra,
                       self.limits.invoke_timeout_s)
 
     def sample_reply(self) -> Reply:
@@ -66,7 +84,7 @@ def serve_argument(s: Subject) -> str:
         raise RuleFailure("serve-argument", f"expected ENTRYPOINT in exec form; it is shell form {entry!r}, "
                           "so the argument `serve` never reaches the server")
     how = f"ENTRYPOINT {entry!r} (exec form)" if entry else "no ENTRYPOINT: `serve` ran as the command"
-    return f"{how}; started with argument serve, /ping answered 200 after {s.run.ready_after_s:.1f} s"
+    return f"{how}; started with argument serve, /ping answered 200 after {s.run.ready_after_s or 0:.1f} s"
 
 
 def pipeline_label(s: Subject) -> str:
@@ -86,7 +104,7 @@ def ping_rule(s: Subject) -> str:
         if reply.status != 200 or reply.seconds > limit or reply.body.strip():
             raise RuleFailure("ping", f"expected 200 with an empty body within {limit:g} s on every ping; "
                               f"ping {n} of {PINGS}: {s.after(reply)} after {reply.seconds:.2f} s")
-    return f"first 200 after {s.run.ready_after_s:.1f} s; {PINGS} more pings answered 200 within {limit:g} s"
+    return f"first 200 after {s.run.ready_after_s or 0:.1f} s; {PINGS} more pings answered 200 within {limit:g} s"
 
 
 def default_port(s: Subject) -> str:

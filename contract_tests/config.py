@@ -1,15 +1,15 @@
 """What to check: targets (image, model, sample request) from a TOML file, the command line or a pipeline."""
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from emulator.errors import ByocError
-from emulator.sagemaker import (INVOCATION_TIMEOUT_S, MAX_REQUEST_BYTES, PING_TIMEOUT_S, SIGTERM_GRACE_S,
-                                STARTUP_DEADLINE_S)
 from emulator.definitions.fields import Invalid
 from emulator.definitions.local import parse_local
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec, TableSpec
+from emulator.errors import ByocError
+from emulator.sagemaker import INVOCATION_TIMEOUT_S, MAX_REQUEST_BYTES, PING_TIMEOUT_S, SIGTERM_GRACE_S, STARTUP_DEADLINE_S
 
 CONTENT_TYPES_BY_SUFFIX = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines"}
 TARGET_KEYS = {"name", "image", "model", "sample", "content_type", "accept", "returns", "environment",
@@ -98,7 +98,7 @@ def tables_from_seeds(seeds: list[str], base_dir: Path) -> tuple[TableSpec, ...]
 
 
 def from_options(images: list[str], model: str | None = None, sample: str | None = None,
-                 content_type: str | None = None, accept: list[str] = (), returns: str | None = None,
+                 content_type: str | None = None, accept: Sequence[str] = (), returns: str | None = None,
                  environment: dict[str, str] | None = None) -> list[TargetConfig]:
     """Return one target per image, all sharing the model and sample given on the command line."""
     if not sample:

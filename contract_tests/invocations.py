@@ -16,7 +16,7 @@ def sample_request(s: Subject) -> str:
     """The sample answers 2xx within 60 s, with the Content-Type the target declares."""
     cfg, limit, reply = s.config, s.limits.invoke_timeout_s, s.sample_reply()
     expected = f"2xx within {limit:g} s" + (f" with Content-Type {cfg.returns}" if cfg.returns else "")
-    sent = f"sent the sample ({len(cfg.sample)} bytes) as Content-Type {cfg.content_type!r}"
+    sent = f"sent the sample ({len(s.sample)} bytes) as Content-Type {cfg.content_type!r}"
     if not reply.ok:
         raise RuleFailure("sample-request", f"{sent}; expected {expected}; got {s.after(reply)}{_other_spelling(s, reply)}")
     if cfg.returns and media_type(reply.content_type) != media_type(cfg.returns):
@@ -74,7 +74,7 @@ def unsupported_content_type(s: Subject) -> str:
     """An unsupported Content-Type gets 4xx (415 expected), never 5xx."""
     s.require_sample("unsupported-content-type")
     ctype = bodies.unsupported_content_type(s.config.accepted)
-    reply = invoke(s.url, s.config.sample, ctype, timeout=s.limits.invoke_timeout_s)
+    reply = invoke(s.url, s.sample, ctype, timeout=s.limits.invoke_timeout_s)
     if reply.status is None or not 400 <= reply.status < 500:
         raise RuleFailure("unsupported-content-type",
                           f"sent the sample as Content-Type {ctype}; expected 4xx (415); got {s.after(reply)}")
@@ -87,7 +87,7 @@ def malformed_body(s: Subject) -> Seen:
     s.require_sample("malformed-body")
     cfg = s.config
     derived = cfg.wrong_shape is None
-    shape = bodies.wrong_shape(cfg.sample, cfg.content_type) if derived else cfg.wrong_shape
+    shape = cfg.wrong_shape if cfg.wrong_shape is not None else bodies.wrong_shape(s.sample, cfg.content_type)
     cases, statuses = [], []
     for what, body in (("empty body", b""), ("garbage bytes", bodies.GARBAGE), ("wrong shape", shape)):
         reply = invoke(s.url, body, cfg.content_type, timeout=s.limits.invoke_timeout_s)
@@ -140,7 +140,7 @@ def large_body(s: Subject) -> str:
     """A body just under 6 MiB is not refused by a body-size limit (413 or a dropped connection)."""
     s.require_sample("large-body")
     cfg = s.config
-    body = bodies.large_body(cfg.sample, cfg.content_type, s.limits.large_body_bytes)
+    body = bodies.large_body(s.sample, cfg.content_type, s.limits.large_body_bytes)
     reply = invoke(s.url, body, cfg.content_type, cfg.returns, timeout=s.limits.invoke_timeout_s)
     sent = f"sent {len(body):,} bytes of {cfg.content_type} (the sample repeated)"
     if reply.status is None or reply.status == 413 or reply.status >= 500:

@@ -70,6 +70,6 @@ def to_pytest_args(args: argparse.Namespace, images: list[str]) -> list[str]:
     argv: list[str] = []
     for option in OPTIONS:
         value = images if option.name == "image" else getattr(args, option.dest, None)
-        values = value if option.many else ([] if value is None or value == [] else [value])
+        values: list = list(value or ()) if option.many else ([] if value is None else [value])
         argv += [item for v in values for item in (f"--byoc-{option.name}", str(v))]
     return argv

@@ -111,7 +111,7 @@ def byoc_docker():
 
     layer = DockerLayer()
     try:
-        layer.client
+        layer.client.ping()
     except ByocError as err:
         pytest.fail(str(err), pytrace=False)
     yield layer

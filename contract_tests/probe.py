@@ -4,7 +4,8 @@ import time
 from dataclasses import dataclass, field
 
 import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 _HTTP = urllib3.PoolManager(num_pools=64, maxsize=32, retries=False)  # no proxy from the environment
 

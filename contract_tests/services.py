@@ -3,11 +3,11 @@
 import threading
 import uuid
 
+from emulator.aws import DUMMY_CREDENTIALS
 from emulator.config import LABEL, LABEL_VALUE
+from emulator.definitions.pipeline import TableSpec
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
 from emulator.errors import ByocError
-from emulator.aws import DUMMY_CREDENTIALS
-from emulator.definitions.pipeline import TableSpec
 from emulator.hosting.plan import MOTO_ALIAS, MOTO_IMAGE, MOTO_PORT, aws_env
 from emulator.hosting.sidecars import prepare_dynamodb
 

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -33,9 +34,9 @@ assert set(TARGET_RULES) == {*SHARED_RULES, *IMAGE_RULES, *FRESH_RULES}
 class ContractSession:
     """All the work for a set of targets and pipelines, started at once and read per (rule, target)."""
 
-    def __init__(self, docker: DockerLayer, targets: list[TargetConfig], pipelines: list[PipelineConfig] = (),
-                 limits: Limits = Limits()):
-        self.docker, self.limits, self.pipelines = docker, limits, list(pipelines)
+    def __init__(self, docker: DockerLayer, targets: Sequence[TargetConfig], pipelines: Sequence[PipelineConfig] = (),
+                 limits: Limits | None = None):
+        self.docker, self.limits, self.pipelines = docker, limits or Limits(), list(pipelines)
         self.targets = {t.name: t for t in [*targets, *(t for p in self.pipelines for t in p.targets)]}
         self.futures: dict[tuple[str, str], Future] = {}
         self.pool = ThreadPoolExecutor(max_workers=4 * len(self.targets) + 8, thread_name_prefix="byoc-contract")
@@ -44,7 +45,7 @@ class ContractSession:
         self.lock = threading.Lock()
 
     @staticmethod
-    def list_cases(targets: list[TargetConfig], pipelines: list[PipelineConfig] = ()) -> list[tuple[str, str]]:
+    def list_cases(targets: Sequence[TargetConfig], pipelines: Sequence[PipelineConfig] = ()) -> list[tuple[str, str]]:
         """Return every (rule, target) pair for these targets and pipelines, pipeline links last."""
         names = [t.name for t in [*targets, *(t for p in pipelines for t in p.targets)]]
         return [(rule, name) for name in names for rule in TARGET_RULES] + [(PIPELINE_RULE, p.name) for p in pipelines]
@@ -119,7 +120,7 @@ class ContractSession:
 
     def _submit_sequence(self, name: str, rules: list[str], shared: Future, chains: dict[str, Future]) -> None:
         """Run the shared rules of one target one after another on one container, then remove it."""
-        results = {rule: Future() for rule in rules}
+        results: dict[str, Future] = {rule: Future() for rule in rules}
         self.futures.update({(rule, name): future for rule, future in results.items()})
 
         def sequence():

@@ -37,7 +37,7 @@ def run_byoc(*args, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run `byoc ARGS...` in a subprocess (a pytest run of the suite inside this one would share its state)."""
     env = dict(os.environ, TESTCONTAINERS_RYUK_DISABLED="true")
     return subprocess.run([sys.executable, "-m", "emulator.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO_ROOT, env=env)
+                          timeout=timeout, cwd=REPO_ROOT, env=env, check=False)
 
 
 def junit_cases(path: Path) -> dict[str, str | None]:
@@ -106,9 +106,9 @@ def _registry_binary() -> str:
                     "apt-get install docker-registry")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     install = ["apt-get", "install", "-y", "-q", "docker-registry"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-        done = subprocess.run(install, env=env, capture_output=True, text=True)
+    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
+        done = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             pytest.fail(f"apt-get install docker-registry failed: {done.stderr[-500:]}")
     return shutil.which("docker-registry")

@@ -4,8 +4,7 @@ import pytest
 
 from contract_tests.rules import RULES, TARGET_RULES
 
-from .conftest import (BROKEN_DIR, broken, by_verdict, contract_containers, junit_cases, junit_properties, junit_verdicts,
-                       run_byoc)
+from .conftest import BROKEN_DIR, broken, by_verdict, contract_containers, junit_cases, junit_properties, junit_verdicts, run_byoc
 
 pytestmark = pytest.mark.integration
 SAMPLE_RULES = {name for name, rule in RULES.items() if rule.needs_sample}

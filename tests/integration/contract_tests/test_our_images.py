@@ -4,9 +4,8 @@ import time
 
 import pytest
 
-from emulator.config import REPO_ROOT
-
 from contract_tests.rules import TARGET_RULES
+from emulator.config import REPO_ROOT
 
 from .conftest import OUR_TARGETS, contract_containers, junit_cases, junit_properties, junit_verdicts, run_byoc
 

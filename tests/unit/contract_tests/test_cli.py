@@ -5,7 +5,7 @@ import pytest
 from contract_tests import cli
 from contract_tests.config import TargetError
 from contract_tests.registry import registry_ref
-from emulator.cli import build_parser, main
+from emulator.cli import main
 
 
 def test_nothing_to_check_is_a_clear_error(capsys):

@@ -12,7 +12,7 @@ DOCS = (REPO_ROOT / "docs" / "contract.md").read_text()
 
 
 def test_every_rule_has_one_section_with_a_stable_anchor():
-    anchors = re.findall(r'^### <a id="([a-z-]+)"></a>', DOCS, flags=re.M)
+    anchors = re.findall(r'^### <a id="([a-z-]+)"></a>', DOCS, flags=re.MULTILINE)
     assert sorted(anchors) == sorted(RULES)
 
 
