@@ -39,6 +39,7 @@ class Subject:
     image: dict          # the image's inspected Config: Entrypoint, Cmd, Labels, ...
     run: Serving
     limits: Limits
+    no_sample: str | None = None   # why there is no sample (a pipeline's chain stopped before this container)
     _sample: Reply | None = field(default=None, repr=False)
 
     @property
@@ -58,7 +59,7 @@ class Subject:
     def sample_reply(self) -> Reply:
         """Return the answer to the sample, sent once and kept for every rule that builds on it."""
         if self._sample is None:
-            self._sample = self.send_sample()
+            self._sample = Reply(None, error=self.no_sample) if self.no_sample else self.send_sample()
         return self._sample
 
     def require_sample(self, rule: str) -> Reply:

@@ -14,6 +14,8 @@ from .verdict import Case, NotJudged, RuleFailure, Seen, Status
 
 def sample_request(s: Subject) -> str:
     """The sample answers 2xx within 60 s, with the Content-Type the target declares."""
+    if s.no_sample:
+        raise NotJudged("sample-request", f"skipped: {s.no_sample}")
     cfg, limit, reply = s.config, s.limits.invoke_timeout_s, s.sample_reply()
     expected = f"2xx within {limit:g} s" + (f" with Content-Type {cfg.returns}" if cfg.returns else "")
     sent = f"sent the sample ({len(s.sample)} bytes) as Content-Type {cfg.content_type!r}"

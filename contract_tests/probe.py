@@ -7,8 +7,6 @@ import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
-_HTTP = urllib3.PoolManager(num_pools=64, maxsize=32, retries=False)  # no proxy from the environment
-
 
 @dataclass(frozen=True)
 class Reply:
@@ -42,9 +40,10 @@ def call(base_url: str, method: str, path: str, body: bytes | None = None, heade
          timeout: float = 60.0) -> Reply:
     """Send one request and return its Reply (errors included)."""
     started = time.monotonic()
-    try:
-        response = _HTTP.request(method, base_url + path, body=body, headers=headers, redirect=False,
-                                 timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout))
+    try:  # a fresh connection per call (no proxy from the environment): containers come and go, ports are reused
+        with urllib3.PoolManager(retries=False) as http:
+            response = http.request(method, base_url + path, body=body, headers=headers, redirect=False,
+                                    timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout))
     except Urllib3Timeout:
         return Reply(None, seconds=time.monotonic() - started, error=f"timed out after {timeout:g} s")
     except (HTTPError, OSError) as err:

@@ -10,7 +10,7 @@ from emulator.docker.launcher import DockerLayer
 
 from . import checks, invocations, lifecycle, links
 from .config import Limits, PipelineConfig, TargetConfig
-from .containers import Launcher, StartFailure
+from .containers import Launcher
 from .rules import PIPELINE_RULE, TARGET_RULES
 from .services import DynamoService
 from .verdict import Outcome, Status, judge
@@ -124,17 +124,14 @@ class ContractSession:
         self.futures.update({(rule, name): future for rule, future in results.items()})
 
         def sequence():
-            run = None
             try:
                 image, run = shared.result()
-                subject = checks.Subject(self._with_sample(name, chains), image, run, self.limits)
-            except Exception as err:  # noqa: BLE001 - every rule of this target reports the start failure
-                for rule, future in results.items():
-                    future.set_result(Outcome(rule, name, Status.FAILED, f"the container did not start: {err}"))
-                if run is not None:
-                    run.remove()
+            except Exception as err:  # noqa: BLE001 - one rule reports the start failure, the rest are not judged
+                _not_started(name, results, err)
                 return
             try:
+                config, missing = self._with_sample(name, chains)
+                subject = checks.Subject(config, image, run, self.limits, no_sample=missing)
                 for rule, future in results.items():
                     future.set_result(judge(rule, name, lambda r=rule: SHARED_RULES[r](subject)))
             finally:
@@ -142,24 +139,27 @@ class ContractSession:
 
         self.pool.submit(sequence)
 
-    def _with_sample(self, name: str, chains: dict[str, Future]) -> TargetConfig:
-        """Wait for the target's pipeline chain (if any), then return its config with a sample.
+    def _with_sample(self, name: str, chains: dict[str, Future]) -> tuple[TargetConfig, str | None]:
+        """Wait for the target's pipeline chain (if any); return its config with a sample, or why there is none.
 
         The sample is the target's own, or what the container before it answered in the chain.
         """
         config = self.targets[name]
         pipeline = next((p for p in self.pipelines if config in p.targets), None)
         if pipeline is None:
-            return config
+            return config, None
         if pipeline.name not in chains:
-            raise StartFailure(f"no sample for {name}: the pipeline {pipeline.name} was not run")
-        hops, index = chains[pipeline.name].result(), pipeline.targets.index(config)
+            return config, f"no sample: the pipeline {pipeline.name} was not run"
+        try:
+            hops, index = chains[pipeline.name].result(), pipeline.targets.index(config)
+        except Exception as err:  # noqa: BLE001 - a container of the chain did not start
+            return config, f"no sample: the pipeline's chain did not run ({str(err).splitlines()[0]})"
         if config.sample is not None:
-            return config
+            return config, None
         previous = hops[index - 1].reply if index <= len(hops) else None
-        if previous is None or previous.status is None or not 200 <= previous.status < 300:
-            raise StartFailure(f"no sample for {name}: the pipeline's chain stopped before it (see pipeline-links)")
-        return replace(config, sample=previous.body, content_type=previous.content_type)
+        if previous is None or not previous.ok:
+            return config, "no sample: the pipeline's chain stopped before this container (see pipeline-links)"
+        return replace(config, sample=previous.body, content_type=previous.content_type), None
 
     def _fresh(self, rule: str, name: str, service: Future | None) -> Outcome:
         if rule in IMAGE_RULES:
@@ -169,3 +169,14 @@ class ContractSession:
             return judge(rule, name, check)
         return judge(rule, name, lambda: FRESH_RULES[rule](self._launcher(name, service), self.limits))
 
+
+
+def _not_started(name: str, results: dict[str, Future], err: Exception) -> None:
+    """Fail the first rule (ping, when selected) with the start failure; the others are not judged."""
+    first = "ping" if "ping" in results else next(iter(results))
+    for rule, future in results.items():
+        if rule == first:
+            future.set_result(Outcome(rule, name, Status.FAILED, f"the container did not start: {err}"))
+        else:
+            future.set_result(Outcome(rule, name, Status.NOT_JUDGED, f"skipped: the container did not start "
+                                      f"(see {first}): {str(err).splitlines()[0]}"))

@@ -65,13 +65,17 @@ def test_the_exact_spelling_declared_leaves_only_the_tolerance_warning(broken_im
     assert found == {"passed": set(TARGET_RULES) - {"content-type-tolerance"}, "warning": {"content-type-tolerance"}}
 
 
-def test_an_absent_image_fails_every_rule_saying_so(tmp_path):
+def test_an_absent_image_fails_where_it_starts_and_judges_nothing_else(tmp_path):
     report = tmp_path / "report.xml"
     done = run_byoc("contract", "byoc/never-built:latest", "--sample", BROKEN_DIR / "sample.csv", "--junitxml", report)
     assert done.returncode == 1
-    messages = list(junit_cases(report).values())
-    assert len(messages) == len(TARGET_RULES)
-    assert all(m and "image byoc/never-built:latest is not present" in m for m in messages)
+    found = by_verdict(junit_verdicts(report), "never-built")
+    assert found["failed"] == {"ping", "pipeline-label", "bind-to-port", "sigterm"}  # each starts or inspects it
+    assert found["not judged"] == set(TARGET_RULES) - found["failed"]
+    messages = [m for m in junit_cases(report).values() if m]
+    assert len(messages) == 4 and all("image byoc/never-built:latest is not present" in m for m in messages)
+    skipped = junit_properties(report)["test_rule[concurrency-never-built]"]["observed"]
+    assert skipped.startswith("concurrency: skipped: the container did not start (see ping): image byoc/never-built")
 
 
 FRAGILE_PIPELINE = """

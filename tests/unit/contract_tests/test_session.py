@@ -59,3 +59,16 @@ def test_a_crashing_check_reads_as_its_rule_failing_with_the_traceback():
     outcome = judge("concurrency", "t", lambda: 1 / 0)
     assert outcome.status is Status.FAILED
     assert outcome.detail.startswith("the check itself crashed:") and "ZeroDivisionError" in outcome.detail
+
+
+def test_a_container_that_did_not_start_fails_one_rule_and_the_rest_are_not_judged():
+    from concurrent.futures import Future
+
+    from contract_tests.session import _not_started
+
+    results = {rule: Future() for rule in ("serve-argument", "ping", "sample-request")}
+    _not_started("t", results, StartFailure("image x is not present", "build it"))
+    outcomes = {rule: future.result() for rule, future in results.items()}
+    assert outcomes["ping"].status is Status.FAILED and "image x is not present" in outcomes["ping"].detail
+    assert outcomes["sample-request"].status is Status.NOT_JUDGED
+    assert outcomes["serve-argument"].detail == "skipped: the container did not start (see ping): image x is not present"
