@@ -5,16 +5,17 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import docker
 import pytest
-import requests
 
+from contract_tests.probe import call
 from emulator.config import IMAGE_NAMES, REPO_ROOT, image_tag
 from emulator.docker.images import has_image
+from emulator.hosting.readiness import NotHealthy, wait_healthy
 from tests.support import free_port
 
 BROKEN_DIR = REPO_ROOT / "fixtures" / "broken"
@@ -124,16 +125,24 @@ def registry(tmp_path_factory) -> str:
     with open(root / "registry.log", "wb") as log:
         process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/v2/", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"docker-registry did not answer within 20 s: {(root / 'registry.log').read_text()[-1000:]}")
+        try:  # the one polling helper, with the registry's /v2/ standing in for /ping
+            wait_healthy(_Registry(process), port, port, 20, threading.Event())
+        except NotHealthy as err:
+            pytest.fail(f"docker-registry did not answer: {err}: {(root / 'registry.log').read_text()[-1000:]}")
         yield f"127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(10)
+
+
+class _Registry:
+    """The registry as the readiness wait sees it: GET /v2/ per port, and whether the process exited."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+
+    def ping(self, port: int) -> int | None:
+        return call(f"http://127.0.0.1:{port}", "GET", "/v2/", timeout=1).status
+
+    def exit_code(self) -> int | None:
+        return self.process.poll()
