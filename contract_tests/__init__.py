@@ -1,7 +1,7 @@
 """Contract tests: SageMaker hosting rules as plain checks, plus a pytest plugin that runs them on any image.
 
 The names below load lazily: pytest imports this package in every run (for the plugin), and that must stay
-cheap and independent of the rest of the project.
+cheap (the plugin imports only pytest, the option table and emulator.sagemaker's constants).
 """
 
 import importlib
