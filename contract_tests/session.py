@@ -27,7 +27,7 @@ SHARED_RULES = {
     "malformed-body": invocations.malformed_body,
 }
 IMAGE_RULES = {"pipeline-label": checks.pipeline_label}
-FRESH_RULES = {"bind-to-port": lifecycle.bind_to_port, "sigterm": lifecycle.sigterm}
+FRESH_RULES = {"bind-to-port": lifecycle.bind_to_port, "sigterm": lifecycle.sigterm}  # in this order, one container
 assert set(TARGET_RULES) == {*SHARED_RULES, *IMAGE_RULES, *FRESH_RULES}
 
 
@@ -74,8 +74,11 @@ class ContractSession:
             wanted = [r for r in SHARED_RULES if (r, name) in selected]
             if wanted:
                 self._submit_sequence(name, wanted, shared[name], chains)
-            for rule in [r for r in (*IMAGE_RULES, *FRESH_RULES) if (r, name) in selected]:
-                self.futures[(rule, name)] = self.pool.submit(self._fresh, rule, name, service)
+            for rule in [r for r in IMAGE_RULES if (r, name) in selected]:
+                self.futures[(rule, name)] = self.pool.submit(self._image_rule, rule, name, service)
+            fresh = [r for r in FRESH_RULES if (r, name) in selected]
+            if fresh:
+                self._submit_lifecycle(name, fresh, service)
         return self
 
     def outcome(self, rule: str, target: str) -> Outcome:
@@ -161,13 +164,31 @@ class ContractSession:
             return config, "no sample: the pipeline's chain stopped before this container (see pipeline-links)"
         return replace(config, sample=previous.body, content_type=previous.content_type), None
 
-    def _fresh(self, rule: str, name: str, service: Future | None) -> Outcome:
-        if rule in IMAGE_RULES:
-            def check():
-                launcher = self._launcher(name, service)
-                return IMAGE_RULES[rule](checks.Subject(launcher.config, launcher.image_attrs(), None, self.limits))
-            return judge(rule, name, check)
-        return judge(rule, name, lambda: FRESH_RULES[rule](self._launcher(name, service), self.limits))
+    def _image_rule(self, rule: str, name: str, service: Future | None) -> Outcome:
+        def check():
+            launcher = self._launcher(name, service)
+            return IMAGE_RULES[rule](checks.Subject(launcher.config, launcher.image_attrs(), None, self.limits))
+        return judge(rule, name, check)
+
+    def _submit_lifecycle(self, name: str, rules: list[str], service: Future | None) -> None:
+        """Run bind-to-port, then sigterm, on one container of their own, started with the port variable."""
+        results: dict[str, Future] = {rule: Future() for rule in rules}
+        self.futures.update({(rule, name): future for rule, future in results.items()})
+
+        def sequence():
+            try:
+                run = lifecycle.start(self._launcher(name, service), self.limits)
+            except Exception as err:  # noqa: BLE001 - every rule here needs that container
+                for rule, future in results.items():
+                    future.set_result(Outcome(rule, name, Status.FAILED, f"the container did not start: {err}"))
+                return
+            try:
+                for rule, future in results.items():
+                    future.set_result(judge(rule, name, lambda r=rule: FRESH_RULES[r](run, self.limits)))
+            finally:
+                run.remove()
+
+        self.pool.submit(sequence)
 
 
 
