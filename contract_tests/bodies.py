@@ -5,6 +5,8 @@ import json
 from .probe import media_type
 
 UNSUPPORTED_CONTENT_TYPE = "application/x-byoc-contract-unsupported"
+JSON_LINES = ("application/jsonlines", "application/x-jsonlines", "application/jsonl")
+PARSED_TYPES = ("application/json", *JSON_LINES, "text/csv", "text/html", "text/plain")
 GARBAGE = bytes([0x00, 0xFF, 0xFE, 0x80, 0x81, 0x1B, 0x7F, 0xC3, 0x28, 0xA0]) * 8
 
 
@@ -56,3 +58,51 @@ def _repeat(head: bytes, units: list[bytes], size: int) -> bytes:
             break
         body += unit
     return body
+
+
+def spellings(content_type: str) -> list[str]:
+    """Return the Content-Type as given, its bare media type, and the media type with `; charset=utf-8`."""
+    bare = media_type(content_type)
+    found = []
+    for spelling in (content_type.strip(), bare, f"{bare}; charset=utf-8"):
+        if spelling and spelling not in found:
+            found.append(spelling)
+    return found
+
+
+def charset(content_type: str) -> str:
+    """Return the charset parameter of a Content-Type, utf-8 when there is none."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+def mismatch(body: bytes, content_type: str) -> str | None:
+    """Return why `body` is not what `content_type` says (None when it parses); raise LookupError when unknown."""
+    kind = media_type(content_type)
+    if not (kind in PARSED_TYPES or kind.endswith("+json")):
+        raise LookupError(kind)
+    try:
+        text = body.decode(charset(content_type))
+    except (UnicodeDecodeError, LookupError):
+        return f"the body is not {charset(content_type)} text"
+    if kind == "application/json" or kind.endswith("+json"):
+        return None if _json(text) is not _NOT_JSON else "the body is not JSON"
+    if kind in JSON_LINES:
+        bad = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() and _json(line) is _NOT_JSON]
+        return f"line {bad[0]} is not JSON" if bad else None
+    if kind != "text/plain" and isinstance(_json(text), (dict, list)):  # text/csv, text/html
+        return "the body is JSON"
+    return None
+
+
+_NOT_JSON = object()
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _NOT_JSON

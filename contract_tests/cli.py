@@ -1,4 +1,4 @@
-"""`byoc contract` (run the suite, write JUnit XML) and `byoc push` (push only an image that passes it)."""
+"""`byoc contract` (run the suite, write JUnit XML, explain a rule) and `byoc push` (push only an image that passes)."""
 
 import argparse
 import sys
@@ -8,6 +8,8 @@ from pathlib import Path
 from emulator.errors import ByocError
 
 from . import config as cfg
+from .options import add_to_argparse, to_pytest_args
+from .rules import PIPELINE_RULE, RULES, TARGET_RULES
 
 SUITE = Path(__file__).resolve().parent / "suite"
 
@@ -19,20 +21,21 @@ class SuiteResult:
     exit_code: int = -1
     failed: list[tuple[str, str]] = field(default_factory=list)   # (test id, first line of its message)
     passed: int = 0
+    skipped: int = 0
 
     def pytest_runtest_logreport(self, report) -> None:
         """Record each test's verdict (pytest calls this: the result doubles as a plugin)."""
         if report.failed:
             lines = (report.longreprtext or "").strip().splitlines()
             self.failed.append((report.nodeid.rpartition("[")[2].rstrip("]"), lines[0] if lines else ""))
+        elif report.skipped:
+            self.skipped += 1
         elif report.when == "call" and report.passed:
             self.passed += 1
 
     @property
     def rules(self) -> list[str]:
         """Return the failed rules' names, e.g. ['bind-to-port', 'sigterm'], read from the test ids."""
-        from .session import PIPELINE_RULE, TARGET_RULES
-
         known = sorted((*TARGET_RULES, PIPELINE_RULE), key=len, reverse=True)
         return [next((rule for rule in known if test_id.startswith(rule + "-")), test_id) for test_id, _ in self.failed]
 
@@ -41,46 +44,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add `contract` and `push` to the CLI."""
     contract = sub.add_parser("contract", help="check images against SageMaker's hosting contract (a pytest run)")
     contract.add_argument("images", nargs="*", metavar="IMAGE", help="images to check (need --sample)")
-    _add_target_options(contract)
-    contract.add_argument("--pipeline", action="append", default=[], metavar="FILE",
-                          help="pipeline definition: check each container in it and the links between them")
+    add_to_argparse(contract)
+    contract.add_argument("--explain", metavar="RULE", choices=sorted(RULES),
+                          help="print what RULE checks, why SageMaker has it and how to satisfy it")
     contract.add_argument("--junitxml", metavar="PATH", help="write the results as JUnit XML, for CI")
+    contract.add_argument("-q", "--quiet", action="store_true", help="print only the failures and the summary")
     contract.set_defaults(func=run_contract)
     push = sub.add_parser("push", help="run the contract suite on IMAGE and push it only when every rule passes")
     push.add_argument("image", metavar="IMAGE")
     push.add_argument("--to", required=True, metavar="REGISTRY", help="registry host[:port], e.g. 127.0.0.1:5000")
-    _add_target_options(push)
+    add_to_argparse(push, skip=("pipeline",))
     push.add_argument("--junitxml", metavar="PATH", help="also write the suite's results as JUnit XML")
+    push.add_argument("-q", "--quiet", action="store_true", help="print only the failures and the summary")
     push.set_defaults(func=run_push, pipeline=[])
-
-
-def _add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", action="extend", nargs="+", default=[], metavar="FILE", help="TOML file(s) describing a target (repeatable)")
-    parser.add_argument("--model", metavar="PATH", help="model.tar.gz or folder, mounted read-only at /opt/ml/model")
-    parser.add_argument("--sample", metavar="FILE", help="a request body the image answers with 2xx")
-    parser.add_argument("--content-type", metavar="CT", help="the sample's Content-Type (default: from its suffix)")
-    parser.add_argument("--accept", action="append", default=[], metavar="CT", help="another Content-Type it accepts")
-    parser.add_argument("--returns", metavar="CT", help="the Content-Type it answers with")
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="container environment")
-    parser.add_argument("--start-deadline", type=float, default=240.0, metavar="S", help="first /ping deadline")
-    parser.add_argument("--sigterm-grace", type=float, default=30.0, metavar="S", help="exit deadline after SIGTERM")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
 
 
 def pytest_args(args: argparse.Namespace, images: list[str]) -> list[str]:
     """Return the pytest command line that runs the suite on what `args` names."""
-    ini = SUITE / "pytest.ini"  # isolates the run from the caller's pytest config (absent from a plain wheel)
-    argv = [str(SUITE), *(["-c", str(ini)] if ini.is_file() else []), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
-            "-q" if args.quiet else "-v", "-rf", "--byoc-start-deadline", str(args.start_deadline),
-            "--byoc-sigterm-grace", str(args.sigterm_grace)]
-    for flag, values in (("--byoc-image", images), ("--byoc-target", args.target),
-                         ("--byoc-pipeline", args.pipeline), ("--byoc-accept", args.accept), ("--byoc-env", args.env)):
-        argv += [item for value in values for item in (flag, str(value))]
-    for flag, value in (("--byoc-model", args.model), ("--byoc-sample", args.sample),
-                        ("--byoc-content-type", args.content_type), ("--byoc-returns", args.returns),
-                        ("--junitxml", args.junitxml)):
-        argv += [flag, str(value)] if value else []
-    return argv
+    ini = SUITE / "pytest.ini"  # isolates the run from the caller's pytest config
+    argv = [str(SUITE), "-c", str(ini), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
+            "-q" if args.quiet else "-v", "-rfs", *to_pytest_args(args, images)]
+    return argv + (["--junitxml", str(args.junitxml)] if args.junitxml else [])
 
 
 def check_args(args: argparse.Namespace, images: list[str]) -> None:
@@ -107,7 +91,10 @@ def run_suite(args: argparse.Namespace, images: list[str]) -> SuiteResult:
 
 
 def run_contract(args: argparse.Namespace) -> int:
-    """Run the suite; exit 0 when every rule passes, 1 when one fails, 2 when the run itself failed."""
+    """Run the suite; exit 0 when no rule fails, 1 when one fails, 2 when the run itself failed."""
+    if args.explain:
+        print(RULES[args.explain].explain())
+        return 0
     result = run_suite(args, args.images)
     if result.exit_code in (0, 1):
         return result.exit_code

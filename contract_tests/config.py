@@ -1,12 +1,15 @@
 """What to check: targets (image, model, sample request) from a TOML file, the command line or a pipeline."""
 
-import json
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from emulator.errors import ByocError
+from emulator.definitions.fields import Invalid
+from emulator.definitions.local import parse_local
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec, TableSpec
+from emulator.errors import ByocError
+from emulator.sagemaker import INVOCATION_TIMEOUT_S, MAX_REQUEST_BYTES, PING_TIMEOUT_S, SIGTERM_GRACE_S, STARTUP_DEADLINE_S
 
 CONTENT_TYPES_BY_SUFFIX = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines"}
 TARGET_KEYS = {"name", "image", "model", "sample", "content_type", "accept", "returns", "environment",
@@ -21,13 +24,13 @@ class TargetError(ByocError):
 class Limits:
     """The numbers of the hosting contract the checks hold an image to."""
 
-    start_deadline_s: float = 240.0            # /ping must answer 200 within this after start
-    ping_timeout_s: float = 2.0                # each /ping must answer within this
-    invoke_timeout_s: float = 60.0             # each /invocations must answer within this
+    start_deadline_s: float = STARTUP_DEADLINE_S   # /ping must answer 200 within this after start
+    ping_timeout_s: float = PING_TIMEOUT_S         # each /ping must answer within this
+    invoke_timeout_s: float = INVOCATION_TIMEOUT_S  # each /invocations must answer within this
     port_grace_s: float = 5.0                  # how long bind-to-port waits once 8080 answered instead
-    sigterm_grace_s: float = 30.0              # SIGKILL follows SIGTERM after this
+    sigterm_grace_s: float = SIGTERM_GRACE_S   # SIGKILL follows SIGTERM after this
     concurrency: int = 16                      # requests sent at once
-    large_body_bytes: int = 6 * 1024 * 1024 - 1024  # just under the 6 MiB payload limit
+    large_body_bytes: int = MAX_REQUEST_BYTES - 1024  # just under the 6 MiB payload limit
     bind_port: int = 23456                     # the non-default SAGEMAKER_BIND_TO_PORT tried
 
 
@@ -86,21 +89,16 @@ def read_sample(path: Path) -> bytes:
         raise TargetError(f"cannot read sample request {path}: {err.strerror}", "give an existing file") from None
 
 
-def table_from_seed(path: Path) -> TableSpec:
-    """Return the table of a seed file `{"table": CreateTable kwargs, "items": [...]}`."""
+def tables_from_seeds(seeds: list[str], base_dir: Path) -> tuple[TableSpec, ...]:
+    """Return the tables of seed files `{"table": CreateTable kwargs, "items": [...]}` (the emulator's own parser)."""
     try:
-        seed = json.loads(Path(path).read_text())
-        table = seed["table"]
-        types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
-        keys = {k["KeyType"]: (k["AttributeName"], types[k["AttributeName"]]) for k in table["KeySchema"]}
-        return TableSpec(table["TableName"], keys["HASH"], keys.get("RANGE"), tuple(seed.get("items", ())))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise TargetError(f"DynamoDB seed {path} is unusable ({type(err).__name__}: {err})",
-                          'give {"table": {CreateTable kwargs}, "items": [{...}, ...]}') from None
+        return parse_local({"DynamoDBTables": [{"Seed": str(seed)} for seed in seeds]}, base_dir)[1]
+    except Invalid as err:
+        raise TargetError(f"DynamoDB seed: {err}", err.hint or 'give {"table": {CreateTable kwargs}, "items": [...]}') from None
 
 
 def from_options(images: list[str], model: str | None = None, sample: str | None = None,
-                 content_type: str | None = None, accept: list[str] = (), returns: str | None = None,
+                 content_type: str | None = None, accept: Sequence[str] = (), returns: str | None = None,
                  environment: dict[str, str] | None = None) -> list[TargetConfig]:
     """Return one target per image, all sharing the model and sample given on the command line."""
     if not sample:
@@ -131,7 +129,7 @@ def load_target(path: Path) -> TargetConfig:
         sample=read_sample(sample), content_type=content_type_of(sample, data.get("content_type")),
         accept=tuple(data.get("accept", ())), returns=data.get("returns"),
         environment={k: str(v) for k, v in data.get("environment", {}).items()},
-        tables=tuple(table_from_seed(here / seed) for seed in seeds),
+        tables=tables_from_seeds(seeds, here),
         wrong_shape=data["wrong_shape"].encode() if "wrong_shape" in data else None,
     )
 

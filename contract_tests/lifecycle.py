@@ -1,61 +1,51 @@
-"""Rules that need a container of their own: bind-to-port (a non-default port) and sigterm (ending it)."""
+"""Rules on a container of their own, started with SAGEMAKER_BIND_TO_PORT: bind-to-port, then sigterm (ending it).
+
+One container serves both (one start fewer per image): bind-to-port watches which port answers, sigterm then
+stops the same container, on whichever port it serves.
+"""
 
 import time
 
-from .checks import LENIENT_PING_S, RuleFailure
+from emulator.hosting.readiness import NotHealthy
+from emulator.sagemaker import BIND_TO_PORT_ENV, DEFAULT_PORT
+
 from .config import Limits
-from .probe import ping
-from .target import DEFAULT_PORT, StartFailure
-
-POLL_S = 0.2
+from .verdict import RuleFailure
 
 
-def bind_to_port(launcher, limits: Limits) -> str:
-    """Rule 2a: started with SAGEMAKER_BIND_TO_PORT=P, the container answers /ping on P."""
-    port = limits.bind_port
+def start(launcher, limits: Limits):
+    """Start the target with SAGEMAKER_BIND_TO_PORT set, both ports published; do not wait (the rules do)."""
+    return launcher.start(env={BIND_TO_PORT_ENV: str(limits.bind_port)}, ports=(limits.bind_port, DEFAULT_PORT),
+                          wait_port=None)
+
+
+def bind_to_port(run, limits: Limits) -> str:
+    """Started with SAGEMAKER_BIND_TO_PORT=P, the container answers /ping on P (the emulator's readiness wait)."""
+    port, said = limits.bind_port, f"started with {BIND_TO_PORT_ENV}={limits.bind_port}"
     try:
-        run = launcher.start(env={"SAGEMAKER_BIND_TO_PORT": str(port)}, ports=(port, DEFAULT_PORT), wait_port=None)
-    except StartFailure as err:
-        raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}: {err.message}") from None
+        healthy = run.wait_ready(port, DEFAULT_PORT, limits.start_deadline_s)
+        if healthy.port != port:  # 8080 answered first: give the given port a grace period
+            healthy = run.wait_ready(port, port, limits.port_grace_s)
+        return f"{said}; port {port} answered /ping 200 after {healthy.seconds:.1f} s"
+    except NotHealthy as err:
+        if run.is_running() and run.ping(DEFAULT_PORT) == 200:
+            raise RuleFailure("bind-to-port", f"{said}, nothing listened there within {limits.port_grace_s:g} s; "
+                              f"port {DEFAULT_PORT} answered instead") from None
+        raise RuleFailure("bind-to-port", f"{said}, no port answered /ping: {err}; the container {run.state()}, "
+                          f"its log ends:\n{run.logs()}") from None
+
+
+def sigterm(run, limits: Limits) -> str:
+    """A serving container exits within 30 s of SIGTERM (SageMaker sends SIGKILL then); Docker's wait API times it."""
     try:
-        return _watch_ports(run, port, limits)
-    finally:
-        run.remove()
-
-
-def _watch_ports(run, port: int, limits: Limits) -> str:
-    started = time.monotonic()
-    default_answered = None
-    while time.monotonic() - started < limits.start_deadline_s:
-        if ping(run.url(port), LENIENT_PING_S).status == 200:
-            return f"started with SAGEMAKER_BIND_TO_PORT={port}; port {port} answered /ping 200 after " \
-                   f"{time.monotonic() - started:.1f} s"
-        if default_answered is None and ping(run.url(DEFAULT_PORT), LENIENT_PING_S).status == 200:
-            default_answered = time.monotonic()
-        if default_answered is not None and time.monotonic() - default_answered > limits.port_grace_s:
-            raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}, nothing listened there "
-                              f"within {limits.port_grace_s:g} s; port {DEFAULT_PORT} answered")
-        if not run.is_running():
-            raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}, the container "
-                              f"{run.state()} before port {port} answered; its log ends:\n{run.logs()}")
-        time.sleep(POLL_S)
-    raise RuleFailure("bind-to-port", f"started with SAGEMAKER_BIND_TO_PORT={port}, no port answered /ping "
-                      f"within {limits.start_deadline_s:g} s")
-
-
-def sigterm(launcher, limits: Limits) -> str:
-    """Rule 11: a serving container exits within 30 s of SIGTERM (SageMaker sends SIGKILL then)."""
-    try:
-        run = launcher.start(deadline_s=limits.start_deadline_s)
-    except StartFailure as err:
-        raise RuleFailure("sigterm", f"could not get a serving container to stop: {err.message}") from None
-    try:
-        sent = time.monotonic()
-        run.sigterm()
-        status = run.wait_exit(limits.sigterm_grace_s)
-        if status is None:
-            raise RuleFailure("sigterm", f"sent SIGTERM to a serving container; expected it to exit within "
-                              f"{limits.sigterm_grace_s:g} s; it was still running (SageMaker would SIGKILL it)")
-        return f"exited with status {status} {time.monotonic() - sent:.1f} s after SIGTERM"
-    finally:
-        run.remove()
+        run.wait_ready(limits.bind_port, DEFAULT_PORT, limits.start_deadline_s)
+    except NotHealthy as err:
+        raise RuleFailure("sigterm", f"could not get a serving container to stop: {err}; its log ends:\n"
+                          f"{run.logs()}") from None
+    sent = time.monotonic()
+    run.sigterm()
+    status = run.wait_exit(limits.sigterm_grace_s)
+    if status is None:
+        raise RuleFailure("sigterm", f"sent SIGTERM to a serving container; expected it to exit within "
+                          f"{limits.sigterm_grace_s:g} s; it was still running (SageMaker would SIGKILL it)")
+    return f"exited with status {status} {time.monotonic() - sent:.1f} s after SIGTERM"

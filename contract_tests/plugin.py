@@ -15,32 +15,18 @@ import pytest
 if TYPE_CHECKING:
     from . import config as cfg
 
-# Only pytest at import time: this module loads in every pytest run of any project that installs it.
-LIMIT_DEFAULTS = {"start_deadline_s": 240.0, "sigterm_grace_s": 30.0}
+# Only pytest (and the option table, which imports no more) at import time: this module loads in every pytest
+# run of any project that installs it.
+from .options import TARGET_OPTIONS, add_to_pytest
+
 SUITE = Path(__file__).resolve().parent / "suite"
-TARGET_OPTIONS = ("byoc_image", "byoc_target", "byoc_pipeline")
-CASES = pytest.StashKey[tuple]()  # (targets, pipelines) loaded once from the options
+CASES = pytest.StashKey[tuple]()      # (targets, pipelines) loaded once from the options
+OUTCOMES = pytest.StashKey[list]()    # every Outcome read by a test, for the summary
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add the --byoc-* options in their own group."""
-    group = parser.getgroup("byoc-contract", "SageMaker hosting contract (byoc contract tests)")
-    group.addoption("--byoc-image", action="append", default=[], metavar="IMAGE",
-                    help="image to check (repeatable); needs --byoc-sample")
-    group.addoption("--byoc-target", action="append", default=[], metavar="FILE",
-                    help="TOML file describing a target: image, model, sample, content_type, accept, returns, ...")
-    group.addoption("--byoc-pipeline", action="append", default=[], metavar="FILE",
-                    help="pipeline definition (repeatable): check every container in it and the links between them")
-    group.addoption("--byoc-model", metavar="PATH", help="model.tar.gz or folder mounted read-only at /opt/ml/model")
-    group.addoption("--byoc-sample", metavar="FILE", help="a request body the image answers with 2xx")
-    group.addoption("--byoc-content-type", metavar="CT", help="the sample's Content-Type (default: from its suffix)")
-    group.addoption("--byoc-accept", action="append", default=[], metavar="CT", help="another Content-Type it accepts")
-    group.addoption("--byoc-returns", metavar="CT", help="the Content-Type it answers with")
-    group.addoption("--byoc-env", action="append", default=[], metavar="KEY=VALUE", help="environment of the container")
-    group.addoption("--byoc-start-deadline", type=float, default=LIMIT_DEFAULTS["start_deadline_s"], metavar="S",
-                    help="seconds /ping may take to first answer 200 (SageMaker: 240 by default)")
-    group.addoption("--byoc-sigterm-grace", type=float, default=LIMIT_DEFAULTS["sigterm_grace_s"], metavar="S",
-                    help="seconds a container may take to exit after SIGTERM (SageMaker: 30)")
+    """Add the --byoc-* options (contract_tests.options) in their own group."""
+    add_to_pytest(parser.getgroup("byoc-contract", "SageMaker hosting contract (byoc contract tests)"))
 
 
 def requested(config: pytest.Config) -> bool:
@@ -108,7 +94,7 @@ def byoc_limits(pytestconfig: pytest.Config) -> cfg.Limits:
     from .config import Limits
 
     return Limits(start_deadline_s=pytestconfig.getoption("byoc_start_deadline"),
-                      sigterm_grace_s=pytestconfig.getoption("byoc_sigterm_grace"))
+                  sigterm_grace_s=pytestconfig.getoption("byoc_sigterm_grace"))
 
 
 @pytest.fixture(scope="session")
@@ -118,31 +104,47 @@ def byoc_targets(pytestconfig: pytest.Config) -> tuple[list[cfg.TargetConfig], l
 
 
 @pytest.fixture(scope="session")
-def byoc_docker_client():
-    """Session: a docker-py client of the engine DOCKER_HOST (or the default socket) names."""
-    import docker
-    from docker.errors import DockerException
+def byoc_docker():
+    """Session: the launcher (`emulator.docker.launcher.DockerLayer`) of the engine DOCKER_HOST names."""
+    from emulator.docker.launcher import DockerLayer
+    from emulator.errors import ByocError
 
+    layer = DockerLayer()
     try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except DockerException as err:
-        pytest.fail(f"no Docker engine answers ({err}); start one, or run `byoc doctor --fix`", pytrace=False)
-    yield client
-    client.close()
+        layer.client.ping()
+    except ByocError as err:
+        pytest.fail(str(err), pytrace=False)
+    yield layer
+    layer.client.close()
 
 
 @pytest.fixture(scope="session")
-def byoc_contract_session(request, byoc_docker_client, byoc_targets, byoc_limits):
+def byoc_contract_session(request, byoc_docker, byoc_targets, byoc_limits):
     """Session: a started `ContractSession` running every selected (rule, target) case; removed at the end."""
     selected = {item.callspec.params["byoc_case"] for item in request.session.items
                 if hasattr(item, "callspec") and "byoc_case" in item.callspec.params}
     from .session import ContractSession
 
     targets, pipelines = byoc_targets
-    session = ContractSession(byoc_docker_client, targets, pipelines, byoc_limits).start(selected)
+    session = ContractSession(byoc_docker, targets, pipelines, byoc_limits).start(selected)
     yield session
     session.close()
+
+
+def record(config: pytest.Config, outcome) -> None:
+    """Keep an outcome for the summary at the end of the run."""
+    config.stash.setdefault(OUTCOMES, []).append(outcome)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Write one line per image: passed / failed / not judged / warnings, and the first thing to fix."""
+    outcomes = config.stash.get(OUTCOMES, [])
+    if outcomes:
+        from .summary import summary_lines
+
+        terminalreporter.section("SageMaker hosting contract: summary")
+        for line in summary_lines(outcomes):
+            terminalreporter.write_line(line)
 
 
 def _pair(item: str) -> tuple[str, str]:

@@ -1,77 +1,58 @@
-"""Side services a target needs: DynamoDB (a moto server on a network of its own), seeded before targets start."""
+"""The DynamoDB side service a target needs: the emulator's moto image, started by the one launcher, seeded once."""
 
 import threading
 import uuid
 
-import docker
-from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-
-from emulator.config import LABEL, LABEL_VALUE
-from emulator.errors import EndpointError
 from emulator.aws import DUMMY_CREDENTIALS
-from emulator.hosting.plan import MOTO_IMAGE, MOTO_PORT
-from emulator.hosting.sidecars import prepare_dynamodb
+from emulator.config import LABEL, LABEL_VALUE
 from emulator.definitions.pipeline import TableSpec
+from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
+from emulator.errors import ByocError
+from emulator.hosting.plan import MOTO_ALIAS, MOTO_IMAGE, MOTO_PORT, aws_env
+from emulator.hosting.sidecars import prepare_dynamodb
 
-from .target import StartFailure
+from .containers import HOST, StartFailure
 
 START_DEADLINE_S = 60
 
 
 class DynamoService:
-    """A seeded moto DynamoDB that containers on `network` reach at `endpoint`."""
+    """A seeded moto DynamoDB that containers on `network` reach as http://dynamodb:5000."""
 
-    def __init__(self, client: docker.DockerClient, tables: tuple[TableSpec, ...], region: str = "us-east-1",
-                 image: str = MOTO_IMAGE):
-        self.client, self.tables, self.region, self.image = client, tables, region, image
-        suffix = uuid.uuid4().hex[:8]
-        self.network_name = f"byoc-contract-{suffix}"
-        self.host = f"byoc-contract-moto-{suffix}"
-        self.network = self.container = None
+    def __init__(self, docker: DockerLayer, tables: tuple[TableSpec, ...], region: str = "us-east-1"):
+        self.docker, self.tables, self.region = docker, tables, region
+        self.suffix = uuid.uuid4().hex[:8]
+        self.network: NetworkHandle | None = None
+        self.handle: ContainerHandle | None = None
 
     @property
     def env(self) -> dict[str, str]:
-        """Return what a container needs to reach this DynamoDB."""
-        return {"AWS_ENDPOINT_URL_DYNAMODB": f"http://{self.host}:{MOTO_PORT}", "AWS_REGION": self.region,
-                "AWS_DEFAULT_REGION": self.region, **DUMMY_CREDENTIALS}
+        """Return what a container needs to reach this DynamoDB (the emulator's own environment)."""
+        return aws_env(self.region)
 
     def start(self) -> "DynamoService":
-        """Create the network, start moto, wait for it and create and fill the tables."""
+        """Create the network, start moto, wait for it, then create and fill the tables."""
+        if not self.docker.has_image(MOTO_IMAGE):
+            raise StartFailure(f"the DynamoDB side service needs {MOTO_IMAGE}, which is not built", "run `byoc build moto`")
+        labels = {LABEL: LABEL_VALUE}
+        plan = ContainerPlan(name=f"byoc-contract-moto-{self.suffix}", image=MOTO_IMAGE, alias=MOTO_ALIAS,
+                             env={"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, **DUMMY_CREDENTIALS},
+                             labels=labels, ports=(MOTO_PORT,), command=None)
         try:
-            self.client.images.get(self.image)
-            self.network = self.client.networks.create(self.network_name, labels={LABEL: LABEL_VALUE})
-            self.container = self.client.containers.run(
-                self.image, detach=True, name=self.host, network=self.network_name, labels={LABEL: LABEL_VALUE},
-                ports={f"{MOTO_PORT}/tcp": ("127.0.0.1", None)},
-            )
-        except ImageNotFound:
-            raise StartFailure(f"the DynamoDB side service needs {self.image}, which is not built",
-                               "run `byoc build moto`") from None
-        except (APIError, DockerException) as err:
+            self.network = self.docker.create_network(f"byoc-contract-{self.suffix}", labels)
+            self.handle = self.docker.run(plan, self.network)
+            url = f"http://{HOST}:{self.handle.host_port(MOTO_PORT)}"
+            prepare_dynamodb(url, self.region, self.tables, START_DEADLINE_S, threading.Event(), self.handle.exit_code)
+        except ByocError as err:
+            logs = self.handle.tail(15) if self.handle else ""
             self.close()
-            raise StartFailure(f"could not start the DynamoDB side service: {err}", "check `docker info`") from None
-        try:
-            prepare_dynamodb(self._url(), self.region, self.tables, START_DEADLINE_S, threading.Event(), self._exit_code)
-        except EndpointError as err:
-            logs = self.container.logs(tail=15).decode("utf-8", "replace")
-            raise StartFailure(f"{err.message}; moto's log ends:\n{logs}", err.hint) from None
+            raise StartFailure(f"the DynamoDB side service did not start: {err.message}"
+                               + (f"; moto's log ends:\n{logs}" if logs else ""), err.hint) from None
         return self
-
-    def _url(self) -> str:
-        self.container.reload()
-        port = self.container.attrs["NetworkSettings"]["Ports"][f"{MOTO_PORT}/tcp"][0]["HostPort"]
-        return f"http://127.0.0.1:{port}"
-
-    def _exit_code(self) -> int | None:
-        self.container.reload()
-        return None if self.container.status in ("created", "running") else self.container.attrs["State"]["ExitCode"]
 
     def close(self) -> None:
         """Remove the moto container and the network."""
-        for thing in (self.container, self.network):
-            try:
-                if thing is not None:
-                    thing.remove(force=True) if thing is self.container else thing.remove()
-            except (NotFound, APIError):
-                pass
-
+        if self.handle is not None:
+            self.handle.remove()
+        if self.network is not None:
+            self.network.remove()

@@ -1,11 +1,26 @@
 """One test per (rule, target): `test_rule[bind-to-port-myimage]`; the work runs in the session's background."""
 
+import warnings
+
 import pytest
+
+from contract_tests.plugin import record
+from contract_tests.verdict import Status, render
+
+
+class ContractWarning(UserWarning):
+    """A rule passed, but what it saw deserves a look (e.g. only one exact Content-Type spelling accepted)."""
 
 
 def test_rule(byoc_case, byoc_contract_session, request):
-    """Fail with the rule's message (expected, observed) when the target breaks it."""
+    """Fail with the rule's message (what was seen, why it matters, what to do); skip what cannot be judged."""
     outcome = byoc_contract_session.outcome(*byoc_case)
-    request.node.user_properties.append(("observed", outcome.detail))  # a <property> in the JUnit XML
-    if not outcome.passed:
-        pytest.fail(outcome.detail, pytrace=False)
+    record(request.config, outcome)
+    text = render(outcome)
+    request.node.user_properties += [("verdict", outcome.status.value), ("observed", text)]  # <property> in JUnit
+    if outcome.status is Status.FAILED:
+        pytest.fail(text, pytrace=False)
+    if outcome.status is Status.NOT_JUDGED:
+        pytest.skip(text)
+    if outcome.status is Status.WARNING:
+        warnings.warn(ContractWarning(text))

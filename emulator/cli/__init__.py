@@ -1,6 +1,8 @@
 """The `byoc` command: each group of subcommands registers itself from its own module."""
 
 import argparse
+import logging
+import os
 import sys
 
 from emulator.errors import ByocError
@@ -30,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; report a ByocError as a message, never a traceback."""
     args = build_parser().parse_args(argv)
+    # byoc labels and removes everything it starts, so testcontainers' reaper is not needed, and its
+    # image cannot be pulled where no registry answers: off unless the caller set it.
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+    logging.basicConfig(level=logging.WARNING, format=f"byoc {args.command}: %(levelname)s: %(message)s")
     try:
         return int(args.func(args) or 0)
     except ByocError as err:

@@ -1,4 +1,4 @@
-"""`python -m emulator.cli`: the same as the `byoc` command."""
+"""`python -m emulator.cli ...` runs the `byoc` command."""
 
 import sys
 

@@ -1,14 +1,23 @@
-"""The thin Docker layer the runtime drives: networks and containers through testcontainers, Ryuk off."""
+"""THE container launcher (the emulator and the contract suite): networks and containers through testcontainers.
 
+Ryuk, testcontainers' reaper, is left to testcontainers' own setting (`TESTCONTAINERS_RYUK_DISABLED`):
+everything started here is labelled and removed by label as well, so Ryuk is optional; the `byoc`
+command turns it off by default (see `emulator.cli.main`) because its image cannot be pulled where no
+registry answers. docs/contract.md ("How containers are started") says which parts of testcontainers
+are used and why the rest does not fit.
+"""
+
+import logging
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import docker
-from requests.exceptions import ConnectionError as RequestsConnectionError, ReadTimeout
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ReadTimeout
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
@@ -17,9 +26,9 @@ from emulator.docker import images
 from emulator.errors import EndpointError
 from emulator.sagemaker import MODEL_DIR
 
-# Ryuk cannot be pulled where no registry answers, and we clean up by label ourselves.
-testcontainers_config.ryuk_disabled = True
-
+log = logging.getLogger(__name__)
+RYUK_HINT = ("testcontainers could not start its reaper (Ryuk); set TESTCONTAINERS_RYUK_DISABLED=true "
+             "(byoc removes what it starts by label itself)")
 
 
 @dataclass(frozen=True)
@@ -34,15 +43,15 @@ class ContainerPlan:
     ports: tuple[int, ...] = ()          # container ports to publish on the host (empty: reach by IP)
     publish_ip: str = "127.0.0.1"        # host interface the published ports bind to
     host_ports: dict[int, int] = field(default_factory=dict)   # fixed host port per container port (else any free)
-    model_dir: Path | None = None
+    model_dir: Path | None = None        # mounted read-only at /opt/ml/model
     command: str | None = "serve"
     extra: dict = field(default_factory=dict)
 
 
 class ContainerHandle:
-    """A started container: its address, state, logs and removal."""
+    """A started container: its address, state, signals, mounts, logs and removal."""
 
-    def __init__(self, wrapper: DockerContainer, network: str):
+    def __init__(self, wrapper: DockerContainer, network: str | None):
         self._wrapper = wrapper
         self._container = wrapper.get_wrapped_container()
         self._network = network
@@ -50,19 +59,21 @@ class ContainerHandle:
         self.name = self._container.name
 
     def ip(self) -> str:
-        """Return the container's address on the endpoint's network."""
+        """Return the container's address on its network."""
         self._container.reload()
-        return self._container.attrs["NetworkSettings"]["Networks"][self._network]["IPAddress"]
+        networks = self._container.attrs["NetworkSettings"]["Networks"]
+        return networks[self._network or next(iter(networks))]["IPAddress"]
 
     def host_port(self, port: int) -> int:
-        """Return the host port published for a container port."""
+        """Return the host port the engine published for a container port."""
         bindings = self._container.client.api.port(self.id, port)
         if not bindings:
-            raise EndpointError(f"container {self.name} has no published port for {port}", "run `byoc down` and retry")
+            raise EndpointError(f"container {self.name} has no published port for {port}",
+                                f"it may have exited at once; read its log with `docker logs {self.name}`")
         return int(bindings[0]["HostPort"])
 
     def exit_code(self) -> int | None:
-        """Return the exit code once the container has stopped, else None."""
+        """Return the exit code once the container has stopped, else None (-1 when it is gone)."""
         try:
             self._container.reload()
         except NotFound:
@@ -71,17 +82,35 @@ class ContainerHandle:
             return int(self._container.attrs["State"].get("ExitCode", -1))
         return None
 
-    def wait_exit(self) -> int | None:
-        """Block until the container stops and return its exit code (None when Docker cannot tell)."""
+    def state(self) -> str:
+        """Return `running`, or e.g. `exited with status 1`."""
+        code = self.exit_code()
+        return "running" if code is None else f"exited with status {code}"
+
+    def wait_exit(self, timeout_s: float | None = None) -> int | None:
+        """Block on Docker's wait API until the container stops; return its exit code, None on timeout."""
         while True:
             try:
-                return int(self._container.wait(timeout=3600).get("StatusCode", -1))
-            except ReadTimeout:
-                continue
+                return int(self._container.wait(timeout=timeout_s or 3600).get("StatusCode", -1))
+            except (ReadTimeout, RequestsConnectionError) as err:
+                if timeout_s is not None or not isinstance(err, ReadTimeout):
+                    return None
             except NotFound:
                 return -1
-            except (APIError, DockerException, RequestsConnectionError):
+            except (APIError, DockerException):
                 return None
+
+    def signal(self, name: str = "SIGTERM") -> None:
+        """Send a signal to the container's main process."""
+        try:
+            self._container.kill(signal=name)
+        except (APIError, NotFound) as err:
+            log.debug("signal %s to %s failed: %s", name, self.name, err)
+
+    def mount(self, destination: str = MODEL_DIR) -> dict | None:
+        """Return the inspected mount at `destination` (Source, RW, ...), or None."""
+        self._container.reload()
+        return next((m for m in self._container.attrs.get("Mounts", []) if m.get("Destination") == destination), None)
 
     def tail(self, lines: int = 20) -> str:
         """Return the container's last log lines."""
@@ -98,7 +127,7 @@ class ContainerHandle:
         """Remove the container at once (SIGKILL)."""
         try:
             self._container.remove(force=True, v=True)
-        except NotFound:
+        except (NotFound, APIError):
             pass
 
     def connect(self, network: str, alias: str) -> None:
@@ -124,27 +153,27 @@ class ContainerHandle:
 class NetworkHandle:
     """A created network: its name, gateway and removal."""
 
-    def __init__(self, network: Network):
-        self._network = network
+    def __init__(self, network: Network, client: docker.DockerClient):
+        self.network = network
         self.name = network.name
+        self._client = client
 
     def gateway(self) -> str | None:
         """Return the network's gateway address, or None when Docker reports none."""
-        net = self._network._unwrap_network
-        net.reload()
-        configs = net.attrs.get("IPAM", {}).get("Config") or [{}]
+        attrs = self._client.networks.get(self.network.id).attrs
+        configs = attrs.get("IPAM", {}).get("Config") or [{}]
         return configs[0].get("Gateway")
 
     def remove(self) -> None:
         """Remove the network."""
         try:
-            self._network.remove()
+            self.network.remove()
         except NotFound:
             pass
 
 
 class DockerLayer:
-    """Create networks and run containers for the runtime; list and remove labelled leftovers."""
+    """Create networks and run containers; list and remove labelled leftovers."""
 
     def __init__(self, client: docker.DockerClient | None = None):
         self._client = client
@@ -154,7 +183,7 @@ class DockerLayer:
         """Return a client of the engine, connecting on first use."""
         if self._client is None:
             try:
-                self._client = docker.from_env()
+                self._client = docker.from_env(timeout=120)
                 self._client.ping()
             except DockerException as err:
                 raise EndpointError(f"no Docker engine answers: {err}", "run `byoc doctor --fix`") from None
@@ -184,23 +213,29 @@ class DockerLayer:
         worker.join(timeout_s)  # a registry that never answers: give up here, the engine gives up later
         return bool(outcome and outcome[0]) and self.has_image(ref)
 
-    def image_labels(self, ref: str) -> dict[str, str] | None:
-        """Return an image's labels, or None when the engine does not hold it."""
+    def image_config(self, ref: str) -> dict | None:
+        """Return an image's inspected Config (Entrypoint, Cmd, Labels, ...), or None when it is absent."""
         try:
-            return self.client.images.get(ref).labels or {}
+            return self.client.images.get(ref).attrs.get("Config") or {}
         except ImageNotFound:
             return None
+
+    def image_labels(self, ref: str) -> dict[str, str] | None:
+        """Return an image's labels, or None when the engine does not hold it."""
+        config = self.image_config(ref)
+        return None if config is None else (config.get("Labels") or {})
 
     def create_network(self, name: str, labels: dict[str, str]) -> NetworkHandle:
         """Create a bridge network carrying `labels`."""
         network = Network(docker_network_kw={"labels": labels, "driver": "bridge"})
         network.name = name
-        return NetworkHandle(network.create())
+        return NetworkHandle(network.create(), self.client)
 
-    def run(self, plan: ContainerPlan, network: NetworkHandle) -> ContainerHandle:
-        """Start one container on `network` as `plan` says."""
+    def run(self, plan: ContainerPlan, network: NetworkHandle | None = None) -> ContainerHandle:
+        """Start one container as `plan` says, on `network` (or Docker's default bridge)."""
         wrapper = DockerContainer(plan.image).with_name(plan.name).with_envs(**plan.env)
-        wrapper.with_network(_NamedNetwork(network.name)).with_network_aliases(plan.alias)
+        if network is not None:
+            wrapper.with_network(network.network).with_network_aliases(plan.alias)
         if plan.command:
             wrapper.with_command(plan.command)
         for port in plan.ports:
@@ -211,8 +246,11 @@ class DockerLayer:
         try:
             wrapper.start()
         except (APIError, DockerException) as err:
-            raise EndpointError(f"could not start {plan.alias} ({plan.image}): {err}", "check `docker info` and the image") from None
-        return ContainerHandle(wrapper, network.name)
+            ryuk = not testcontainers_config.ryuk_disabled and "ryuk" in str(err).lower()
+            raise EndpointError(f"could not start {plan.alias} ({plan.image}): {err}",
+                                RYUK_HINT if ryuk else "check `docker info` and the image") from None
+        log.debug("started %s (%s) as %s", plan.alias, plan.image, plan.name)
+        return ContainerHandle(wrapper, network.name if network else None)
 
     def remove_labelled(self, labels: dict[str, str]) -> list[str]:
         """Remove every container, then every network, carrying all `labels`; return what went."""
@@ -231,13 +269,6 @@ class DockerLayer:
             except NotFound:
                 pass
         return removed
-
-
-class _NamedNetwork:
-    """Just enough of testcontainers' Network for `with_network`: a name."""
-
-    def __init__(self, name: str):
-        self.name = name
 
 
 def is_local_address(ip: str | None) -> bool:

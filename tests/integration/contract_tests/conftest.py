@@ -5,16 +5,17 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import docker
 import pytest
-import requests
 
+from contract_tests.probe import call
 from emulator.config import IMAGE_NAMES, REPO_ROOT, image_tag
 from emulator.docker.images import has_image
+from emulator.hosting.readiness import NotHealthy, wait_healthy
 from tests.support import free_port
 
 BROKEN_DIR = REPO_ROOT / "fixtures" / "broken"
@@ -37,16 +38,37 @@ def run_byoc(*args, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run `byoc ARGS...` in a subprocess (a pytest run of the suite inside this one would share its state)."""
     env = dict(os.environ, TESTCONTAINERS_RYUK_DISABLED="true")
     return subprocess.run([sys.executable, "-m", "emulator.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO_ROOT, env=env)
+                          timeout=timeout, cwd=REPO_ROOT, env=env, check=False)
 
 
 def junit_cases(path: Path) -> dict[str, str | None]:
-    """Return test name -> failure message (None when it passed) from a JUnit XML report."""
+    """Return test name -> failure message (None when it did not fail) from a JUnit XML report."""
     cases = {}
     for case in ET.parse(path).iter("testcase"):
         failure = case.find("failure")
         cases[case.get("name")] = None if failure is None else (failure.get("message") or "").removeprefix("Failed: ")
     return cases
+
+
+def junit_properties(path: Path) -> dict[str, dict[str, str]]:
+    """Return test name -> its <property> values (verdict, observed) from a JUnit XML report."""
+    return {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+            for case in ET.parse(path).iter("testcase")}
+
+
+def junit_verdicts(path: Path) -> dict[str, str]:
+    """Return test name -> verdict (passed, failed, not judged, warning); a start failure has no property."""
+    return {name: found.get("verdict", "failed") for name, found in junit_properties(path).items()}
+
+
+def by_verdict(verdicts: dict[str, str], suffix: str) -> dict[str, set[str]]:
+    """Return verdict -> rules of the tests whose id ends in `-{suffix}]`."""
+    found: dict[str, set[str]] = {}
+    for name, verdict in verdicts.items():
+        case = name.removeprefix("test_rule[").removesuffix("]")
+        if case.endswith("-" + suffix):
+            found.setdefault(verdict, set()).add(case.removesuffix("-" + suffix))
+    return found
 
 
 def contract_containers(client: docker.DockerClient) -> list[str]:
@@ -85,9 +107,9 @@ def _registry_binary() -> str:
                     "apt-get install docker-registry")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     install = ["apt-get", "install", "-y", "-q", "docker-registry"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-        done = subprocess.run(install, env=env, capture_output=True, text=True)
+    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
+        done = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             pytest.fail(f"apt-get install docker-registry failed: {done.stderr[-500:]}")
     return shutil.which("docker-registry")
@@ -103,16 +125,24 @@ def registry(tmp_path_factory) -> str:
     with open(root / "registry.log", "wb") as log:
         process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/v2/", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"docker-registry did not answer within 20 s: {(root / 'registry.log').read_text()[-1000:]}")
+        try:  # the one polling helper, with the registry's /v2/ standing in for /ping
+            wait_healthy(_Registry(process), port, port, 20, threading.Event())
+        except NotHealthy as err:
+            pytest.fail(f"docker-registry did not answer: {err}: {(root / 'registry.log').read_text()[-1000:]}")
         yield f"127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(10)
+
+
+class _Registry:
+    """The registry as the readiness wait sees it: GET /v2/ per port, and whether the process exited."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+
+    def ping(self, port: int) -> int | None:
+        return call(f"http://127.0.0.1:{port}", "GET", "/v2/", timeout=1).status
+
+    def exit_code(self) -> int | None:
+        return self.process.poll()

@@ -1,7 +1,10 @@
 """`byoc push` against a real registry: refused for an image that breaks a rule, pushed for one that passes."""
 
+import json
+
 import pytest
-import requests
+
+from contract_tests.probe import call
 
 from .conftest import BROKEN_DIR, run_byoc
 
@@ -9,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 def catalog(registry: str) -> list[str]:
-    return requests.get(f"http://{registry}/v2/_catalog", timeout=5).json().get("repositories") or []
+    return json.loads(call(f"http://{registry}", "GET", "/v2/_catalog", timeout=5).body).get("repositories") or []
 
 
 def test_push_refuses_an_image_that_breaks_a_rule(broken_images, registry):
@@ -26,7 +29,7 @@ def test_push_pushes_an_image_that_passes(broken_images, registry, docker_client
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         assert f"pushed as {registry}/byoc/contract-good:latest@sha256:" in done.stdout
         assert "byoc/contract-good" in catalog(registry)
-        tags = requests.get(f"http://{registry}/v2/byoc/contract-good/tags/list", timeout=5).json()["tags"]
+        tags = json.loads(call(f"http://{registry}", "GET", "/v2/byoc/contract-good/tags/list", timeout=5).body)["tags"]
         assert tags == ["latest"]
     finally:
         docker_client.images.remove(f"{registry}/byoc/contract-good:latest")  # our tag only; the image stays

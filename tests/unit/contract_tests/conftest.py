@@ -3,11 +3,13 @@
 import importlib.util
 import threading
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pytest
 
 from contract_tests.config import Limits, TargetConfig
 from emulator.config import REPO_ROOT
+from emulator.hosting.readiness import ping_url, wait_healthy
 
 SERVER_PATH = REPO_ROOT / "fixtures" / "broken" / "server.py"
 SAMPLE = b"1,2,3\n4,5,6\n"
@@ -40,6 +42,16 @@ class FakeRun:
 
     def is_running(self) -> bool:
         return self.running
+
+    def exit_code(self):
+        return None if self.running else 1
+
+    def ping(self, port: int):
+        parts = urlsplit(self.urls[port])
+        return ping_url(parts.hostname, parts.port, 2.0)
+
+    def wait_ready(self, port: int, fallback: int, deadline_s: float):
+        return wait_healthy(self, port, fallback, deadline_s, threading.Event())
 
     def state(self) -> str:
         return "running" if self.running else "exited with status 1"

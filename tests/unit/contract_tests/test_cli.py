@@ -5,15 +5,7 @@ import pytest
 from contract_tests import cli
 from contract_tests.config import TargetError
 from contract_tests.registry import registry_ref
-from emulator.cli import build_parser, main
-
-
-def test_contract_options_become_the_plugins_options():
-    args = build_parser().parse_args(["contract", "img", "--sample", "s.csv", "--env", "A=1", "--junitxml", "r.xml"])
-    argv = cli.pytest_args(args, args.images)
-    assert argv[0] == str(cli.SUITE)
-    for pair in (["--byoc-image", "img"], ["--byoc-sample", "s.csv"], ["--byoc-env", "A=1"], ["--junitxml", "r.xml"]):
-        assert any(argv[i:i + 2] == pair for i in range(len(argv)))
+from emulator.cli import main
 
 
 def test_nothing_to_check_is_a_clear_error(capsys):

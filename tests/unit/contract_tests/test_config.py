@@ -72,7 +72,7 @@ def test_a_pipeline_becomes_targets_and_its_sample_comes_from_beside_the_first_m
     assert pipeline.targets[0].environment == {"K": "V"}
 
 
-def test_a_bad_seed_file_is_an_error(tmp_path):
+def test_a_bad_seed_file_is_an_error_of_the_emulators_parser(tmp_path):
     (tmp_path / "seed.json").write_text('{"items": []}')
-    with pytest.raises(cfg.TargetError, match="DynamoDB seed .* is unusable"):
-        cfg.table_from_seed(tmp_path / "seed.json")
+    with pytest.raises(cfg.TargetError, match=r"DynamoDB seed: .*seed.json.*table: must be an object"):
+        cfg.tables_from_seeds(["seed.json"], tmp_path)
