@@ -52,7 +52,7 @@ class LocalEndpoint:
         self.name = check_endpoint_name(name or self.spec.name)
         self._own = sagemaker is None
         settings = HostSettings(docker, access, startup_timeout_s, invocation_timeout_s, stream_logs, log_sink, say)
-        self.sagemaker = sagemaker or LocalSageMaker(port, host, self.spec.region, settings, aws=aws)
+        self.sagemaker = sagemaker or LocalSageMaker(port, host, self.spec.region, settings, aws=aws, owner=self.name)
         self.startup_timeout_s = startup_timeout_s
         self.ready_s: float | None = None
         self._started: VariantHost | None = None     # kept after stop, for its stats

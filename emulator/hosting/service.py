@@ -36,12 +36,15 @@ class LocalSageMaker:
     """A local SageMaker (control plane + Runtime API) on `host:port`; 0 picks a free port."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", region: str = "us-east-1",
-                 settings: HostSettings | None = None, base_dir: Path | None = None, aws: LocalAws | None = None):
+                 settings: HostSettings | None = None, base_dir: Path | None = None, aws: LocalAws | None = None,
+                 owner: str | None = None):
         self.region = region
         self.server = RuntimeApi(host=host, port=port)
         self.settings = settings or HostSettings()
         self._own_aws = aws is None          # none given: this local SageMaker runs the local AWS services itself
-        self.aws = aws or LocalAws(region, docker=self.settings.docker)
+        # `owner`: the one endpoint this local SageMaker serves (LocalEndpoint), so that
+        # `byoc down --endpoint NAME` also removes its local AWS services after a crash
+        self.aws = aws or LocalAws(region, docker=self.settings.docker, endpoint=owner)
         self.settings.group_options.setdefault("aws", self.aws)
         self.store = Store(region)
         self.endpoints = Endpoints(self.store, DockerDeployer(self.server.app, self.settings))
