@@ -8,9 +8,10 @@ from pathlib import Path
 from .errors import ConfigError
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # SageMaker's request and response limit: 6 MiB (6,291,456 bytes)
+MAX_PAYLOAD_MB = 6  # the same limit as batch transform's MaxPayloadInMB default
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 DEFAULT_PORT = 8080
-DEFAULT_WORKERS = 1
+MAX_WORKERS = 64
 DEFAULT_TIMEOUT = 60
 DEFAULT_MODEL_DIR = "/opt/ml/model"
 
@@ -33,11 +34,20 @@ class ServeSettings:
             raise ConfigError("BYOC_HANDLER is not set; name the handler module, e.g. BYOC_HANDLER=featurizer.handler")
         return cls(
             port=_int(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT, 1, 65535),
-            workers=_int(env, "MODEL_SERVER_WORKERS", DEFAULT_WORKERS, 1, 64),
+            workers=_int(env, "MODEL_SERVER_WORKERS", default_workers(), 1, MAX_WORKERS),
             timeout=_int(env, "MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT, 1, 3600),
             handler=handler,
             model_dir=Path(env.get("BYOC_MODEL_DIR") or DEFAULT_MODEL_DIR),
         )
+
+
+def default_workers() -> int:
+    """Return the CPUs this process may run on (at most MAX_WORKERS): SageMaker's toolkits start a worker per CPU."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    return max(1, min(count, MAX_WORKERS))
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
