@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from serving import codecs
+from serving import codecs, numbers
 from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, ModelLoadError
 
@@ -34,9 +34,9 @@ KINDS = ("tabular", "keywords")
 MAX_CSV_FIELD = 131072  # the csv module's field_size_limit: a longer line goes its way (and its error)
 DECODERS = {CSV: lambda body: body, JSON: codecs.decode_json, JSONLINES: codecs.decode_jsonlines}
 ENCODERS = {
-    CSV: codecs.encode_csv,
-    JSON: lambda matrix: codecs.encode_json_numbers("instances", matrix),
-    JSONLINES: codecs.encode_jsonlines_numbers,
+    CSV: numbers.encode_csv,
+    JSON: lambda matrix: numbers.encode_json_numbers("instances", matrix),
+    JSONLINES: numbers.encode_jsonlines_numbers,
 }
 
 
@@ -129,7 +129,7 @@ def _csv_columns(model: Featurizer, body: bytes) -> dict[str, np.ndarray] | None
 
 def _numbers(values: tuple[str, ...]) -> np.ndarray | None:
     """Return text fields as floats as float() reads them (blank is NaN), or None when one is not a number."""
-    plain = codecs.plain_number_csv("\n".join(values).encode("utf-8"), 1)
+    plain = numbers.plain_number_csv("\n".join(values).encode("utf-8"), 1)
     if plain is not None and len(plain) == len(values):
         return plain[:, 0]
     text = np.strings.strip(np.array(values, dtype=str))

@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from serving import codecs
+from serving import codecs, numbers
 from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, ModelLoadError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 DECODERS = {CSV: lambda body: body, JSON: codecs.decode_json, JSONLINES: codecs.decode_jsonlines}
 ENCODERS = {
-    CSV: codecs.encode_csv,
-    JSON: lambda predictions: codecs.encode_json_numbers("predictions", predictions),
-    JSONLINES: codecs.encode_jsonlines_numbers,
+    CSV: numbers.encode_csv,
+    JSON: lambda predictions: numbers.encode_json_numbers("predictions", predictions),
+    JSONLINES: numbers.encode_jsonlines_numbers,
 }
 
 
@@ -57,10 +57,10 @@ def invoke(model: Predictor, body: bytes, content_type: str | None, accept: str 
     """Predict one value per record and return the predictions as CSV or JSON."""
     media, document = codecs.decode(body, content_type, DECODERS)
     if media == CSV:
-        matrix = codecs.csv_floats(document, model.num_features)
+        matrix = numbers.csv_floats(document, model.num_features)
     else:
         no_booleans = b"true" not in body and b"false" not in body
-        matrix = codecs.float_matrix(codecs.records_of(media, document), model.num_features, no_booleans)
+        matrix = numbers.float_matrix(codecs.records_of(media, document), model.num_features, no_booleans)
     return codecs.encode(predict(model, matrix), accept, ENCODERS)
 
 

@@ -3,9 +3,8 @@
 Handlers pass their own tables to `decode` and `encode`; a miss becomes a 415 or 406 that names
 what is accepted, a malformed body a 400 that says what was wrong.
 
-Numbers go through C (orjson, numpy) on a fast path that accepts only what the plain Python path
-(csv, float, repr, json) reads the same way; anything else, including every malformed body, takes the
-plain path, so answers and 400 messages are the Python path's, byte for byte.
+JSON is read by orjson where it can be (json's reading and messages otherwise); matrices of numbers
+have their own C-speed codecs in numbers.py (numpy is not in every image).
 """
 
 import csv
@@ -15,15 +14,11 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import orjson
 
 from .content_types import CSV, JSON, JSONLINES, media_type, negotiate
 from .errors import BadRequest, NotAcceptable, UnsupportedMediaType
 
-NUMBER_BYTES = b"0123456789.eE+-, \t\r\n"  # all a CSV of plain numbers holds
-BARE_MINUS_ZERO = (b"-0,", b"-0\n", b"-0 ", b"-0\r", b"-0\t")  # JSON reads `-0` as the integer 0; float() as -0.0
-SMALLEST_PLAIN = 1e-4  # repr writes smaller numbers as 1e-05, orjson as 0.00001: those rows are written by repr
 
 Decoder = Callable[[bytes], Any]
 Encoder = Callable[[Any], bytes]
@@ -138,62 +133,6 @@ def float_rows(rows: Sequence[Any], width: int) -> list[list[float]]:
     return result
 
 
-def csv_floats(body: bytes, width: int) -> np.ndarray:
-    """Return a CSV body of numbers as a float matrix of `width` columns; what float_rows would say of a bad one."""
-    body_text(body)
-    matrix = plain_number_csv(body, width)
-    return matrix if matrix is not None else np.asarray(float_rows(decode_csv(body), width), dtype=float)
-
-
-def plain_number_csv(body: bytes, width: int) -> np.ndarray | None:
-    """Read a CSV of plain numbers as JSON arrays, or return None where the csv module might read it otherwise."""
-    if body.translate(None, NUMBER_BYTES) or body.count(b"\r") != body.count(b"\r\n"):
-        return None
-    text = body.strip()
-    if any(zero in body for zero in BARE_MINUS_ZERO) or text.endswith(b"-0"):
-        return None
-    try:
-        matrix = np.array(orjson.loads(b"[[" + text.replace(b"\n", b"],[") + b"]]"), dtype=np.float64)
-    except (orjson.JSONDecodeError, ValueError, TypeError, OverflowError):
-        return None  # blank lines, empty fields, ragged rows, numbers JSON does not write
-    return matrix if matrix.ndim == 2 and matrix.shape[1] == width else None
-
-
-def float_matrix(records: Sequence[Any], width: int, no_booleans: bool) -> np.ndarray:
-    """Return JSON records as a float matrix (numpy reads plain numbers; float_rows everything else)."""
-    if no_booleans:  # numpy would read true as 1.0 where float_rows says "not a number"
-        try:
-            matrix = np.array(records)
-            if matrix.dtype.kind in "fiu" and matrix.ndim == 2 and matrix.shape[1] == width:
-                return matrix.astype(np.float64)
-        except (ValueError, TypeError, OverflowError):
-            pass
-    return np.asarray(float_rows(records, width), dtype=float)
-
-
-def number_rows(matrix: np.ndarray, plain: Callable[[list], str]) -> list[bytes]:
-    """Return each row of a numeric matrix (a vector is a column) as comma-separated shortest reprs.
-
-    orjson writes what repr writes except below 1e-4 and for nan/inf: such rows are written by `plain`.
-    """
-    matrix = np.ascontiguousarray(matrix, dtype=np.float64)
-    if matrix.ndim == 1:
-        matrix = matrix.reshape(-1, 1)
-    rows = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)[2:-2].split(b"],[")
-    odd = ~np.isfinite(matrix) | ((matrix != 0) & (np.abs(matrix) < SMALLEST_PLAIN))
-    for index in np.flatnonzero(odd.any(axis=1)):
-        rows[index] = plain(matrix[index].tolist()).encode("utf-8")
-    return rows
-
-
-def _repr_row(values: list) -> str:
-    return ",".join(map(repr, values))
-
-
-def _json_row(values: list) -> str:
-    return json.dumps(values, separators=(",", ":"))[1:-1]
-
-
 def format_number(value: Any) -> str:
     """Return a number as CSV text, the shortest form that reads back the same."""
     return repr(float(value))
@@ -201,8 +140,6 @@ def format_number(value: Any) -> str:
 
 def encode_csv(rows: Iterable[Any]) -> bytes:
     """Return one CSV line per row; a row is a number or a sequence of numbers."""
-    if isinstance(rows, np.ndarray) and rows.dtype.kind in "fiu" and rows.ndim in (1, 2) and len(rows):
-        return b"\n".join(number_rows(rows, _repr_row)) + b"\n"
     lines = []
     for row in rows:
         cells = row if isinstance(row, Iterable) and not isinstance(row, str) else [row]
@@ -213,22 +150,6 @@ def encode_csv(rows: Iterable[Any]) -> bytes:
 def encode_json(document: Any) -> bytes:
     """Return the document as compact JSON."""
     return json.dumps(document, separators=(",", ":")).encode("utf-8")
-
-
-def encode_json_numbers(key: str, matrix: np.ndarray) -> bytes:
-    """Return {key: matrix} as compact JSON, as encode_json({key: matrix.tolist()}) writes it."""
-    rows = number_rows(matrix, _json_row)
-    if matrix.ndim == 1:
-        return b'{"' + key.encode() + b'":[' + b",".join(rows) + b"]}"
-    return b'{"' + key.encode() + b'":[[' + b"],[".join(rows) + b"]]}"
-
-
-def encode_jsonlines_numbers(matrix: np.ndarray) -> bytes:
-    """Return one JSON value per line: a number per element of a vector, an array per row of a matrix."""
-    rows = number_rows(matrix, _json_row)
-    if matrix.ndim == 2:
-        rows = [b"[" + row + b"]" for row in rows]
-    return b"\n".join(rows) + b"\n"
 
 
 def encode_jsonlines(records: Iterable[Any]) -> bytes:
