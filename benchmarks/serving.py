@@ -17,6 +17,7 @@ project label and the benchmark's own, and are removed at the end, also after an
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -27,7 +28,7 @@ import numpy as np
 import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "containers"))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # this process's XGBoost must not spin on the CPUs the containers use
 
 from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE  # noqa: E402
 from emulator.forwarder import percentile  # noqa: E402

@@ -14,6 +14,7 @@ import numpy as np
 import xgboost as xgb
 
 from serving import codecs, numbers
+from serving.config import threads_per_worker
 from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, ModelLoadError
 
@@ -48,6 +49,7 @@ def load(model_dir: Path) -> Predictor:
         booster.load_model(str(model_dir / "xgboost-model.json"))
     except xgb.core.XGBoostError as err:
         raise ModelLoadError(f"cannot load xgboost-model.json: {str(err).splitlines()[0]}") from None
+    booster.set_param({"nthread": threads_per_worker()})
     if booster.num_features() != num_features:
         raise ModelLoadError(f"predictor.json says {num_features} features but the model has {booster.num_features()}")
     return Predictor(booster, str(spec.get("task", "regression")), num_features)

@@ -50,6 +50,18 @@ def default_workers() -> int:
     return max(1, min(count, MAX_WORKERS))
 
 
+def threads_per_worker(env: Mapping[str, str] = os.environ) -> int:
+    """Return the CPUs each worker may keep busy: all of them shared among MODEL_SERVER_WORKERS workers.
+
+    More compute threads than that only contend (and OpenMP's spinning threads of idle workers starve busy ones).
+    """
+    try:
+        workers = _int(env, "MODEL_SERVER_WORKERS", default_workers(), 1, MAX_WORKERS)
+    except ConfigError:
+        workers = default_workers()
+    return max(1, default_workers() // workers)
+
+
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """Return an integer variable within [low, high], or its default when unset or empty."""
     raw = env.get(name, "").strip()

@@ -79,3 +79,12 @@ def test_serve_with_a_bad_setting_exits_2(monkeypatch, capsys):
     monkeypatch.setenv("MODEL_SERVER_TIMEOUT", "soon")
     assert main(["serve"]) == 2
     assert "MODEL_SERVER_TIMEOUT='soon' is not an integer" in capsys.readouterr().err
+
+
+def test_threads_per_worker_share_the_cpus(monkeypatch):
+    from serving.config import threads_per_worker
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert threads_per_worker({}) == 1
+    assert threads_per_worker({"MODEL_SERVER_WORKERS": "2"}) == 4
+    assert threads_per_worker({"MODEL_SERVER_WORKERS": "16"}) == 1
+    assert threads_per_worker({"MODEL_SERVER_WORKERS": "x"}) == 1
