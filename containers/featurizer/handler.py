@@ -111,16 +111,19 @@ def _csv_columns(model: Featurizer, body: bytes) -> dict[str, np.ndarray] | None
     text = codecs.body_text(body)
     if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
         return None
-    lines = text.replace("\r\n", "\n").split("\n")
-    if max(map(len, lines)) > MAX_CSV_FIELD:
+    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.replace(",", "").strip()]
+    if not lines or max(map(len, lines)) > MAX_CSV_FIELD:
         return None
-    rows = [line.split(",") for line in lines if line.replace(",", "").strip()]
-    if rows and _is_header(model, rows[0]):
-        rows = rows[1:]
-    if not rows or len({len(row) for row in rows}) != 1 or len(rows[0]) not in (len(model.columns), len(model.columns) + 1):
+    if _is_header(model, lines[0].split(",")):
+        lines = lines[1:]
+    commas = {line.count(",") for line in lines}  # one flat list of fields below, not a list per row
+    if len(commas) != 1 or commas.pop() + 1 not in (len(model.columns), len(model.columns) + 1):
         return None  # the csv module's way says what is wrong
+    fields = ",".join(lines).split(",")
+    width = len(fields) // len(lines)
     data = {}
-    for column, values in zip(model.columns, zip(*rows)):
+    for index, column in enumerate(model.columns):
+        values = fields[index::width]
         data[column] = _numbers(values) if _is_numeric(model, column) else np.array([v.strip() or np.nan for v in values], dtype=object)
         if data[column] is None:
             return None
@@ -129,9 +132,9 @@ def _csv_columns(model: Featurizer, body: bytes) -> dict[str, np.ndarray] | None
 
 def _numbers(values: tuple[str, ...]) -> np.ndarray | None:
     """Return text fields as floats as float() reads them (blank is NaN), or None when one is not a number."""
-    plain = numbers.plain_number_csv("\n".join(values).encode("utf-8"), 1)
-    if plain is not None and len(plain) == len(values):
-        return plain[:, 0]
+    plain = numbers.plain_number_list(values)
+    if plain is not None:
+        return plain
     text = np.strings.strip(np.array(values, dtype=str))
     try:
         return np.where(text == "", "nan", text).astype(np.float64)

@@ -40,6 +40,20 @@ def plain_number_csv(body: bytes, width: int) -> np.ndarray | None:
     return matrix if matrix.ndim == 2 and matrix.shape[1] == width else None
 
 
+def plain_number_list(fields: Sequence[str]) -> np.ndarray | None:
+    """Read text fields of plain numbers as one flat JSON array (no list per row for the garbage collector to chase), or None."""
+    text = ",".join(fields).encode("utf-8")
+    if text.translate(None, NUMBER_BYTES) or b"\n" in text or b"\r" in text:
+        return None
+    if any(zero in text for zero in BARE_MINUS_ZERO) or text.rstrip().endswith(b"-0"):
+        return None
+    try:
+        values = np.array(orjson.loads(b"[" + text + b"]"), dtype=np.float64)
+    except (orjson.JSONDecodeError, ValueError, TypeError, OverflowError):
+        return None
+    return values if values.shape == (len(fields),) else None
+
+
 def float_matrix(records: Sequence[Any], width: int, no_booleans: bool) -> np.ndarray:
     """Return JSON records as a float matrix (numpy reads plain numbers; float_rows everything else)."""
     if no_booleans:  # numpy would read true as 1.0 where float_rows says "not a number"

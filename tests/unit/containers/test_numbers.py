@@ -69,3 +69,12 @@ def test_json_records_with_booleans_are_read_by_float_rows():
         numbers.float_matrix([[True, 1.0]], 2, no_booleans=False)
     np.testing.assert_array_equal(numbers.float_matrix([[1, 2.5]], 2, no_booleans=True), [[1.0, 2.5]])
     np.testing.assert_array_equal(numbers.float_matrix([[None, "2"]], 2, no_booleans=True), [[np.nan, 2.0]])
+
+
+@pytest.mark.parametrize("fields, expected", [
+    (["1.5", " 2 ", "-0.0", "1e-3"], [1.5, 2.0, -0.0, 1e-3]),
+    (["1", ""], None), (["-0", "1"], None), (["1", "-0"], None), (["nan"], None), (["1_0"], None), (["[1]"], None), (["1 2"], None),
+])
+def test_plain_number_list_reads_what_float_reads_or_declines(fields, expected):
+    got = numbers.plain_number_list(fields)
+    assert (got is None) if expected is None else (got.tolist() == expected and str(got[2]) == "-0.0")
