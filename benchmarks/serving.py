@@ -185,7 +185,7 @@ def big_predict(bench: Bench, urls: dict[str, str], raw: bytes, count: int) -> N
         booster.inplace_predict(matrix)
         spent.append((time.perf_counter() - started) * 1000)
     in_process = percentile(spent[3:], 0.5)
-    for _ in range(3):
+    for _ in range(4):  # every worker warm
         bench.post(urls["abalone_predictor"], features, content_type)
     served = percentile([bench.post(urls["abalone_predictor"], features, content_type)[2] for _ in range(count)], 0.5)
     print(f"{len(matrix):,}-row predictor request ({len(features):,} bytes of features)")
@@ -199,13 +199,13 @@ def chain_rate(bench: Bench, urls: dict[str, str], raw_rows: list[bytes], count:
     for repeat, target in ((1, None), (REPEAT, 60000.0)):
         body = b"\n".join(raw_rows * repeat) + b"\n"
         spent = []
-        for n in range(count + 2):
+        for _ in range(count + 4):
             started = time.perf_counter()
             features, content_type, _ = bench.post(urls["abalone_featurizer"], body)
             bench.post(urls["abalone_predictor"], features, content_type)
             spent.append(time.perf_counter() - started)
         rows = len(raw_rows) * repeat
-        line(f"{rows:,} rows per request (p50 of {count})", rows / percentile(spent[2:], 0.5), "rows/s", target, True)
+        line(f"{rows:,} rows per request (p50 of {count})", rows / percentile(spent[4:], 0.5), "rows/s", target, True)
 
 
 def moto_size(client: docker.DockerClient, prefix: str, tag: str) -> None:

@@ -6,6 +6,7 @@ messages are the same as codecs.float_rows / codecs.encode_csv / codecs.encode_j
 """
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ import orjson
 from .codecs import body_text, decode_csv, float_rows
 
 NUMBER_BYTES = b"0123456789.eE+-, \t\r\n"  # all a CSV of plain numbers holds
-BARE_MINUS_ZERO = (b"-0,", b"-0\n", b"-0 ", b"-0\r", b"-0\t")  # JSON reads `-0` as the integer 0; float() as -0.0
+BARE_MINUS_ZERO = re.compile(rb"-0(?![0-9.eE])")  # JSON reads `-0` as the integer 0; float() as -0.0
 SMALLEST_PLAIN = 1e-4  # repr writes smaller numbers as 1e-05, orjson as 0.00001: those rows are written by repr
 
 
@@ -31,13 +32,16 @@ def plain_number_csv(body: bytes, width: int) -> np.ndarray | None:
     if body.translate(None, NUMBER_BYTES) or body.count(b"\r") != body.count(b"\r\n"):
         return None
     text = body.strip()
-    if any(zero in body for zero in BARE_MINUS_ZERO) or text.endswith(b"-0"):
+    if BARE_MINUS_ZERO.search(text):
         return None
-    try:
-        matrix = np.array(orjson.loads(b"[[" + text.replace(b"\n", b"],[") + b"]]"), dtype=np.float64)
+    lines = text.split(b"\n")
+    if {line.count(b",") for line in lines} != {width - 1}:
+        return None  # ragged rows (a blank line, an empty field ... fail the JSON reading below)
+    try:  # one flat array: no list per row for the garbage collector to chase
+        values = np.array(orjson.loads(b"[" + text.replace(b"\n", b",") + b"]"), dtype=np.float64)
     except (orjson.JSONDecodeError, ValueError, TypeError, OverflowError):
-        return None  # blank lines, empty fields, ragged rows, numbers JSON does not write
-    return matrix if matrix.ndim == 2 and matrix.shape[1] == width else None
+        return None  # blank lines, empty fields, numbers JSON does not write
+    return values.reshape(len(lines), width) if values.shape == (len(lines) * width,) else None
 
 
 def plain_number_list(fields: Sequence[str]) -> np.ndarray | None:
@@ -45,7 +49,7 @@ def plain_number_list(fields: Sequence[str]) -> np.ndarray | None:
     text = ",".join(fields).encode("utf-8")
     if text.translate(None, NUMBER_BYTES) or b"\n" in text or b"\r" in text:
         return None
-    if any(zero in text for zero in BARE_MINUS_ZERO) or text.rstrip().endswith(b"-0"):
+    if BARE_MINUS_ZERO.search(text):
         return None
     try:
         values = np.array(orjson.loads(b"[" + text + b"]"), dtype=np.float64)
