@@ -171,7 +171,12 @@ def _follow(stream, tag: str, say, verbose: bool, hint: str) -> None:
             if verbose:
                 say(line.rstrip())
             elif line.startswith("Step "):
-                say(f"build: {tag}: {line.strip()}")
+                say(f"build: {tag}: {_shortened(line.strip())}")
+
+
+def _shortened(line: str, width: int = 110) -> str:
+    """Return a step line cut to `width` characters (a long RUN says enough in its start)."""
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def build_all(client: docker.DockerClient, base: str, names=IMAGE_NAMES, say=print) -> dict[str, float]:
