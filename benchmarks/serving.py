@@ -16,6 +16,7 @@ project label and the benchmark's own, and are removed at the end, also after an
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -152,16 +153,17 @@ def one_row(bench: Bench, urls: dict[str, str], count: int) -> None:
         line(what, p50_ms(bench, url, body, count), "ms", target)
 
 
-def stack_cost(bench: Bench, url: str, count: int) -> None:
+def stack_cost(bench: Bench, url: str, handler_path: Path, count: int) -> None:
     """Print the trivial handler's p50 through the stack minus its p50 in-process."""
-    namespace: dict = {}
-    exec(TRIVIAL_HANDLER, namespace)
+    spec = importlib.util.spec_from_file_location("bench_trivial", handler_path)
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
     body = (FIXTURES_DIR / "abalone/featurizer/sample.csv").read_bytes().splitlines()[0] + b"\n"
-    model = namespace["load"](None)
+    model = handler.load(None)
     spent = []
     for _ in range(count):
         started = time.perf_counter()
-        namespace["invoke"](model, body, "text/csv", None)
+        handler.invoke(model, body, "text/csv", None)
         spent.append((time.perf_counter() - started) * 1000)
     in_process = percentile(spent, 0.5)
     served = p50_ms(bench, url, body, count)
@@ -261,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             urls = start_all(bench, Path(handler_dir))
             print(f"images {args.prefix}/*:{args.tag}; {args.requests} one-row requests per figure")
             one_row(bench, urls, args.requests)
-            stack_cost(bench, urls["trivial"], args.requests)
+            stack_cost(bench, urls["trivial"], Path(handler_dir) / "bench_trivial.py", args.requests)
             big_predict(bench, urls, b"\n".join(raw_rows * REPEAT) + b"\n", max(10, args.requests // 10))
             chain_rate(bench, urls, raw_rows, max(10, args.requests // 10))
             moto_size(client, args.prefix, args.tag)

@@ -19,7 +19,6 @@ import orjson
 from .content_types import CSV, JSON, JSONLINES, media_type, negotiate
 from .errors import BadRequest, NotAcceptable, UnsupportedMediaType
 
-
 Decoder = Callable[[bytes], Any]
 Encoder = Callable[[Any], bytes]
 

@@ -3,12 +3,11 @@
 import json
 from types import SimpleNamespace
 
-import numpy as np
-import pytest
-
 import featurizer.handler
+import numpy as np
 import postprocessor.handler
 import predictor.handler
+import pytest
 from serving import codecs, create_app
 from serving.errors import BadRequest
 

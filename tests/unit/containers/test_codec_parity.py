@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from serving.errors import ServingError
 
 from emulator.config import FIXTURES_DIR
 from emulator.modeldata import unpack_model
-from serving.errors import ServingError
 
 from .data.cases import MODELS, cases
 

@@ -1,16 +1,16 @@
 """The featurizer's numpy fast path: used only where it equals the fitted transformer, checked at load and here."""
 
+import featurizer.handler as handler
 import numpy as np
 import pandas as pd
 import pytest
+from featurizer.fastpath import compile_transformer
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 
-import featurizer.handler as handler
 from emulator.config import FIXTURES_DIR
-from featurizer.fastpath import compile_transformer
 
 TOLERANCE = 1e-12
 

@@ -13,11 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[4]
 sys.path[:0] = [str(ROOT / "containers"), str(ROOT)]
 
-from tests.unit.containers.data.cases import MODELS, cases  # noqa: E402
+from serving.errors import ServingError  # noqa: E402
 
 from emulator.config import FIXTURES_DIR  # noqa: E402
 from emulator.modeldata import unpack_model  # noqa: E402
-from serving.errors import ServingError  # noqa: E402
+from tests.unit.containers.data.cases import MODELS, cases  # noqa: E402
 
 
 def answer(handler, model, case: dict) -> dict:
