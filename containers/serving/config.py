@@ -1,5 +1,6 @@
 """Server settings, read once from the environment SageMaker (or the Dockerfile) sets."""
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ MAX_PAYLOAD_MB = 6  # the same limit as batch transform's MaxPayloadInMB default
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 DEFAULT_PORT = 8080
 MAX_WORKERS = 64
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
 DEFAULT_TIMEOUT = 60
 DEFAULT_MODEL_DIR = "/opt/ml/model"
 
@@ -41,12 +43,21 @@ class ServeSettings:
         )
 
 
-def default_workers() -> int:
-    """Return the CPUs this process may run on (at most MAX_WORKERS): SageMaker's toolkits start a worker per CPU."""
+def default_workers(cpu_max: Path | None = None) -> int:
+    """Return the CPUs this process may use (at most MAX_WORKERS): SageMaker's toolkits start a worker per CPU.
+
+    The CPUs it may run on (a cpuset), fewer when the cgroup's CPU quota (`docker run --cpus`) says so.
+    """
     try:
         count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         count = os.cpu_count() or 1
+    try:
+        quota, period = (cpu_max or CGROUP_CPU_MAX).read_text().split()[:2]
+        if quota != "max":
+            count = min(count, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
     return max(1, min(count, MAX_WORKERS))
 
 

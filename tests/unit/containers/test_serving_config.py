@@ -19,9 +19,14 @@ def test_defaults():
     assert settings.model_dir == Path("/opt/ml/model")
 
 
-def test_workers_default_to_the_cpus_this_process_may_use(monkeypatch):
+def test_workers_default_to_the_cpus_this_process_may_use(monkeypatch, tmp_path):
+    monkeypatch.setattr("serving.config.CGROUP_CPU_MAX", tmp_path / "absent")
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     assert default_workers() == 3 and ServeSettings.from_env(ENV).workers == 3
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # docker run --cpus 1.5
+    assert default_workers(tmp_path / "cpu.max") == 2
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert default_workers(tmp_path / "cpu.max") == 3
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(200)), raising=False)
     assert default_workers() == 64
     assert ServeSettings.from_env(dict(ENV, MODEL_SERVER_WORKERS="1")).workers == 1
