@@ -77,11 +77,20 @@ def _invocations() -> Response:
     state = _state()
     if state["model"] is None:
         raise ServingError("the model is not loaded yet; wait for GET /ping to answer 200", status=503)
-    body = request.get_data(cache=False)
+    body = _body()
     content, content_type = state["handler"].invoke(
         state["model"], body, request.headers.get("Content-Type"), request.headers.get("Accept")
     )
     return Response(content, status=200, content_type=content_type)
+
+
+def _body() -> bytes:
+    """Return the request body: one read of Content-Length bytes (werkzeug's get_data reads 64 KiB at a
+    time, 8 ms for 1.5 MB); a body without a length, or over the limit (413), goes werkzeug's way."""
+    length = request.content_length
+    if length is not None and length <= MAX_BODY_BYTES:
+        return request.environ["wsgi.input"].read(length)
+    return request.get_data(cache=False)
 
 
 def _render_error(err: ServingError) -> Response:
