@@ -7,11 +7,14 @@
   {"input": "keywords", "labels": [...], "num_features": N}
       one variable-length list of keywords per line; a first field naming a label is dropped;
       keywords the transformer does not know are ignored.
+CSV, JSON and JSON Lines (one record per line) in; CSV, JSON {"instances": [...]} or JSON Lines out.
+A tabular transformer of a common shape runs as numpy (fastpath.py), checked equal at load time.
 """
 
 import json
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,15 +24,19 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from serving import codecs
-from serving.content_types import CSV, JSON
+from serving import codecs, numbers
+from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, ModelLoadError
 
+from .fastpath import compile_transformer
+
 KINDS = ("tabular", "keywords")
-DECODERS = {CSV: codecs.decode_csv, JSON: codecs.decode_json}
+MAX_CSV_FIELD = 131072  # the csv module's field_size_limit: a longer line goes its way (and its error)
+DECODERS = {CSV: lambda body: body, JSON: codecs.decode_json, JSONLINES: codecs.decode_jsonlines}
 ENCODERS = {
-    CSV: codecs.encode_csv,
-    JSON: lambda matrix: codecs.encode_json({"instances": matrix.tolist()}),
+    CSV: numbers.encode_csv,
+    JSON: lambda matrix: numbers.encode_json_numbers("instances", matrix),
+    JSONLINES: numbers.encode_jsonlines_numbers,
 }
 
 
@@ -43,6 +50,7 @@ class Featurizer:
     dtypes: dict[str, str] = field(default_factory=dict)
     label: str | None = None
     labels: list[str] = field(default_factory=list)
+    fast: Callable[[dict], np.ndarray] | None = None
 
 
 def load(model_dir: Path) -> Featurizer:
@@ -54,21 +62,27 @@ def load(model_dir: Path) -> Featurizer:
     if kind == "tabular" and not spec.get("columns"):
         raise ModelLoadError("featurizer.json lists no \"columns\"; a tabular featurizer needs them")
     transformer = joblib.load(model_dir / "model.joblib")
-    return Featurizer(
+    model = Featurizer(
         transformer, kind, list(spec.get("columns", [])), dict(spec.get("dtypes", {})),
         spec.get("label"), list(spec.get("labels", [])),
     )
+    if kind != "tabular":
+        return model
+    numeric = {c for c in model.columns if _is_numeric(model, c)}
+    return Featurizer(**{**model.__dict__, "fast": compile_transformer(transformer, model.columns, numeric)})
 
 
 def invoke(model: Featurizer, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
     """Transform the records in the body and return the feature rows as CSV or JSON."""
     media, document = codecs.decode(body, content_type, DECODERS)
-    records = document if media == CSV else codecs.instances(document)
-    if model.kind == "tabular":
-        features = _transform(model, _frame(model, records))
-    else:
-        features = _transform(model, [_keywords(model, record, n) for n, record in enumerate(records, start=1)])
-    return codecs.encode(features, accept, ENCODERS)
+    data = _csv_columns(model, document) if media == CSV and model.kind == "tabular" else None
+    if data is None:
+        records = codecs.decode_csv(document) if media == CSV else codecs.records_of(media, document)
+        if model.kind == "keywords":
+            keywords = [_keywords(model, record, n) for n, record in enumerate(records, start=1)]
+            return codecs.encode(_transform(model, keywords), accept, ENCODERS)
+        data = _frame(model, records)
+    return codecs.encode(_transform_columns(model, data), accept, ENCODERS)
 
 
 def _read_spec(path: Path) -> dict:
@@ -82,15 +96,50 @@ def _read_spec(path: Path) -> dict:
     return spec
 
 
-def _frame(model: Featurizer, records: list) -> pd.DataFrame:
-    """Return a DataFrame of the tabular records, typed per column; the label is dropped."""
+def _frame(model: Featurizer, records: list) -> dict[str, np.ndarray]:
+    """Return the tabular records as typed columns (numbers as floats, text as objects); the label is dropped."""
     if records and _is_header(model, records[0]):
         records = records[1:]
     if not records:
         raise BadRequest("the body holds only a header row; send at least one record")
     rows = [_tabular_row(model, record, n) for n, record in enumerate(records, start=1)]
-    frame = pd.DataFrame(rows, columns=model.columns)
-    return frame.astype({c: float for c in model.columns if _is_numeric(model, c)})
+    return {c: np.array(values, dtype=float if _is_numeric(model, c) else object) for c, values in zip(model.columns, zip(*rows))}
+
+
+def _csv_columns(model: Featurizer, body: bytes) -> dict[str, np.ndarray] | None:
+    """Read a plain CSV body (no quotes, lone CRs or NULs) straight into typed columns; None sends it the csv module's way."""
+    text = codecs.body_text(body)
+    if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.replace(",", "").strip()]
+    if not lines or max(map(len, lines)) > MAX_CSV_FIELD:
+        return None
+    if _is_header(model, lines[0].split(",")):
+        lines = lines[1:]
+    commas = {line.count(",") for line in lines}  # one flat list of fields below, not a list per row
+    if len(commas) != 1 or commas.pop() + 1 not in (len(model.columns), len(model.columns) + 1):
+        return None  # the csv module's way says what is wrong
+    fields = ",".join(lines).split(",")
+    width = len(fields) // len(lines)
+    data = {}
+    for index, column in enumerate(model.columns):
+        values = fields[index::width]
+        data[column] = _numbers(values) if _is_numeric(model, column) else np.array([v.strip() or np.nan for v in values], dtype=object)
+        if data[column] is None:
+            return None
+    return data
+
+
+def _numbers(values: tuple[str, ...]) -> np.ndarray | None:
+    """Return text fields as floats as float() reads them (blank is NaN), or None when one is not a number."""
+    plain = numbers.plain_number_list(values)
+    if plain is not None:
+        return plain
+    text = np.strings.strip(np.array(values, dtype=str))
+    try:
+        return np.where(text == "", "nan", text).astype(np.float64)
+    except ValueError:
+        return None
 
 
 def _is_header(model: Featurizer, record: Any) -> bool:
@@ -142,6 +191,15 @@ def _keywords(model: Featurizer, record: Any, number: int) -> list[str]:
     return words
 
 
+def _transform_columns(model: Featurizer, data: dict[str, np.ndarray]) -> np.ndarray:
+    """Return the features of typed columns: by the checked fast path where it applies, else by the transformer."""
+    numeric = [data[c] for c in model.columns if _is_numeric(model, c)]
+    text = [data[c] for c in model.columns if not _is_numeric(model, c)]
+    if model.fast is not None and not any(np.isinf(v).any() for v in numeric) and not any(pd.isna(v).all() for v in text):
+        return _checked(model.fast(data))
+    return _transform(model, pd.DataFrame(data).infer_objects())  # a text column all missing is float, as before
+
+
 def _transform(model: Featurizer, data: Any) -> np.ndarray:
     """Return the transformer's output as a dense float matrix; a rejection of the data is a 400."""
     try:
@@ -150,7 +208,11 @@ def _transform(model: Featurizer, data: Any) -> np.ndarray:
             result = model.transformer.transform(data)
     except (ValueError, TypeError) as err:
         raise BadRequest(f"the transformer rejected the records: {err}") from None
-    matrix = np.asarray(result.toarray() if sparse.issparse(result) else result, dtype=float)
+    return _checked(np.asarray(result.toarray() if sparse.issparse(result) else result, dtype=float))
+
+
+def _checked(matrix: np.ndarray) -> np.ndarray:
+    """Return the feature matrix; non-finite features are a 400."""
     if not np.isfinite(matrix).all():
         raise BadRequest("the records give non-finite features (inf or NaN); check for infinite numbers")
     return matrix

@@ -3,8 +3,9 @@
 Model folder: labels.json (a list: class index -> category, or an object {"0": "..."}) and
 postprocessor.json ({"table": "..."}). AGENT_TABLE overrides the table; the region comes from
 AWS_REGION / AWS_DEFAULT_REGION; boto3 itself honours AWS_ENDPOINT_URL_DYNAMODB (e.g. a moto server).
-Input: CSV, one predicted label per line (`2.0`), or JSON {"predictions": [...]} or a bare list.
-Output: JSON {"response": [{"category": ..., "agent": {"ID", "FirstName", "LastName"} or null}]}.
+Input: CSV, one predicted label per line (`2.0`), JSON {"predictions": [...]} or a bare list, or JSON
+Lines (one prediction per line). Output: JSON {"response": [{"category": ..., "agent": {"ID",
+"FirstName", "LastName"} or null}]}, or JSON Lines, one {"category", "agent"} per line.
 """
 
 import json
@@ -19,11 +20,11 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from serving import codecs
-from serving.content_types import CSV, JSON
+from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, DependencyError, ModelLoadError
 
-DECODERS = {CSV: codecs.decode_csv, JSON: codecs.decode_json}
-ENCODERS = {JSON: codecs.encode_json}
+DECODERS = {CSV: codecs.decode_csv, JSON: codecs.decode_json, JSONLINES: codecs.decode_jsonlines}
+ENCODERS = {JSON: codecs.encode_json, JSONLINES: lambda document: codecs.encode_jsonlines(document["response"])}
 DEFAULT_TABLE = "PipelineLookupTable"
 CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
 
@@ -53,7 +54,7 @@ def invoke(model: Lookup, body: bytes, content_type: str | None, accept: str | N
     """Return each row's category and one available agent of it (null when none is available)."""
     media, document = codecs.decode(body, content_type, DECODERS)
     predictions = [_single(row, n) for n, row in enumerate(document, start=1)] if media == CSV \
-        else codecs.instances(document, key="predictions")
+        else codecs.records_of(media, document, key="predictions")
     categories = [_category(model, value, n) for n, value in enumerate(predictions, start=1)]
     agents = {category: find_agent(model, category) for category in dict.fromkeys(categories)}
     response = {"response": [{"category": c, "agent": agents[c]} for c in categories]}

@@ -1,8 +1,9 @@
 """Serve an XGBoost model (xgboost-model.json, XGBoost's own format) described by predictor.json.
 
 predictor.json: {"task": "regression" | "classification", "num_features": N[, "num_class": K]}.
-Input: CSV rows of N numbers (an empty field is a missing value) or JSON {"instances": [[...]]} or
-a bare list of lists. Output: CSV, one prediction per line, or JSON {"predictions": [...]}.
+Input: CSV rows of N numbers (an empty field is a missing value), JSON {"instances": [[...]]} or a
+bare list of lists, or JSON Lines (one list of N numbers per line). Output: CSV, one prediction per
+line, JSON {"predictions": [...]}, or JSON Lines, one prediction per line.
 """
 
 import json
@@ -12,15 +13,17 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from serving import codecs
-from serving.content_types import CSV, JSON
+from serving import codecs, numbers
+from serving.config import threads_per_worker
+from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, ModelLoadError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-DECODERS = {CSV: codecs.decode_csv, JSON: codecs.decode_json}
+DECODERS = {CSV: lambda body: body, JSON: codecs.decode_json, JSONLINES: codecs.decode_jsonlines}
 ENCODERS = {
-    CSV: codecs.encode_csv,
-    JSON: lambda predictions: codecs.encode_json({"predictions": predictions.tolist()}),
+    CSV: numbers.encode_csv,
+    JSON: lambda predictions: numbers.encode_json_numbers("predictions", predictions),
+    JSONLINES: numbers.encode_jsonlines_numbers,
 }
 
 
@@ -46,6 +49,7 @@ def load(model_dir: Path) -> Predictor:
         booster.load_model(str(model_dir / "xgboost-model.json"))
     except xgb.core.XGBoostError as err:
         raise ModelLoadError(f"cannot load xgboost-model.json: {str(err).splitlines()[0]}") from None
+    booster.set_param({"nthread": threads_per_worker()})
     if booster.num_features() != num_features:
         raise ModelLoadError(f"predictor.json says {num_features} features but the model has {booster.num_features()}")
     return Predictor(booster, str(spec.get("task", "regression")), num_features)
@@ -54,17 +58,20 @@ def load(model_dir: Path) -> Predictor:
 def invoke(model: Predictor, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
     """Predict one value per record and return the predictions as CSV or JSON."""
     media, document = codecs.decode(body, content_type, DECODERS)
-    records = document if media == CSV else codecs.instances(document)
-    rows = codecs.float_rows(records, model.num_features)
-    return codecs.encode(predict(model, rows), accept, ENCODERS)
+    if media == CSV:
+        matrix = numbers.csv_floats(document, model.num_features)
+    else:
+        no_booleans = b"true" not in body and b"false" not in body
+        matrix = numbers.float_matrix(codecs.records_of(media, document), model.num_features, no_booleans)
+    return codecs.encode(predict(model, matrix), accept, ENCODERS)
 
 
-def predict(model: Predictor, rows: list[list[float]]) -> np.ndarray:
+def predict(model: Predictor, rows) -> np.ndarray:
     """Return one prediction per row (a class index for a classifier)."""
     matrix = np.asarray(rows, dtype=float)
-    if (np.abs(np.nan_to_num(matrix)) > FLOAT32_MAX).any():
+    if (np.abs(matrix) > FLOAT32_MAX).any():  # nan compares False: a missing value, not an error
         raise BadRequest("the records hold infinite numbers or numbers beyond float32's range")
-    predictions = model.booster.predict(xgb.DMatrix(matrix.astype(np.float32), missing=np.nan))
+    predictions = model.booster.inplace_predict(matrix.astype(np.float32), missing=np.nan)
     if predictions.ndim == 2:  # multi:softprob gives one probability per class
         predictions = predictions.argmax(axis=1).astype(np.float32)
     return predictions.astype(float)

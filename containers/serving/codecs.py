@@ -2,6 +2,9 @@
 
 Handlers pass their own tables to `decode` and `encode`; a miss becomes a 415 or 406 that names
 what is accepted, a malformed body a 400 that says what was wrong.
+
+JSON is read by orjson where it can be (json's reading and messages otherwise); matrices of numbers
+have their own C-speed codecs in numbers.py (numpy is not in every image).
 """
 
 import csv
@@ -11,7 +14,9 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .content_types import media_type, negotiate
+import orjson
+
+from .content_types import CSV, JSON, JSONLINES, media_type, negotiate
 from .errors import BadRequest, NotAcceptable, UnsupportedMediaType
 
 Decoder = Callable[[bytes], Any]
@@ -59,11 +64,36 @@ def decode_csv(body: bytes) -> list[list[str]]:
 
 
 def decode_json(body: bytes) -> Any:
-    """Return the parsed JSON document."""
+    """Return the parsed JSON document (orjson where it can, json's reading and messages otherwise)."""
+    text = body_text(body)
     try:
-        return json.loads(body_text(body))
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise BadRequest(f"the body is not valid JSON ({err})") from None
+
+
+def decode_jsonlines(body: bytes) -> list:
+    """Return one record per non-blank line of a JSON Lines body."""
+    records = []
+    for number, line in enumerate(body_text(body).split("\n"), start=1):
+        if line.strip():
+            try:
+                records.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise BadRequest(f"line {number} of the JSON Lines body is not valid JSON ({err})") from None
+    return records  # body_text refused a body of blank lines
+
+
+def records_of(media: str, document: Any, key: str = "instances") -> list:
+    """Return the records of a decoded body: CSV rows and JSON Lines values as they are, JSON's `instances`."""
+    return instances(document, key) if media == JSON else document
 
 
 def instances(document: Any, key: str = "instances") -> list:
@@ -117,3 +147,11 @@ def encode_csv(rows: Iterable[Any]) -> bytes:
 def encode_json(document: Any) -> bytes:
     """Return the document as compact JSON."""
     return json.dumps(document, separators=(",", ":")).encode("utf-8")
+
+
+def encode_jsonlines(records: Iterable[Any]) -> bytes:
+    """Return one compact JSON value per line."""
+    return b"".join(json.dumps(record, separators=(",", ":")).encode("utf-8") + b"\n" for record in records)
+
+
+DEFAULT_DECODERS = {CSV: decode_csv, JSON: decode_json, JSONLINES: decode_jsonlines}

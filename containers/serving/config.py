@@ -1,5 +1,6 @@
 """Server settings, read once from the environment SageMaker (or the Dockerfile) sets."""
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -8,9 +9,11 @@ from pathlib import Path
 from .errors import ConfigError
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # SageMaker's request and response limit: 6 MiB (6,291,456 bytes)
+MAX_PAYLOAD_MB = 6  # the same limit as batch transform's MaxPayloadInMB default
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 DEFAULT_PORT = 8080
-DEFAULT_WORKERS = 1
+MAX_WORKERS = 64
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" or "max <period>"
 DEFAULT_TIMEOUT = 60
 DEFAULT_MODEL_DIR = "/opt/ml/model"
 
@@ -33,11 +36,41 @@ class ServeSettings:
             raise ConfigError("BYOC_HANDLER is not set; name the handler module, e.g. BYOC_HANDLER=featurizer.handler")
         return cls(
             port=_int(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT, 1, 65535),
-            workers=_int(env, "MODEL_SERVER_WORKERS", DEFAULT_WORKERS, 1, 64),
+            workers=_int(env, "MODEL_SERVER_WORKERS", default_workers(), 1, MAX_WORKERS),
             timeout=_int(env, "MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT, 1, 3600),
             handler=handler,
             model_dir=Path(env.get("BYOC_MODEL_DIR") or DEFAULT_MODEL_DIR),
         )
+
+
+def default_workers(cpu_max: Path | None = None) -> int:
+    """Return the CPUs this process may use (at most MAX_WORKERS): SageMaker's toolkits start a worker per CPU.
+
+    The CPUs it may run on (a cpuset), fewer when the cgroup's CPU quota (`docker run --cpus`) says so.
+    """
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    try:
+        quota, period = (cpu_max or CGROUP_CPU_MAX).read_text().split()[:2]
+        if quota != "max":
+            count = min(count, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, min(count, MAX_WORKERS))
+
+
+def threads_per_worker(env: Mapping[str, str] = os.environ) -> int:
+    """Return the CPUs each worker may keep busy: all of them shared among MODEL_SERVER_WORKERS workers.
+
+    More compute threads than that only contend (and OpenMP's spinning threads of idle workers starve busy ones).
+    """
+    try:
+        workers = _int(env, "MODEL_SERVER_WORKERS", default_workers(), 1, MAX_WORKERS)
+    except ConfigError:
+        workers = default_workers()
+    return max(1, default_workers() // workers)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 CSV = "text/csv"
 JSON = "application/json"
+JSONLINES = "application/jsonlines"  # SageMaker batch transform's JSON Lines
 ANY = "*/*"
 
 

@@ -15,7 +15,7 @@ events {{
 }}
 
 http {{
-    access_log /dev/stdout combined;
+    access_log /dev/stdout combined buffer=64k flush=1s;  # one write per 64 KiB or second, not per request
     client_body_temp_path {run_dir}/client_body;
     proxy_temp_path {run_dir}/proxy;
     fastcgi_temp_path {run_dir}/fastcgi;

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     build = sub.add_parser("build", help="build the project's images (featurizer, predictor, postprocessor, moto)")
     build.add_argument("names", nargs="*", metavar="NAME", help=f"subset of {', '.join(ALL_IMAGES)} (default: all)")
     build.add_argument("--if-missing", action="store_true", help="build only images that are not present")
+    build.add_argument("--verbose", action="store_true", help="print the docker build's own output, every line")
     build.set_defaults(func=run_build)
 
 
@@ -46,7 +47,8 @@ def run_build(args: argparse.Namespace) -> int:
     unknown = [n for n in args.names if n not in ALL_IMAGES]
     if unknown:
         raise ImageError(f"unknown image name(s): {', '.join(unknown)}", f"choose from {', '.join(ALL_IMAGES)}")
-    built = images.build_images(Settings.from_env(), args.names or list(ALL_IMAGES), only_missing=args.if_missing)
+    built = images.build_images(Settings.from_env(), args.names or list(ALL_IMAGES), only_missing=args.if_missing,
+                                 verbose=args.verbose)
     if not built:
         print("build: every image asked for is present; nothing to build")
     return 0

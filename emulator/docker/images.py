@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
-from docker.errors import APIError, BuildError, DockerException, ImageNotFound
+from docker.errors import APIError, DockerException, ImageNotFound
 
 from emulator.config import (
     CONTAINERS_DIR,
     DEBIAN_MIRROR,
     DEBIAN_SUITE,
     DEFAULT_BASE_IMAGE,
-    IMAGE_NAMES,
     IMAGE_LABEL,
+    IMAGE_NAMES,
     OWN_BASE_IMAGE,
     Settings,
     image_tag,
@@ -26,6 +26,7 @@ from emulator.errors import ImageError
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BASE_PACKAGES = ("python3", "python3-venv", "ca-certificates")
+LOG_TAIL_LINES = 25
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def build_own_base(client: docker.DockerClient) -> None:
         changes = [
             "ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt",
             "ENV LANG=C.UTF-8",
-            f"LABEL {IMAGE_LABEL}=base",
+            f"LABEL org.opencontainers.image.title={OWN_BASE_IMAGE}",  # never LABEL: it marks what byoc creates
             'CMD ["python3"]',
         ]
         cmd = ["docker", "import"]
@@ -127,31 +128,56 @@ def _run(cmd: list[str], what: str) -> None:
         raise ImageError(f"{what} failed (exit {done.returncode}):\n{tail}", "check network access to Debian's mirror")
 
 
+def image_labels(name: str) -> dict[str, str]:
+    """Return the labels an image gets: what it is, never the ownership label (that marks what byoc creates)."""
+    return {"org.opencontainers.image.title": name, IMAGE_LABEL: name}
+
+
 def build_image(client: docker.DockerClient, name: str, base: str, say=print, dockerfile: str | None = None,
-                context: Path = CONTAINERS_DIR, tag: str | None = None, buildargs: dict | None = None) -> float:
-    """Build one image from the shared context and return the seconds it took.
+                context: Path = CONTAINERS_DIR, tag: str | None = None, buildargs: dict | None = None,
+                verbose: bool = False) -> float:
+    """Build one image from the shared context, saying each step as it starts, and return the seconds it took.
 
     Our inference images are stages of the one `containers/Dockerfile` (target = name); any other
-    image has its own `containers/<name>/Dockerfile` unless `dockerfile` says otherwise.
+    image has its own `containers/<name>/Dockerfile` unless `dockerfile` says otherwise. With
+    `verbose`, every line of Docker's build output is said, not only the `Step N/M` lines.
     """
     tag = tag or image_tag(name)
     target = name if dockerfile is None and name in IMAGE_NAMES else None
     dockerfile = dockerfile or ("Dockerfile" if target else f"{name}/Dockerfile")
     started = time.monotonic()
     try:
-        client.images.build(
+        stream = client.api.build(
             path=str(context), dockerfile=dockerfile, target=target, tag=tag,
             buildargs={**(buildargs or {}), "BASE_IMAGE": base},
-            labels={IMAGE_LABEL: name}, rm=True, forcerm=True,
+            labels=image_labels(name), rm=True, forcerm=True, decode=True,
         )
-    except BuildError as err:
-        tail = "\n".join(str(item.get("stream") or item.get("error") or "").rstrip() for item in list(err.build_log)[-25:])
-        raise ImageError(f"building {tag} failed: {err.msg}\n{tail}", f"fix {context / dockerfile} and rerun `byoc build`") from None
+        _follow(stream, tag, say, verbose, hint=f"fix {context / dockerfile} and rerun `byoc build`")
     except APIError as err:
         raise ImageError(f"building {tag} failed: {err.explanation}", "check `byoc doctor`") from None
-    seconds = time.monotonic() - started
-    say(f"build: {tag} in {seconds:.1f} s")
-    return seconds
+    return time.monotonic() - started
+
+
+def _follow(stream, tag: str, say, verbose: bool, hint: str) -> None:
+    """Say the build's progress (each `Step N/M`, or every line when verbose); a build error is an ImageError with the log's tail."""
+    tail: list[str] = []
+    for chunk in stream:
+        if "error" in chunk:
+            log = "\n".join(tail[-LOG_TAIL_LINES:])
+            raise ImageError(f"building {tag} failed: {str(chunk['error']).strip()}\n{log}", hint)
+        for line in str(chunk.get("stream") or "").splitlines():
+            if not line.strip():
+                continue
+            tail.append(line.rstrip())
+            if verbose:
+                say(line.rstrip())
+            elif line.startswith("Step "):
+                say(f"build: {tag}: {_shortened(line.strip())}")
+
+
+def _shortened(line: str, width: int = 110) -> str:
+    """Return a step line cut to `width` characters (a long RUN says enough in its start)."""
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def build_all(client: docker.DockerClient, base: str, names=IMAGE_NAMES, say=print) -> dict[str, float]:
@@ -159,8 +185,8 @@ def build_all(client: docker.DockerClient, base: str, names=IMAGE_NAMES, say=pri
     return {name: build_image(client, name, base, say) for name in names}
 
 
-def build_images(settings: Settings, names, only_missing: bool = False, say=print) -> list[str]:
-    """Set up the engine and base image, then build `names` (only the absent ones with `only_missing`)."""
+def build_images(settings: Settings, names, only_missing: bool = False, say=print, verbose: bool = False) -> list[str]:
+    """Set up the engine and base image, build `names` (only the absent ones with `only_missing`), then say each one's time and size."""
     from emulator.docker.engine import ensure_engine
 
     client = ensure_engine(settings, fix=True, say=say)
@@ -170,9 +196,10 @@ def build_images(settings: Settings, names, only_missing: bool = False, say=prin
         return []
     base = choose_base(client, settings, fix=True, say=say)
     say(f"build: base image {base.image} ({base.reason})")
-    for name in names:
-        build_image(client, name, base.image, say)
-        say(f"build: {image_tag(name)} is {image_size_mb(client, image_tag(name)):.0f} MB")
+    seconds = {name: build_image(client, name, base.image, say, verbose=verbose) for name in names}
+    for name, spent in seconds.items():
+        size = image_size_mb(client, image_tag(name))
+        say(f"build: {image_tag(name):28} {spent:6.1f} s {size or 0:8.0f} MB")
     return list(names)
 
 

@@ -1,10 +1,12 @@
 """Session fixtures that start the built images with testcontainers, the model mounted read-only.
 
 The images must be built first (`byoc build`; tox does it). Every container and network carries
-the project label and is removed at the end of the session.
+the project label and is removed at the end of the session. BYOC_IMAGE_PREFIX=byocdev runs the tests
+against byocdev/<name>:latest instead of byoc/<name>:latest (a developer's own builds).
 """
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -60,11 +62,13 @@ def require_image(docker_client) -> Callable[[str], str]:
     """Return a function giving an image's tag, failing the test when it is not built."""
 
     def tag(name: str) -> str:
+        prefix = os.environ.get("BYOC_IMAGE_PREFIX", "").strip()
+        ref = f"{prefix}/{name}:latest" if prefix else image_tag(name)
         try:
-            docker_client.images.get(image_tag(name))
+            docker_client.images.get(ref)
         except ImageNotFound:
-            pytest.fail(f"image {image_tag(name)} is not built; run `byoc build`")
-        return image_tag(name)
+            pytest.fail(f"image {ref} is not built; run `byoc build`")
+        return ref
 
     return tag
 

@@ -71,6 +71,14 @@ def test_no_custom_attributes_header_without_one_in_the_request(client, sample):
     assert CUSTOM_ATTRIBUTES not in response.headers
 
 
+def test_a_body_of_exactly_6_mib_reaches_the_handler_whole():
+    seen = []
+    echo = SimpleNamespace(invoke=lambda model, body, *rest: (seen.append(body), (b"ok", "text/plain"))[1])
+    body = bytes(range(256)) * (MAX_BODY_BYTES // 256)
+    response = create_app(echo, model=object()).test_client().post("/invocations", data=body, content_type=CSV)
+    assert response.status_code == 200 and seen == [body]
+
+
 def test_body_over_6_mib_is_413(client):
     response = client.post("/invocations", data=b"1" * (MAX_BODY_BYTES + 1), content_type=CSV)
     assert response.status_code == 413 and b"6 MiB" in response.data

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from emulator.config import CONTAINERS_DIR, IMAGE_NAMES
+from emulator.config import CONTAINERS_DIR, IMAGE_NAMES, LABEL
 
 DOCKERFILE = CONTAINERS_DIR / "Dockerfile"
 
@@ -40,6 +40,19 @@ def test_own_requirements_come_before_the_code(name):
     assert f"ENV BYOC_HANDLER={name}.handler" in text
 
 
+@pytest.mark.parametrize("name", IMAGE_NAMES)
+def test_each_image_serves_as_a_non_root_user(name):
+    assert "useradd --system --uid 10001" in stages()["serving"]
+    instructions = [line for line in stages()[name].splitlines() if line.strip() and not line.startswith("#")]
+    assert instructions[-1] == "USER model", f"{name} must end unprivileged"
+
+
+def test_images_carry_no_ownership_label():
+    """LABEL marks what byoc created; an image with it would mark every container run from it."""
+    for path in ("Dockerfile", "moto/Dockerfile"):
+        assert LABEL not in (CONTAINERS_DIR / path).read_text()
+
+
 @pytest.mark.parametrize("path", ("Dockerfile", "moto/Dockerfile"))
 def test_builds_stay_lean(path):
     text = (CONTAINERS_DIR / path).read_text()
@@ -55,7 +68,10 @@ def test_predictor_uses_the_cpu_only_xgboost_and_postprocessor_has_no_sklearn():
     assert not re.search(r"^scikit-learn", (CONTAINERS_DIR / "postprocessor/requirements.txt").read_text(), re.M)
 
 
-def test_moto_image_is_labelled_and_listens_on_5000():
+def test_moto_image_listens_on_5000_unprivileged_with_the_services_we_use():
     text = (CONTAINERS_DIR / "moto/Dockerfile").read_text()
-    assert "com.byoc.project" not in text and '"--port", "5000"' in text and '"0.0.0.0"' in text
-    assert re.search(r"^moto\[server,dynamodb\]==\d", (CONTAINERS_DIR / "moto/requirements.txt").read_text(), re.M)
+    assert '"--port", "5000"' in text and '"0.0.0.0"' in text and "\nUSER moto" in text
+    requirements = (CONTAINERS_DIR / "moto/requirements.txt").read_text()
+    extras = set(re.search(r"^moto\[([^\]]+)\]==\d", requirements, re.M).group(1).split(","))
+    assert extras == {"s3", "dynamodb", "logs", "sts", "iam", "ecr"}  # [server] would pull cfn-lint, sympy, networkx
+    assert re.search(r"^flask-cors==\d", requirements, re.M) and "s3 dynamodb logs sts iam ecr" in text

@@ -6,7 +6,7 @@ import pytest
 
 from serving import nginx
 from serving.__main__ import main
-from serving.config import ServeSettings
+from serving.config import ServeSettings, default_workers
 from serving.errors import ConfigError
 from serving.server import gunicorn_command
 
@@ -15,8 +15,21 @@ ENV = {"BYOC_HANDLER": "featurizer.handler"}
 
 def test_defaults():
     settings = ServeSettings.from_env(ENV)
-    assert (settings.port, settings.workers, settings.timeout) == (8080, 1, 60)
+    assert (settings.port, settings.workers, settings.timeout) == (8080, default_workers(), 60)
     assert settings.model_dir == Path("/opt/ml/model")
+
+
+def test_workers_default_to_the_cpus_this_process_may_use(monkeypatch, tmp_path):
+    monkeypatch.setattr("serving.config.CGROUP_CPU_MAX", tmp_path / "absent")
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert default_workers() == 3 and ServeSettings.from_env(ENV).workers == 3
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # docker run --cpus 1.5
+    assert default_workers(tmp_path / "cpu.max") == 2
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert default_workers(tmp_path / "cpu.max") == 3
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(200)), raising=False)
+    assert default_workers() == 64
+    assert ServeSettings.from_env(dict(ENV, MODEL_SERVER_WORKERS="1")).workers == 1
 
 
 def test_environment_overrides():
@@ -46,7 +59,7 @@ def test_nginx_listens_on_the_port_allows_6_mib_and_logs_to_stdio(tmp_path):
     assert "listen 9090;" in conf
     assert "client_max_body_size 6291456;" in conf
     assert f"server unix:{tmp_path}/g.sock;" in conf
-    assert "access_log /dev/stdout" in conf and "error_log stderr" in conf
+    assert "access_log /dev/stdout combined buffer=" in conf and "error_log stderr" in conf
     assert "daemon off;" in conf and f"pid {tmp_path}/nginx.pid;" in conf
 
 
@@ -71,3 +84,12 @@ def test_serve_with_a_bad_setting_exits_2(monkeypatch, capsys):
     monkeypatch.setenv("MODEL_SERVER_TIMEOUT", "soon")
     assert main(["serve"]) == 2
     assert "MODEL_SERVER_TIMEOUT='soon' is not an integer" in capsys.readouterr().err
+
+
+def test_threads_per_worker_share_the_cpus(monkeypatch):
+    from serving.config import threads_per_worker
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert threads_per_worker({}) == 1
+    assert threads_per_worker({"MODEL_SERVER_WORKERS": "2"}) == 4
+    assert threads_per_worker({"MODEL_SERVER_WORKERS": "16"}) == 1
+    assert threads_per_worker({"MODEL_SERVER_WORKERS": "x"}) == 1

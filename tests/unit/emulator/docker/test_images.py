@@ -1,7 +1,7 @@
 """Base-image choice and image builds, with the Docker layer faked."""
 
 import pytest
-from docker.errors import APIError, BuildError, ImageNotFound
+from docker.errors import APIError, ImageNotFound
 
 from emulator.docker import images
 from emulator.config import DEFAULT_BASE_IMAGE, OWN_BASE_IMAGE, Settings
@@ -24,16 +24,30 @@ class FakeImages:
             raise APIError("no such host")
         self.present.add(ref)
 
+
+
+class FakeApi:
+    """The low-level build: a stream of decoded chunks as Docker's classic builder sends them."""
+
+    def __init__(self, images: FakeImages):
+        self.images = images
+
     def build(self, **kwargs):
+        yield {"stream": "Step 1/9 : ARG BASE_IMAGE\n"}
+        yield {"stream": " ---> Running in 0123\n"}
         if "broken" in kwargs["dockerfile"]:
-            raise BuildError("The command '/bin/sh -c false' returned a non-zero code: 1", [{"stream": "Step 3/9 : RUN false"}])
-        self.built.append(kwargs)
-        self.present.add(kwargs["tag"])
+            yield {"stream": "Step 3/9 : RUN false"}
+            yield {"error": "The command '/bin/sh -c false' returned a non-zero code: 1"}
+            return
+        yield {"stream": "Step 9/9 : CMD [\"serve\"]\n"}
+        self.images.built.append(kwargs)
+        self.images.present.add(kwargs["tag"])
 
 
 class FakeClient:
     def __init__(self, **kwargs):
         self.images = FakeImages(**kwargs)
+        self.api = FakeApi(self.images)
 
 
 def settings(override=None):
@@ -104,3 +118,27 @@ def test_build_failure_names_the_step():
         images.build_image(FakeClient(), "broken", "base", say=lambda m: None)
     assert "byoc/broken:latest" in err.value.message
     assert "RUN false" in err.value.message
+
+
+def test_a_build_says_each_step_and_with_verbose_every_line():
+    said = []
+    images.build_image(FakeClient(), "predictor", "base", say=said.append)
+    assert said == ["build: byoc/predictor:latest: Step 1/9 : ARG BASE_IMAGE", 'build: byoc/predictor:latest: Step 9/9 : CMD ["serve"]']
+    said.clear()
+    images.build_image(FakeClient(), "predictor", "base", say=said.append, verbose=True)
+    assert said == ["Step 1/9 : ARG BASE_IMAGE", " ---> Running in 0123", 'Step 9/9 : CMD ["serve"]']
+
+
+def test_images_are_labelled_with_their_name_not_the_project_label():
+    client = FakeClient()
+    images.build_image(client, "moto", "base", say=lambda m: None)
+    assert client.images.built[0]["labels"] == {"org.opencontainers.image.title": "moto", "com.byoc.image": "moto"}
+
+
+def test_build_images_ends_with_each_images_time_and_size(monkeypatch):
+    client = FakeClient(present=[OWN_BASE_IMAGE])
+    monkeypatch.setattr("emulator.docker.engine.ensure_engine", lambda settings, fix, say: client)
+    said = []
+    assert images.build_images(settings(), ["predictor", "moto"], say=said.append) == ["predictor", "moto"]
+    assert said[-2].startswith("build: byoc/predictor:latest") and said[-2].endswith(" 123 MB")
+    assert said[-1].startswith("build: byoc/moto:latest") and " s " in said[-1]
