@@ -7,10 +7,21 @@ cheap (the plugin imports only pytest, the option table and emulator.sagemaker's
 import importlib
 
 _EXPORTS = {
-    "Subject": "checks", "Limits": "config", "PipelineConfig": "config", "TargetConfig": "config",
-    "TargetError": "config", "from_options": "config", "from_pipeline": "config", "load_target": "config",
-    "RULES": "rules", "Rule": "rules", "ContractSession": "session", "NotJudged": "verdict", "Outcome": "verdict",
-    "RuleFailure": "verdict", "Status": "verdict",
+    "Subject": "checks",
+    "Limits": "config",
+    "PipelineConfig": "config",
+    "TargetConfig": "config",
+    "TargetError": "config",
+    "from_options": "config",
+    "from_pipeline": "config",
+    "load_target": "config",
+    "RULES": "rules",
+    "Rule": "rules",
+    "ContractSession": "session",
+    "NotJudged": "verdict",
+    "Outcome": "verdict",
+    "RuleFailure": "verdict",
+    "Status": "verdict",
 }
 __all__ = [
     "RULES",

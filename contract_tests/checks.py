@@ -36,10 +36,10 @@ class Subject:
     """A target whose shared container serves: its config, its image's Config, and the running container."""
 
     config: TargetConfig
-    image: dict          # the image's inspected Config: Entrypoint, Cmd, Labels, ...
+    image: dict  # the image's inspected Config: Entrypoint, Cmd, Labels, ...
     run: Serving
     limits: Limits
-    no_sample: str | None = None   # why there is no sample (a pipeline's chain stopped before this container)
+    no_sample: str | None = None  # why there is no sample (a pipeline's chain stopped before this container)
     _sample: Reply | None = field(default=None, repr=False)
 
     @property
@@ -53,8 +53,9 @@ class Subject:
 
     def send_sample(self, extra: dict | None = None, content_type: str | None = None) -> Reply:
         cfg = self.config
-        return invoke(self.url, self.sample, content_type or cfg.content_type, cfg.returns, extra,
-                      self.limits.invoke_timeout_s)
+        return invoke(
+            self.url, self.sample, content_type or cfg.content_type, cfg.returns, extra, self.limits.invoke_timeout_s
+        )
 
     def sample_reply(self) -> Reply:
         """Return the answer to the sample, sent once and kept for every rule that builds on it."""
@@ -66,8 +67,11 @@ class Subject:
         """Return the sample's 2xx answer; raise NotJudged when the sample itself was refused."""
         reply = self.sample_reply()
         if not reply.ok:
-            raise NotJudged(rule, f"skipped: sample-request failed ({self.after(reply)}), so this rule cannot be "
-                            "judged; fix sample-request first")
+            raise NotJudged(
+                rule,
+                f"skipped: sample-request failed ({self.after(reply)}), so this rule cannot be "
+                "judged; fix sample-request first",
+            )
         return reply
 
     def after(self, reply: Reply) -> str:
@@ -82,8 +86,11 @@ def serve_argument(s: Subject) -> str:
     """The ENTRYPOINT is exec form, so `docker run IMAGE serve` hands `serve` to the server."""
     entry = list(s.image.get("Entrypoint") or [])
     if any(entry[: len(p)] == p for p in SHELL_PREFIXES):
-        raise RuleFailure("serve-argument", f"expected ENTRYPOINT in exec form; it is shell form {entry!r}, "
-                          "so the argument `serve` never reaches the server")
+        raise RuleFailure(
+            "serve-argument",
+            f"expected ENTRYPOINT in exec form; it is shell form {entry!r}, "
+            "so the argument `serve` never reaches the server",
+        )
     how = f"ENTRYPOINT {entry!r} (exec form)" if entry else "no ENTRYPOINT: `serve` ran as the command"
     return f"{how}; started with argument serve, /ping answered 200 after {s.run.ready_after_s or 0:.1f} s"
 
@@ -103,8 +110,11 @@ def ping_rule(s: Subject) -> str:
     for n in range(1, PINGS + 1):
         reply = ping(s.url, limit)
         if reply.status != 200 or reply.seconds > limit or reply.body.strip():
-            raise RuleFailure("ping", f"expected 200 with an empty body within {limit:g} s on every ping; "
-                              f"ping {n} of {PINGS}: {s.after(reply)} after {reply.seconds:.2f} s")
+            raise RuleFailure(
+                "ping",
+                f"expected 200 with an empty body within {limit:g} s on every ping; "
+                f"ping {n} of {PINGS}: {s.after(reply)} after {reply.seconds:.2f} s",
+            )
     return f"first 200 after {s.run.ready_after_s or 0:.1f} s; {PINGS} more pings answered 200 within {limit:g} s"
 
 
@@ -112,6 +122,7 @@ def default_port(s: Subject) -> str:
     """Without SAGEMAKER_BIND_TO_PORT the container listens on 8080."""
     reply = ping(s.url, LENIENT_PING_S)
     if reply.status != 200:
-        raise RuleFailure("default-port", f"started without SAGEMAKER_BIND_TO_PORT, expected /ping 200 on 8080; "
-                          f"got {s.after(reply)}")
+        raise RuleFailure(
+            "default-port", f"started without SAGEMAKER_BIND_TO_PORT, expected /ping 200 on 8080; got {s.after(reply)}"
+        )
     return "started without SAGEMAKER_BIND_TO_PORT; port 8080 answered /ping 200"

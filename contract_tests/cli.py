@@ -19,7 +19,7 @@ class SuiteResult:
     """What a run of the suite found: pytest's exit status and the failed tests' ids and messages."""
 
     exit_code: int = -1
-    failed: list[tuple[str, str]] = field(default_factory=list)   # (test id, first line of its message)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (test id, first line of its message)
     passed: int = 0
     skipped: int = 0
 
@@ -45,8 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     contract = sub.add_parser("contract", help="check images against SageMaker's hosting contract (a pytest run)")
     contract.add_argument("images", nargs="*", metavar="IMAGE", help="images to check (need --sample)")
     add_to_argparse(contract)
-    contract.add_argument("--explain", metavar="RULE", choices=sorted(RULES),
-                          help="print what RULE checks, why SageMaker has it and how to satisfy it")
+    contract.add_argument(
+        "--explain",
+        metavar="RULE",
+        choices=sorted(RULES),
+        help="print what RULE checks, why SageMaker has it and how to satisfy it",
+    )
     contract.add_argument("--junitxml", metavar="PATH", help="write the results as JUnit XML, for CI")
     contract.add_argument("-q", "--quiet", action="store_true", help="print only the failures and the summary")
     contract.set_defaults(func=run_contract)
@@ -62,15 +66,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 def pytest_args(args: argparse.Namespace, images: list[str]) -> list[str]:
     """Return the pytest command line that runs the suite on what `args` names."""
     ini = SUITE / "pytest.ini"  # isolates the run from the caller's pytest config
-    argv = [str(SUITE), "-c", str(ini), "--rootdir", str(SUITE), "-p", "no:cacheprovider",
-            "-q" if args.quiet else "-v", "-rfs", *to_pytest_args(args, images)]
+    argv = [
+        str(SUITE),
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(SUITE),
+        "-p",
+        "no:cacheprovider",
+        "-q" if args.quiet else "-v",
+        "-rfs",
+        *to_pytest_args(args, images),
+    ]
     return argv + (["--junitxml", str(args.junitxml)] if args.junitxml else [])
 
 
 def check_args(args: argparse.Namespace, images: list[str]) -> None:
     """Load every target once up front, so a bad option reads as one clear error, not a pytest usage dump."""
     if not (images or args.target or args.pipeline):
-        raise cfg.TargetError("nothing to check", "name IMAGE(s) with --sample FILE, or give --target FILE or --pipeline FILE")
+        raise cfg.TargetError(
+            "nothing to check", "name IMAGE(s) with --sample FILE, or give --target FILE or --pipeline FILE"
+        )
     for path in args.target:
         cfg.load_target(Path(path))
     if images:
@@ -98,8 +114,9 @@ def run_contract(args: argparse.Namespace) -> int:
     result = run_suite(args, args.images)
     if result.exit_code in (0, 1):
         return result.exit_code
-    raise ByocError(f"the contract suite did not run (pytest exit status {result.exit_code})",
-                    "read the pytest output above")
+    raise ByocError(
+        f"the contract suite did not run (pytest exit status {result.exit_code})", "read the pytest output above"
+    )
 
 
 def run_push(args: argparse.Namespace) -> int:
@@ -108,17 +125,23 @@ def run_push(args: argparse.Namespace) -> int:
 
     for path in args.target:
         if cfg.load_target(Path(path)).image != args.image:
-            raise cfg.TargetError(f"target file {path} describes another image than {args.image}",
-                                  "give the target file of the image you push, or none (with --sample)")
+            raise cfg.TargetError(
+                f"target file {path} describes another image than {args.image}",
+                "give the target file of the image you push, or none (with --sample)",
+            )
     result = run_suite(args, [] if args.target else [args.image])
     if result.exit_code == 1 or result.failed:
         rules = ", ".join(sorted(set(result.rules)))
-        print(f"byoc push: refusing to push {args.image}: it breaks {len(result.failed)} contract rule(s): {rules}",
-              file=sys.stderr)
+        print(
+            f"byoc push: refusing to push {args.image}: it breaks {len(result.failed)} contract rule(s): {rules}",
+            file=sys.stderr,
+        )
         return 1
     if result.exit_code != 0:
-        raise ByocError(f"the contract suite did not run (pytest exit status {result.exit_code}); not pushing",
-                        "read the pytest output above")
+        raise ByocError(
+            f"the contract suite did not run (pytest exit status {result.exit_code}); not pushing",
+            "read the pytest output above",
+        )
     pushed = push_image(args.image, args.to)
     print(f"byoc push: {args.image} passed {result.passed} contract checks; pushed as {pushed}")
     return 0

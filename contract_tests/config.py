@@ -9,11 +9,27 @@ from emulator.definitions.fields import Invalid
 from emulator.definitions.local import parse_local
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec, TableSpec
 from emulator.errors import ByocError
-from emulator.sagemaker import INVOCATION_TIMEOUT_S, MAX_REQUEST_BYTES, PING_TIMEOUT_S, SIGTERM_GRACE_S, STARTUP_DEADLINE_S
+from emulator.sagemaker import (
+    INVOCATION_TIMEOUT_S,
+    MAX_REQUEST_BYTES,
+    PING_TIMEOUT_S,
+    SIGTERM_GRACE_S,
+    STARTUP_DEADLINE_S,
+)
 
 CONTENT_TYPES_BY_SUFFIX = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines"}
-TARGET_KEYS = {"name", "image", "model", "sample", "content_type", "accept", "returns", "environment",
-               "dynamodb", "wrong_shape"}
+TARGET_KEYS = {
+    "name",
+    "image",
+    "model",
+    "sample",
+    "content_type",
+    "accept",
+    "returns",
+    "environment",
+    "dynamodb",
+    "wrong_shape",
+}
 
 
 class TargetError(ByocError):
@@ -24,14 +40,14 @@ class TargetError(ByocError):
 class Limits:
     """The numbers of the hosting contract the checks hold an image to."""
 
-    start_deadline_s: float = STARTUP_DEADLINE_S   # /ping must answer 200 within this after start
-    ping_timeout_s: float = PING_TIMEOUT_S         # each /ping must answer within this
+    start_deadline_s: float = STARTUP_DEADLINE_S  # /ping must answer 200 within this after start
+    ping_timeout_s: float = PING_TIMEOUT_S  # each /ping must answer within this
     invoke_timeout_s: float = INVOCATION_TIMEOUT_S  # each /invocations must answer within this
-    port_grace_s: float = 5.0                  # how long bind-to-port waits once 8080 answered instead
-    sigterm_grace_s: float = SIGTERM_GRACE_S   # SIGKILL follows SIGTERM after this
-    concurrency: int = 16                      # requests sent at once
+    port_grace_s: float = 5.0  # how long bind-to-port waits once 8080 answered instead
+    sigterm_grace_s: float = SIGTERM_GRACE_S  # SIGKILL follows SIGTERM after this
+    concurrency: int = 16  # requests sent at once
     large_body_bytes: int = MAX_REQUEST_BYTES - 1024  # just under the 6 MiB payload limit
-    bind_port: int = 23456                     # the non-default SAGEMAKER_BIND_TO_PORT tried
+    bind_port: int = 23456  # the non-default SAGEMAKER_BIND_TO_PORT tried
 
 
 @dataclass(frozen=True)
@@ -40,14 +56,14 @@ class TargetConfig:
 
     name: str
     image: str
-    model: Path | None = None                  # model.tar.gz or folder, mounted read-only at /opt/ml/model
-    sample: bytes | None = None                # None in a pipeline: the previous container's answer
+    model: Path | None = None  # model.tar.gz or folder, mounted read-only at /opt/ml/model
+    sample: bytes | None = None  # None in a pipeline: the previous container's answer
     content_type: str = "text/csv"
-    accept: tuple[str, ...] = ()               # Content-Types it claims to accept (besides content_type)
-    returns: str | None = None                 # the Content-Type it claims to answer with
+    accept: tuple[str, ...] = ()  # Content-Types it claims to accept (besides content_type)
+    returns: str | None = None  # the Content-Type it claims to answer with
     environment: dict[str, str] = field(default_factory=dict)
-    tables: tuple[TableSpec, ...] = ()         # DynamoDB tables it needs, served by a moto side service
-    wrong_shape: bytes | None = None           # a well-formed body of the wrong shape (default: derived)
+    tables: tuple[TableSpec, ...] = ()  # DynamoDB tables it needs, served by a moto side service
+    wrong_shape: bytes | None = None  # a well-formed body of the wrong shape (default: derived)
     hostname: str | None = None
 
     @property
@@ -78,7 +94,9 @@ def content_type_of(path: Path, given: str | None) -> str:
         return given
     if path.suffix.lower() in CONTENT_TYPES_BY_SUFFIX:
         return CONTENT_TYPES_BY_SUFFIX[path.suffix.lower()]
-    raise TargetError(f"cannot tell the Content-Type of sample {path}", "give it with --content-type (or content_type = ...)")
+    raise TargetError(
+        f"cannot tell the Content-Type of sample {path}", "give it with --content-type (or content_type = ...)"
+    )
 
 
 def read_sample(path: Path) -> bytes:
@@ -94,19 +112,34 @@ def tables_from_seeds(seeds: list[str], base_dir: Path) -> tuple[TableSpec, ...]
     try:
         return parse_local({"DynamoDBTables": [{"Seed": str(seed)} for seed in seeds]}, base_dir)[1]
     except Invalid as err:
-        raise TargetError(f"DynamoDB seed: {err}", err.hint or 'give {"table": {CreateTable kwargs}, "items": [...]}') from None
+        raise TargetError(
+            f"DynamoDB seed: {err}", err.hint or 'give {"table": {CreateTable kwargs}, "items": [...]}'
+        ) from None
 
 
-def from_options(images: list[str], model: str | None = None, sample: str | None = None,
-                 content_type: str | None = None, accept: Sequence[str] = (), returns: str | None = None,
-                 environment: dict[str, str] | None = None) -> list[TargetConfig]:
+def from_options(
+    images: list[str],
+    model: str | None = None,
+    sample: str | None = None,
+    content_type: str | None = None,
+    accept: Sequence[str] = (),
+    returns: str | None = None,
+    environment: dict[str, str] | None = None,
+) -> list[TargetConfig]:
     """Return one target per image, all sharing the model and sample given on the command line."""
     if not sample:
-        raise TargetError("no sample request given", "give --sample FILE (pytest: --byoc-sample FILE), a request body the image answers with 2xx")
+        raise TargetError(
+            "no sample request given",
+            "give --sample FILE (pytest: --byoc-sample FILE), a request body the image answers with 2xx",
+        )
     body, ctype = read_sample(Path(sample)), content_type_of(Path(sample), content_type)
     names = _unique([name_of_image(image) for image in images])
-    return [TargetConfig(name, image, Path(model) if model else None, body, ctype, tuple(accept), returns,
-                         dict(environment or {})) for name, image in zip(names, images)]
+    return [
+        TargetConfig(
+            name, image, Path(model) if model else None, body, ctype, tuple(accept), returns, dict(environment or {})
+        )
+        for name, image in zip(names, images, strict=False)
+    ]
 
 
 def load_target(path: Path) -> TargetConfig:
@@ -118,16 +151,21 @@ def load_target(path: Path) -> TargetConfig:
         raise TargetError(f"cannot read target file {path}: {err}", "give a readable TOML file") from None
     unknown = set(data) - TARGET_KEYS
     if unknown or "image" not in data or "sample" not in data:
-        raise TargetError(f"target file {path}: unknown keys {sorted(unknown)} or missing image/sample",
-                          f"use only {', '.join(sorted(TARGET_KEYS))}; image and sample are required")
+        raise TargetError(
+            f"target file {path}: unknown keys {sorted(unknown)} or missing image/sample",
+            f"use only {', '.join(sorted(TARGET_KEYS))}; image and sample are required",
+        )
     here = path.parent
     sample = here / data["sample"]
     seeds = data.get("dynamodb", {}).get("seeds", [])
     return TargetConfig(
-        name=data.get("name", path.stem), image=data["image"],
+        name=data.get("name", path.stem),
+        image=data["image"],
         model=here / data["model"] if data.get("model") else None,
-        sample=read_sample(sample), content_type=content_type_of(sample, data.get("content_type")),
-        accept=tuple(data.get("accept", ())), returns=data.get("returns"),
+        sample=read_sample(sample),
+        content_type=content_type_of(sample, data.get("content_type")),
+        accept=tuple(data.get("accept", ())),
+        returns=data.get("returns"),
         environment={k: str(v) for k, v in data.get("environment", {}).items()},
         tables=tables_from_seeds(seeds, here),
         wrong_shape=data["wrong_shape"].encode() if "wrong_shape" in data else None,
@@ -139,9 +177,17 @@ def from_pipeline(spec: PipelineSpec, sample: str | None = None, content_type: s
     sample_path = Path(sample) if sample else _sample_beside(spec.containers[0])
     targets = _unique([f"{spec.name}-{c.hostname}" for c in spec.containers])
     configs = tuple(
-        TargetConfig(name, c.image, c.model_data, None, "", environment=dict(c.environment), tables=spec.tables,
-                     hostname=c.hostname)
-        for name, c in zip(targets, spec.containers)
+        TargetConfig(
+            name,
+            c.image,
+            c.model_data,
+            None,
+            "",
+            environment=dict(c.environment),
+            tables=spec.tables,
+            hostname=c.hostname,
+        )
+        for name, c in zip(targets, spec.containers, strict=False)
     )
     body = read_sample(sample_path)
     ctype = content_type_of(sample_path, content_type)
@@ -154,8 +200,10 @@ def _sample_beside(container: ContainerSpec) -> Path:
     folder = None if model is None else (model.parent if model.is_file() else model)
     found = sorted(folder.glob("sample.*")) if folder and folder.is_dir() else []
     if not found:
-        raise TargetError(f"no sample request beside the first container's model ({model})",
-                          "give one with --sample FILE (and --content-type when its suffix does not say)")
+        raise TargetError(
+            f"no sample request beside the first container's model ({model})",
+            "give one with --sample FILE (and --content-type when its suffix does not say)",
+        )
     return found[0]
 
 

@@ -76,8 +76,13 @@ class Run:
 class Launcher:
     """Start containers of one target; every start is a fresh container."""
 
-    def __init__(self, docker: DockerLayer, config: TargetConfig, network: NetworkHandle | None = None,
-                 extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        docker: DockerLayer,
+        config: TargetConfig,
+        network: NetworkHandle | None = None,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.docker, self.config, self.network = docker, config, network
         self.extra_env = dict(extra_env or {})
         self.runs: list[Run] = []
@@ -87,8 +92,10 @@ class Launcher:
         """Return the image's inspected Config (Entrypoint, Cmd, Labels, ...)."""
         config = self.docker.image_config(self.config.image)
         if config is None:
-            raise StartFailure(f"image {self.config.image} is not present",
-                               "build or load it first (`docker images` lists what is there)")
+            raise StartFailure(
+                f"image {self.config.image} is not present",
+                "build or load it first (`docker images` lists what is there)",
+            )
         return config
 
     def model_folder(self) -> Path:
@@ -100,14 +107,25 @@ class Launcher:
             Path(self._empty_model.name).chmod(0o755)
         return Path(self._empty_model.name)
 
-    def start(self, env: dict[str, str] | None = None, ports: tuple[int, ...] = (DEFAULT_PORT,),
-              wait_port: int | None = DEFAULT_PORT, deadline_s: float = 240.0) -> Run:
+    def start(
+        self,
+        env: dict[str, str] | None = None,
+        ports: tuple[int, ...] = (DEFAULT_PORT,),
+        wait_port: int | None = DEFAULT_PORT,
+        deadline_s: float = 240.0,
+    ) -> Run:
         """Start `IMAGE serve`; wait for /ping 200 on `wait_port` unless it is None."""
         self.image_attrs()
         full_env = {**self.config.environment, **self.extra_env, **(env or {})}
-        plan = ContainerPlan(name=f"byoc-contract-{self.config.name[:40]}-{uuid.uuid4().hex[:6]}",
-                             image=self.config.image, alias=self.config.hostname or self.config.name[:60],
-                             env=full_env, labels={LABEL: LABEL_VALUE}, ports=ports, model_dir=self.model_folder())
+        plan = ContainerPlan(
+            name=f"byoc-contract-{self.config.name[:40]}-{uuid.uuid4().hex[:6]}",
+            image=self.config.image,
+            alias=self.config.hostname or self.config.name[:60],
+            env=full_env,
+            labels={LABEL: LABEL_VALUE},
+            ports=ports,
+            model_dir=self.model_folder(),
+        )
         try:
             handle = self.docker.run(plan, self.network)
         except ByocError as err:
@@ -126,10 +144,15 @@ class Launcher:
     def _failed(self, run: Run, port: int | None, deadline_s: float, err: Exception) -> StartFailure:
         state, logs = run.state(), run.logs()
         run.remove()
-        what = f"did not answer GET /ping with 200 on port {port} within {deadline_s:g} s ({err})" \
-            if isinstance(err, NotHealthy) else f"exited before its ports were published ({err})"
-        return StartFailure(f"{self.config.image} {what}; container {state}; its log ends:\n{logs}",
-                            f"start it by hand with `docker run {self.config.image} serve` and read its log")
+        what = (
+            f"did not answer GET /ping with 200 on port {port} within {deadline_s:g} s ({err})"
+            if isinstance(err, NotHealthy)
+            else f"exited before its ports were published ({err})"
+        )
+        return StartFailure(
+            f"{self.config.image} {what}; container {state}; its log ends:\n{logs}",
+            f"start it by hand with `docker run {self.config.image} serve` and read its log",
+        )
 
     def close(self) -> None:
         """Remove every container this launcher started that is still there."""

@@ -15,8 +15,9 @@ from .verdict import RuleFailure
 
 def start(launcher, limits: Limits):
     """Start the target with SAGEMAKER_BIND_TO_PORT set, both ports published; do not wait (the rules do)."""
-    return launcher.start(env={BIND_TO_PORT_ENV: str(limits.bind_port)}, ports=(limits.bind_port, DEFAULT_PORT),
-                          wait_port=None)
+    return launcher.start(
+        env={BIND_TO_PORT_ENV: str(limits.bind_port)}, ports=(limits.bind_port, DEFAULT_PORT), wait_port=None
+    )
 
 
 def bind_to_port(run, limits: Limits) -> str:
@@ -29,10 +30,15 @@ def bind_to_port(run, limits: Limits) -> str:
         return f"{said}; port {port} answered /ping 200 after {healthy.seconds:.1f} s"
     except NotHealthy as err:
         if run.is_running() and run.ping(DEFAULT_PORT) == 200:
-            raise RuleFailure("bind-to-port", f"{said}, nothing listened there within {limits.port_grace_s:g} s; "
-                              f"port {DEFAULT_PORT} answered instead") from None
-        raise RuleFailure("bind-to-port", f"{said}, no port answered /ping: {err}; the container {run.state()}, "
-                          f"its log ends:\n{run.logs()}") from None
+            raise RuleFailure(
+                "bind-to-port",
+                f"{said}, nothing listened there within {limits.port_grace_s:g} s; "
+                f"port {DEFAULT_PORT} answered instead",
+            ) from None
+        raise RuleFailure(
+            "bind-to-port",
+            f"{said}, no port answered /ping: {err}; the container {run.state()}, its log ends:\n{run.logs()}",
+        ) from None
 
 
 def sigterm(run, limits: Limits) -> str:
@@ -40,12 +46,16 @@ def sigterm(run, limits: Limits) -> str:
     try:
         run.wait_ready(limits.bind_port, DEFAULT_PORT, limits.start_deadline_s)
     except NotHealthy as err:
-        raise RuleFailure("sigterm", f"could not get a serving container to stop: {err}; its log ends:\n"
-                          f"{run.logs()}") from None
+        raise RuleFailure(
+            "sigterm", f"could not get a serving container to stop: {err}; its log ends:\n{run.logs()}"
+        ) from None
     sent = time.monotonic()
     run.sigterm()
     status = run.wait_exit(limits.sigterm_grace_s)
     if status is None:
-        raise RuleFailure("sigterm", f"sent SIGTERM to a serving container; expected it to exit within "
-                          f"{limits.sigterm_grace_s:g} s; it was still running (SageMaker would SIGKILL it)")
+        raise RuleFailure(
+            "sigterm",
+            f"sent SIGTERM to a serving container; expected it to exit within "
+            f"{limits.sigterm_grace_s:g} s; it was still running (SageMaker would SIGKILL it)",
+        )
     return f"exited with status {status} {time.monotonic() - sent:.1f} s after SIGTERM"

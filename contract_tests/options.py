@@ -17,7 +17,7 @@ class Option:
     name: str
     help: str
     kwargs: dict = field(default_factory=dict)
-    cli: bool = True           # False: pytest only (the CLI names images positionally)
+    cli: bool = True  # False: pytest only (the CLI names images positionally)
 
     @property
     def dest(self) -> str:
@@ -29,27 +29,50 @@ class Option:
 
 
 OPTIONS = (
-    Option("image", "image to check (repeatable); needs --sample", {"action": "append", "default": [],
-                                                                      "metavar": "IMAGE"}, cli=False),
-    Option("target", "TOML file(s) describing a target: image, model, sample, content_type, accept, returns, ...",
-           {"action": "extend", "nargs": "+", "default": [], "metavar": "FILE"}),
-    Option("pipeline", "pipeline definition (repeatable): check every container in it and the links between them",
-           {"action": "append", "default": [], "metavar": "FILE"}),
+    Option(
+        "image",
+        "image to check (repeatable); needs --sample",
+        {"action": "append", "default": [], "metavar": "IMAGE"},
+        cli=False,
+    ),
+    Option(
+        "target",
+        "TOML file(s) describing a target: image, model, sample, content_type, accept, returns, ...",
+        {"action": "extend", "nargs": "+", "default": [], "metavar": "FILE"},
+    ),
+    Option(
+        "pipeline",
+        "pipeline definition (repeatable): check every container in it and the links between them",
+        {"action": "append", "default": [], "metavar": "FILE"},
+    ),
     Option("model", "model.tar.gz or folder, mounted read-only at /opt/ml/model", {"metavar": "PATH"}),
     Option("sample", "a request body the image answers with 2xx", {"metavar": "FILE"}),
-    Option("content-type", "the sample's Content-Type, parameters included (default: from its suffix)",
-           {"metavar": "CT"}),
-    Option("accept", "another Content-Type the image accepts (repeatable)",
-           {"action": "append", "default": [], "metavar": "CT"}),
+    Option(
+        "content-type", "the sample's Content-Type, parameters included (default: from its suffix)", {"metavar": "CT"}
+    ),
+    Option(
+        "accept",
+        "another Content-Type the image accepts (repeatable)",
+        {"action": "append", "default": [], "metavar": "CT"},
+    ),
     Option("returns", "the Content-Type the image answers with", {"metavar": "CT"}),
-    Option("env", "KEY=VALUE in the container's environment (repeatable)",
-           {"action": "append", "default": [], "metavar": "KEY=VALUE"}),
-    Option("start-deadline", "seconds /ping may take to first answer 200 (SageMaker: 240 by default)",
-           {"type": float, "default": STARTUP_DEADLINE_S, "metavar": "S"}),
-    Option("sigterm-grace", "seconds a container may take to exit after SIGTERM (SageMaker: 30)",
-           {"type": float, "default": SIGTERM_GRACE_S, "metavar": "S"}),
+    Option(
+        "env",
+        "KEY=VALUE in the container's environment (repeatable)",
+        {"action": "append", "default": [], "metavar": "KEY=VALUE"},
+    ),
+    Option(
+        "start-deadline",
+        "seconds /ping may take to first answer 200 (SageMaker: 240 by default)",
+        {"type": float, "default": STARTUP_DEADLINE_S, "metavar": "S"},
+    ),
+    Option(
+        "sigterm-grace",
+        "seconds a container may take to exit after SIGTERM (SageMaker: 30)",
+        {"type": float, "default": SIGTERM_GRACE_S, "metavar": "S"},
+    ),
 )
-TARGET_OPTIONS = ("byoc_image", "byoc_target", "byoc_pipeline")   # any of these asks for the suite
+TARGET_OPTIONS = ("byoc_image", "byoc_target", "byoc_pipeline")  # any of these asks for the suite
 
 
 def add_to_argparse(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:

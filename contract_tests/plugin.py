@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 from .options import TARGET_OPTIONS, add_to_pytest
 
 SUITE = Path(__file__).resolve().parent / "suite"
-CASES = pytest.StashKey[tuple]()      # (targets, pipelines) loaded once from the options
-OUTCOMES = pytest.StashKey[list]()    # every Outcome read by a test, for the summary
+CASES = pytest.StashKey[tuple]()  # (targets, pipelines) loaded once from the options
+OUTCOMES = pytest.StashKey[list]()  # every Outcome read by a test, for the summary
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,15 +63,23 @@ def load_cases(config: pytest.Config) -> tuple[list[cfg.TargetConfig], list[cfg.
         env = dict(_pair(item) for item in opt("byoc_env"))
         targets = [cfg.load_target(Path(p)) for p in opt("byoc_target")]
         if opt("byoc_image"):
-            targets += cfg.from_options(opt("byoc_image"), opt("byoc_model"), opt("byoc_sample"),
-                                        opt("byoc_content_type"), opt("byoc_accept"), opt("byoc_returns"), env)
+            targets += cfg.from_options(
+                opt("byoc_image"),
+                opt("byoc_model"),
+                opt("byoc_sample"),
+                opt("byoc_content_type"),
+                opt("byoc_accept"),
+                opt("byoc_returns"),
+                env,
+            )
         pipelines = []
         if opt("byoc_pipeline"):
             from emulator.definitions.pipeline import load_pipeline
 
             for path in opt("byoc_pipeline"):
-                pipelines.append(cfg.from_pipeline(load_pipeline(Path(path)), opt("byoc_sample"),
-                                                   opt("byoc_content_type")))
+                pipelines.append(
+                    cfg.from_pipeline(load_pipeline(Path(path)), opt("byoc_sample"), opt("byoc_content_type"))
+                )
     except ByocError as err:
         raise pytest.UsageError(str(err)) from None
     return targets, pipelines
@@ -93,8 +101,10 @@ def byoc_limits(pytestconfig: pytest.Config) -> cfg.Limits:
     """Session: `contract_tests.config.Limits`; default SageMaker's numbers, deadline and grace from the options."""
     from .config import Limits
 
-    return Limits(start_deadline_s=pytestconfig.getoption("byoc_start_deadline"),
-                  sigterm_grace_s=pytestconfig.getoption("byoc_sigterm_grace"))
+    return Limits(
+        start_deadline_s=pytestconfig.getoption("byoc_start_deadline"),
+        sigterm_grace_s=pytestconfig.getoption("byoc_sigterm_grace"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -121,8 +131,11 @@ def byoc_docker():
 @pytest.fixture(scope="session")
 def byoc_contract_session(request, byoc_docker, byoc_targets, byoc_limits):
     """Session: a started `ContractSession` running every selected (rule, target) case; removed at the end."""
-    selected = {item.callspec.params["byoc_case"] for item in request.session.items
-                if hasattr(item, "callspec") and "byoc_case" in item.callspec.params}
+    selected = {
+        item.callspec.params["byoc_case"]
+        for item in request.session.items
+        if hasattr(item, "callspec") and "byoc_case" in item.callspec.params
+    }
     from .session import ContractSession
 
     targets, pipelines = byoc_targets

@@ -36,14 +36,21 @@ class Reply:
         return f"{self.status}{label}" + (f" {snippet!r}" if snippet else "")
 
 
-def call(base_url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-         timeout: float = 60.0) -> Reply:
+def call(
+    base_url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 60.0
+) -> Reply:
     """Send one request and return its Reply (errors included)."""
     started = time.monotonic()
     try:  # a fresh connection per call (no proxy from the environment): containers come and go, ports are reused
         with urllib3.PoolManager(retries=False) as http:
-            response = http.request(method, base_url + path, body=body, headers=headers, redirect=False,
-                                    timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout))
+            response = http.request(
+                method,
+                base_url + path,
+                body=body,
+                headers=headers,
+                redirect=False,
+                timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout),
+            )
     except Urllib3Timeout:
         return Reply(None, seconds=time.monotonic() - started, error=f"timed out after {timeout:g} s")
     except (HTTPError, OSError) as err:
@@ -57,8 +64,14 @@ def ping(base_url: str, timeout: float) -> Reply:
     return call(base_url, "GET", "/ping", timeout=timeout)
 
 
-def invoke(base_url: str, body: bytes, content_type: str, accept: str | None = None, extra: dict | None = None,
-           timeout: float = 60.0) -> Reply:
+def invoke(
+    base_url: str,
+    body: bytes,
+    content_type: str,
+    accept: str | None = None,
+    extra: dict | None = None,
+    timeout: float = 60.0,
+) -> Reply:
     """POST /invocations with a Content-Type (and Accept, and any extra headers)."""
     headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {}), **(extra or {})}
     return call(base_url, "POST", "/invocations", body, headers, timeout)

@@ -28,8 +28,10 @@ def push_image(image: str, registry: str, client: docker.DockerClient | None = N
         digest = ""
         for line in client.images.push(repository, tag, stream=True, decode=True):
             if line.get("error"):
-                raise PushError(f"pushing {repository}:{tag} failed: {line['error']}",
-                                f"check that {registry} is a reachable registry (`curl http://{registry}/v2/`)")
+                raise PushError(
+                    f"pushing {repository}:{tag} failed: {line['error']}",
+                    f"check that {registry} is a reachable registry (`curl http://{registry}/v2/`)",
+                )
             digest = (line.get("aux") or {}).get("Digest", digest)
     except ImageNotFound:
         raise PushError(f"image {image} is not present", "build it first") from None

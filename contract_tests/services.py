@@ -33,11 +33,19 @@ class DynamoService:
     def start(self) -> "DynamoService":
         """Create the network, start moto, wait for it, then create and fill the tables."""
         if not self.docker.has_image(MOTO_IMAGE):
-            raise StartFailure(f"the DynamoDB side service needs {MOTO_IMAGE}, which is not built", "run `byoc build moto`")
+            raise StartFailure(
+                f"the DynamoDB side service needs {MOTO_IMAGE}, which is not built", "run `byoc build moto`"
+            )
         labels = {LABEL: LABEL_VALUE}
-        plan = ContainerPlan(name=f"byoc-contract-moto-{self.suffix}", image=MOTO_IMAGE, alias=MOTO_ALIAS,
-                             env={"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, **DUMMY_CREDENTIALS},
-                             labels=labels, ports=(MOTO_PORT,), command=None)
+        plan = ContainerPlan(
+            name=f"byoc-contract-moto-{self.suffix}",
+            image=MOTO_IMAGE,
+            alias=MOTO_ALIAS,
+            env={"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, **DUMMY_CREDENTIALS},
+            labels=labels,
+            ports=(MOTO_PORT,),
+            command=None,
+        )
         try:
             self.network = self.docker.create_network(f"byoc-contract-{self.suffix}", labels)
             self.handle = self.docker.run(plan, self.network)
@@ -46,8 +54,11 @@ class DynamoService:
         except ByocError as err:
             logs = self.handle.tail(15) if self.handle else ""
             self.close()
-            raise StartFailure(f"the DynamoDB side service did not start: {err.message}"
-                               + (f"; moto's log ends:\n{logs}" if logs else ""), err.hint) from None
+            raise StartFailure(
+                f"the DynamoDB side service did not start: {err.message}"
+                + (f"; moto's log ends:\n{logs}" if logs else ""),
+                err.hint,
+            ) from None
         return self
 
     def close(self) -> None:

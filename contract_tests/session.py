@@ -19,11 +19,17 @@ log = logging.getLogger(__name__)
 # Rules on the shared container, in the order they run: the sample first (the rules after it build on its
 # answer), malformed-body last (it may kill the container).
 SHARED_RULES = {
-    "ping": checks.ping_rule, "default-port": checks.default_port, "serve-argument": checks.serve_argument,
-    "sample-request": invocations.sample_request, "content-type-tolerance": invocations.content_type_tolerance,
-    "declared-type": invocations.declared_type, "read-only-model": invocations.read_only_model,
-    "unknown-headers": invocations.unknown_headers, "unsupported-content-type": invocations.unsupported_content_type,
-    "concurrency": invocations.concurrency, "large-body": invocations.large_body,
+    "ping": checks.ping_rule,
+    "default-port": checks.default_port,
+    "serve-argument": checks.serve_argument,
+    "sample-request": invocations.sample_request,
+    "content-type-tolerance": invocations.content_type_tolerance,
+    "declared-type": invocations.declared_type,
+    "read-only-model": invocations.read_only_model,
+    "unknown-headers": invocations.unknown_headers,
+    "unsupported-content-type": invocations.unsupported_content_type,
+    "concurrency": invocations.concurrency,
+    "large-body": invocations.large_body,
     "malformed-body": invocations.malformed_body,
 }
 IMAGE_RULES = {"pipeline-label": checks.pipeline_label}
@@ -34,8 +40,13 @@ assert set(TARGET_RULES) == {*SHARED_RULES, *IMAGE_RULES, *FRESH_RULES}
 class ContractSession:
     """All the work for a set of targets and pipelines, started at once and read per (rule, target)."""
 
-    def __init__(self, docker: DockerLayer, targets: Sequence[TargetConfig], pipelines: Sequence[PipelineConfig] = (),
-                 limits: Limits | None = None):
+    def __init__(
+        self,
+        docker: DockerLayer,
+        targets: Sequence[TargetConfig],
+        pipelines: Sequence[PipelineConfig] = (),
+        limits: Limits | None = None,
+    ):
         self.docker, self.limits, self.pipelines = docker, limits or Limits(), list(pipelines)
         self.targets = {t.name: t for t in [*targets, *(t for p in self.pipelines for t in p.targets)]}
         self.futures: dict[tuple[str, str], Future] = {}
@@ -59,15 +70,24 @@ class ContractSession:
         """Start every selected case in the background; read them with `outcome`."""
         selected = set(self.cases()) if selected is None else selected
         pipelines = [p for p in self.pipelines if (PIPELINE_RULE, p.name) in selected]
-        chained = {t.name for p in self.pipelines for t in p.targets  # a chain feeds its containers' samples
-                   if any(case[1] in (p.name, *(u.name for u in p.targets)) for case in selected)}
+        chained = {
+            t.name
+            for p in self.pipelines
+            for t in p.targets  # a chain feeds its containers' samples
+            if any(case[1] in (p.name, *(u.name for u in p.targets)) for case in selected)
+        }
         tables = tuple({t.name: t for c in self.targets.values() for t in c.tables}.values())
         service = self.pool.submit(self._start_service, tables) if tables else None
-        shared = {name: self.pool.submit(self._start_shared, name, service) for name in self.targets
-                  if any((rule, name) in selected for rule in SHARED_RULES)
-                  or name in chained}
-        chains = {p.name: self.pool.submit(self._run_chain, p, shared) for p in self.pipelines
-                  if all(t.name in shared for t in p.targets)}
+        shared = {
+            name: self.pool.submit(self._start_shared, name, service)
+            for name in self.targets
+            if any((rule, name) in selected for rule in SHARED_RULES) or name in chained
+        }
+        chains = {
+            p.name: self.pool.submit(self._run_chain, p, shared)
+            for p in self.pipelines
+            if all(t.name in shared for t in p.targets)
+        }
         for p in pipelines:
             self.futures[(PIPELINE_RULE, p.name)] = self.pool.submit(self._judge_chain, p, chains[p.name])
         for name in self.targets:
@@ -101,8 +121,7 @@ class ContractSession:
         with self.lock:
             if name in self.launchers:
                 return self.launchers[name]
-            self.launchers[name] = Launcher(self.docker, config, svc.network if svc else None,
-                                            svc.env if svc else None)
+            self.launchers[name] = Launcher(self.docker, config, svc.network if svc else None, svc.env if svc else None)
         return self.launchers[name]
 
     def _start_service(self, tables) -> DynamoService:
@@ -168,6 +187,7 @@ class ContractSession:
         def check():
             launcher = self._launcher(name, service)
             return IMAGE_RULES[rule](checks.Subject(launcher.config, launcher.image_attrs(), None, self.limits))
+
         return judge(rule, name, check)
 
     def _submit_lifecycle(self, name: str, rules: list[str], service: Future | None) -> None:
@@ -191,7 +211,6 @@ class ContractSession:
         self.pool.submit(sequence)
 
 
-
 def _not_started(name: str, results: dict[str, Future], err: Exception) -> None:
     """Fail the first rule (ping, when selected) with the start failure; the others are not judged."""
     first = "ping" if "ping" in results else next(iter(results))
@@ -199,5 +218,11 @@ def _not_started(name: str, results: dict[str, Future], err: Exception) -> None:
         if rule == first:
             future.set_result(Outcome(rule, name, Status.FAILED, f"the container did not start: {err}"))
         else:
-            future.set_result(Outcome(rule, name, Status.NOT_JUDGED, f"skipped: the container did not start "
-                                      f"(see {first}): {str(err).splitlines()[0]}"))
+            future.set_result(
+                Outcome(
+                    rule,
+                    name,
+                    Status.NOT_JUDGED,
+                    f"skipped: the container did not start (see {first}): {str(err).splitlines()[0]}",
+                )
+            )

@@ -24,8 +24,10 @@ def first_to_fix(outcomes: list[Outcome]) -> Outcome | None:
 
 def _line(target: str, outcomes: list[Outcome]) -> str:
     counts = {status: sum(o.status is status for o in outcomes) for status in Status}
-    text = (f"{target}: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
-            f"{counts[Status.NOT_JUDGED]} not judged, {counts[Status.WARNING]} warning(s)")
+    text = (
+        f"{target}: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
+        f"{counts[Status.NOT_JUDGED]} not judged, {counts[Status.WARNING]} warning(s)"
+    )
     first = first_to_fix(outcomes)
     if first is None:
         return text + "; nothing to fix"

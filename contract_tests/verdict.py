@@ -35,7 +35,8 @@ class Case:
 
     def line(self) -> str:
         return f"{self.what}: sent {self.sent}; got {self.got} -> {self.status.value}" + (
-            f" ({self.note})" if self.note else "")
+            f" ({self.note})" if self.note else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,9 @@ def render(outcome: Outcome) -> str:
     lines += [f"  - {case.line()}" for case in outcome.cases]
     known = RULES.get(outcome.rule)
     if known and outcome.status in (Status.FAILED, Status.WARNING):
-        lines += [f"  why: {known.why}", f"  what to do: {known.todo}",
-                  f"  more: {known.link} (or `byoc contract --explain {known.name}`)"]
+        lines += [
+            f"  why: {known.why}",
+            f"  what to do: {known.todo}",
+            f"  more: {known.link} (or `byoc contract --explain {known.name}`)",
+        ]
     return "\n".join(lines)

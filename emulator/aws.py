@@ -19,15 +19,28 @@ _NO_PROFILE = {"profile": (None, None, None, None)}
 def local_session(region: str = DEFAULT_REGION) -> Session:
     """Return a boto3 session with dummy credentials that reads no profile, file or environment credentials."""
     core = botocore.session.Session(session_vars=_NO_PROFILE)
-    return Session(botocore_session=core, region_name=region,
-                   aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                   aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                   aws_session_token=DUMMY_CREDENTIALS["AWS_SESSION_TOKEN"])
+    return Session(
+        botocore_session=core,
+        region_name=region,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=DUMMY_CREDENTIALS["AWS_SESSION_TOKEN"],
+    )
 
 
-def local_client(service: str, url: str, region: str = DEFAULT_REGION, *, retries: int = 1,
-                 connect_timeout_s: float = 5, read_timeout_s: float = 60):
+def local_client(
+    service: str,
+    url: str,
+    region: str = DEFAULT_REGION,
+    *,
+    retries: int = 1,
+    connect_timeout_s: float = 5,
+    read_timeout_s: float = 60,
+):
     """Return a boto3 client of `service` bound to the local `url`, with dummy credentials."""
-    config = Config(retries={"max_attempts": retries, "mode": "standard"},
-                    connect_timeout=connect_timeout_s, read_timeout=read_timeout_s)
+    config = Config(
+        retries={"max_attempts": retries, "mode": "standard"},
+        connect_timeout=connect_timeout_s,
+        read_timeout=read_timeout_s,
+    )
     return local_session(region).client(service, endpoint_url=url, config=config)

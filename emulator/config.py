@@ -15,11 +15,11 @@ FIXTURES_DIR = REPO_ROOT / "fixtures"
 # its image's labels, and `byoc down` must not touch a container someone else ran from our images).
 LABEL = "com.byoc.managed"
 LABEL_VALUE = "true"
-ENDPOINT_LABEL = "com.byoc.endpoint"     # the endpoint a container or network belongs to
-SESSION_LABEL = "com.byoc.session"       # the process that started it
-SERVICE_LABEL = "com.byoc.service"       # a side service shared by a session's endpoints (local AWS)
-UNIT_LABEL = "com.byoc.unit"             # one variant's containers in one deployment of an endpoint
-IMAGE_LABEL = "com.byoc.image"           # on our images only: which of them it is (never LABEL)
+ENDPOINT_LABEL = "com.byoc.endpoint"  # the endpoint a container or network belongs to
+SESSION_LABEL = "com.byoc.session"  # the process that started it
+SERVICE_LABEL = "com.byoc.service"  # a side service shared by a session's endpoints (local AWS)
+UNIT_LABEL = "com.byoc.unit"  # one variant's containers in one deployment of an endpoint
+IMAGE_LABEL = "com.byoc.image"  # on our images only: which of them it is (never LABEL)
 
 # Our inference images: stages of containers/Dockerfile, on one shared serving stack.
 IMAGE_NAMES = ("featurizer", "predictor", "postprocessor")

@@ -19,7 +19,7 @@ from emulator.config import FIXTURES_DIR, IMAGE_NAMES, SERVICE_IMAGE_NAMES, Sett
 from emulator.errors import ByocError
 
 PIPELINES = FIXTURES_DIR / "pipelines"
-AGE_OFFSET_YEARS = 1.5          # abalone age in years = rings + 1.5
+AGE_OFFSET_YEARS = 1.5  # abalone age in years = rings + 1.5
 
 
 def ensure_images(say=print) -> None:
@@ -56,12 +56,17 @@ def run_support(endpoint, say=print) -> None:
     """Route the sample support questions and print the category and the agent found in DynamoDB."""
     client = endpoint.client()
     lines = (FIXTURES_DIR / "support/preprocessor/sample.csv").read_text().splitlines()
-    say(f"\nsupport: {len(lines)} questions -> {' -> '.join(c.hostname for c in endpoint.containers)} (+ DynamoDB in moto)")
+    say(
+        f"\nsupport: {len(lines)} questions -> {' -> '.join(c.hostname for c in endpoint.containers)}"
+        " (+ DynamoDB in moto)"
+    )
     text, ms = timed_invoke(client, endpoint.name, "\n".join(lines).encode(), "text/csv", "application/json")
     rows = json.loads(text)["response"]
-    for keywords, row in zip(lines, rows):
+    for keywords, row in zip(lines, rows, strict=False):
         agent = row["agent"]
-        who = f"{agent['FirstName']} {agent['LastName']} (agent {agent['ID']})" if agent else "no agent available (null)"
+        who = (
+            f"{agent['FirstName']} {agent['LastName']} (agent {agent['ID']})" if agent else "no agent available (null)"
+        )
         say(f"  {keywords:56} -> {row['category']:14} {who}")
     singles = [timed_invoke(client, endpoint.name, line.encode(), "text/csv", "application/json")[1] for line in lines]
     say(f"  whole batch in {ms:.1f} ms")
@@ -69,8 +74,10 @@ def run_support(endpoint, say=print) -> None:
 
 
 def _say_latency(say, latencies: list[float]) -> None:
-    say(f"  latency per call through boto3: median {statistics.median(latencies):.1f} ms, "
-        f"max {max(latencies):.1f} ms over {len(latencies)} calls")
+    say(
+        f"  latency per call through boto3: median {statistics.median(latencies):.1f} ms, "
+        f"max {max(latencies):.1f} ms over {len(latencies)} calls"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         ensure_images()
-        from emulator.hosting.service import LocalSageMaker
         from emulator.hosting.endpoint import LocalEndpoint
+        from emulator.hosting.service import LocalSageMaker
 
         with LocalSageMaker() as api:
             print(f"local SageMaker (control plane and Runtime API) at {api.url}")

@@ -9,34 +9,34 @@ Sources (the facts are collected in docs/contract.md):
 """
 
 # --- one container [hosting] ---
-MODEL_DIR = "/opt/ml/model"                  # where ModelDataUrl is unpacked, read-only
-DEFAULT_PORT = 8080                          # where a container listens without SAGEMAKER_BIND_TO_PORT
+MODEL_DIR = "/opt/ml/model"  # where ModelDataUrl is unpacked, read-only
+DEFAULT_PORT = 8080  # where a container listens without SAGEMAKER_BIND_TO_PORT
 BIND_TO_PORT_ENV = "SAGEMAKER_BIND_TO_PORT"
 SAFE_PORT_RANGE_ENV = "SAGEMAKER_SAFE_PORT_RANGE"
-BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"   # required on pipeline images
-SERVE_ARGUMENT = "serve"                     # `docker run IMAGE serve`
-PING_TIMEOUT_S = 2.0                         # each /ping must answer within 2 s
-STARTUP_DEADLINE_S = 240.0                   # ContainerStartupHealthCheckTimeoutInSeconds default (60-3600)
-INVOCATION_TIMEOUT_S = 60.0                  # /invocations must answer within 60 s
-SIGTERM_GRACE_S = 30.0                       # SIGKILL follows SIGTERM after 30 s
-ACCEPT_SOCKET_S = 0.25                       # a container accepts a socket within 250 ms
+BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"  # required on pipeline images
+SERVE_ARGUMENT = "serve"  # `docker run IMAGE serve`
+PING_TIMEOUT_S = 2.0  # each /ping must answer within 2 s
+STARTUP_DEADLINE_S = 240.0  # ContainerStartupHealthCheckTimeoutInSeconds default (60-3600)
+INVOCATION_TIMEOUT_S = 60.0  # /invocations must answer within 60 s
+SIGTERM_GRACE_S = 30.0  # SIGKILL follows SIGTERM after 30 s
+ACCEPT_SOCKET_S = 0.25  # a container accepts a socket within 250 ms
 
 # --- payloads [runtime], [pipelines] ---
-MAX_REQUEST_BYTES = 6 * 1024 * 1024          # InvokeEndpoint Body: 6 MiB (6,291,456 bytes)
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024         # a container's answer to the caller: 6 MiB
+MAX_REQUEST_BYTES = 6 * 1024 * 1024  # InvokeEndpoint Body: 6 MiB (6,291,456 bytes)
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # a container's answer to the caller: 6 MiB
 # "exceeded the maximum limit of 5 MB" between containers [pipelines]; the guide does not say
 # whether MB means 10^6 or 2^20 bytes: we read it as MiB, the larger, so no payload SageMaker
 # accepts is refused here (one value, used by the emulator and the contract suite alike).
 MAX_BETWEEN_CONTAINERS_BYTES = 5 * 1024 * 1024
-MAX_CUSTOM_ATTRIBUTES_CHARS = 1024           # X-Amzn-SageMaker-Custom-Attributes
-MAX_ERROR_MESSAGE_CHARS = 2048               # Message of an error [runtime]
-MAX_ORIGINAL_MESSAGE_CHARS = 1024            # ModelError.OriginalMessage
+MAX_CUSTOM_ATTRIBUTES_CHARS = 1024  # X-Amzn-SageMaker-Custom-Attributes
+MAX_ERROR_MESSAGE_CHARS = 2048  # Message of an error [runtime]
+MAX_ORIGINAL_MESSAGE_CHARS = 1024  # ModelError.OriginalMessage
 
 # --- a pipeline [control], [pipelines] ---
-MIN_CONTAINERS, MAX_CONTAINERS = 2, 15       # Containers of a serial pipeline (2 to 5 before August 2021)
+MIN_CONTAINERS, MAX_CONTAINERS = 2, 15  # Containers of a serial pipeline (2 to 5 before August 2021)
 SERIAL, DIRECT = "Serial", "Direct"
-MODES = (SERIAL, DIRECT)                     # InferenceExecutionConfig.Mode; Serial by default
-DEFAULT_VARIANT = "AllTraffic"               # the SDK's one variant name
+MODES = (SERIAL, DIRECT)  # InferenceExecutionConfig.Mode; Serial by default
+DEFAULT_VARIANT = "AllTraffic"  # the SDK's one variant name
 
 # --- the Runtime API's headers [runtime] ---
 H_CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
@@ -49,18 +49,18 @@ H_ERROR_TYPE = "x-amzn-ErrorType"
 H_REQUEST_ID = "x-amzn-RequestId"
 
 # --- what a local account looks like ---
-ACCOUNT_ID = "000000000000"                  # moto's default account
-INSTANCE_ID = "i-local"                      # the instance in log stream names
+ACCOUNT_ID = "000000000000"  # moto's default account
+INSTANCE_ID = "i-local"  # the instance in log stream names
 
 
 # --- the control plane [control] ---
-TARGET_PREFIX = "SageMaker."                 # X-Amz-Target: SageMaker.<Operation> (protocol json 1.1)
+TARGET_PREFIX = "SageMaker."  # X-Amz-Target: SageMaker.<Operation> (protocol json 1.1)
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 # CreateEndpoint's default port here: SAGE on a phone keypad. Not used by LocalStack (4566, 4510-4559),
 # moto_server (5000), DynamoDB Local (8000), MinIO (9000), ElasticMQ (9324) or SageMaker local mode (8080).
 SERVE_PORT = 7243
-MAX_VARIANTS = 10                            # ProductionVariantList max 10
-MAX_TAGS = 50                                # TagList max 50
+MAX_VARIANTS = 10  # ProductionVariantList max 10
+MAX_TAGS = 50  # TagList max 50
 
 
 def arn(region: str, kind: str, name: str) -> str:
@@ -83,7 +83,7 @@ def log_stream(variant: str, hostname: str) -> str:
     return f"{variant}/{INSTANCE_ID}/{hostname}"
 
 
-TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"   # [batch]
+TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"  # [batch]
 
 
 def transform_log_stream(job: str, hostname: str) -> str:

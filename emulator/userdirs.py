@@ -24,12 +24,16 @@ def private_dir(path: Path) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = path.lstat()
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise ByocError(f"{path} is not a plain folder (a link or a file stands there)",
-                        "remove it, or point BYOC_CACHE_DIR / BYOC_STATE_DIR at a folder of your own")
+        raise ByocError(
+            f"{path} is not a plain folder (a link or a file stands there)",
+            "remove it, or point BYOC_CACHE_DIR / BYOC_STATE_DIR at a folder of your own",
+        )
     if info.st_uid != os.getuid():
-        raise ByocError(f"{path} belongs to user id {info.st_uid}, not to you ({os.getuid()}): byoc will not "
-                        "mount or trust what someone else put there",
-                        "remove it, or point BYOC_CACHE_DIR / BYOC_STATE_DIR at a folder of your own")
+        raise ByocError(
+            f"{path} belongs to user id {info.st_uid}, not to you ({os.getuid()}): byoc will not "
+            "mount or trust what someone else put there",
+            "remove it, or point BYOC_CACHE_DIR / BYOC_STATE_DIR at a folder of your own",
+        )
     if info.st_mode & 0o077:
         path.chmod(0o700)
     return path

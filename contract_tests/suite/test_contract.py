@@ -23,4 +23,4 @@ def test_rule(byoc_case, byoc_contract_session, request):
     if outcome.status is Status.NOT_JUDGED:
         pytest.skip(text)
     if outcome.status is Status.WARNING:
-        warnings.warn(ContractWarning(text))
+        warnings.warn(ContractWarning(text), stacklevel=1)

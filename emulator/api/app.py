@@ -14,21 +14,36 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from emulator.api.errors import (ApiError, InternalFailure, ModelNotReadyException, ServiceUnavailable,
-                                 UnknownOperation, ValidationError)
+from emulator.api.errors import (
+    ApiError,
+    InternalFailure,
+    ModelNotReadyException,
+    ServiceUnavailable,
+    UnknownOperation,
+    ValidationError,
+)
 from emulator.api.framing import read_body
 from emulator.invocation.chain import Answer, Invocation, Pipeline
 from emulator.invocation.routing import VariantRouter
-from emulator.sagemaker import (ACCOUNT_ID, H_CUSTOM_ATTRIBUTES, H_ERROR_TYPE, H_INFERENCE_ID, H_INVOKED_VARIANT,
-                                H_REQUEST_ID, H_TARGET_HOSTNAME, H_TARGET_MODEL, H_TARGET_VARIANT,
-                                MAX_REQUEST_BYTES)
+from emulator.sagemaker import (
+    ACCOUNT_ID,
+    H_CUSTOM_ATTRIBUTES,
+    H_ERROR_TYPE,
+    H_INFERENCE_ID,
+    H_INVOKED_VARIANT,
+    H_REQUEST_ID,
+    H_TARGET_HOSTNAME,
+    H_TARGET_MODEL,
+    H_TARGET_VARIANT,
+    MAX_REQUEST_BYTES,
+)
 
 LOG = logging.getLogger(__name__)
 ROUTES = Map([Rule("/endpoints/<name>/invocations", methods=["POST"], endpoint="invoke", strict_slashes=False)])
@@ -76,7 +91,8 @@ class LocalApi:
         if router is None:
             raise ModelNotReadyException(
                 f"Endpoint {name} is still starting: not every container has passed the ping health "
-                "check yet. Wait and try your request again.")
+                "check yet. Wait and try your request again."
+            )
         return router
 
     def pipeline(self, name: str, variant: str | None = None) -> Pipeline:
@@ -107,7 +123,7 @@ class LocalApi:
             response = render_error(InternalFailure(f"The emulator failed: {err!r}"))
         response.headers.setdefault(H_REQUEST_ID, request_id)
         if not environ.get("byoc.body_read") and _has_body(request):
-            response.headers["Connection"] = "close"   # never read a refused body: close instead
+            response.headers["Connection"] = "close"  # never read a refused body: close instead
         return response(environ, start_response)
 
     def dispatch(self, request: Request, request_id: str) -> Response:
@@ -121,16 +137,21 @@ class LocalApi:
                     return response
             raise UnknownOperation(
                 f"No operation is served at {request.method} {request.path}: this SageMaker Runtime "
-                "emulator serves POST /endpoints/ENDPOINT_NAME/invocations.") from None
+                "emulator serves POST /endpoints/ENDPOINT_NAME/invocations."
+            ) from None
         return self.invoke(request, args["name"], request_id)
 
     def invoke(self, request: Request, name: str, request_id: str) -> Response:
         """InvokeEndpoint: read the body, run the pipeline, render its answer."""
         with self.serving(name) as router:
             pipeline = router.choose(request.headers.get(H_TARGET_VARIANT))
-            body = read_body(request.environ["wsgi.input"], request.content_length,
-                             bool(request.environ.get("wsgi.input_terminated")), MAX_REQUEST_BYTES,
-                             request.headers.get(H_INFERENCE_ID) or request_id)
+            body = read_body(
+                request.environ["wsgi.input"],
+                request.content_length,
+                bool(request.environ.get("wsgi.input_terminated")),
+                MAX_REQUEST_BYTES,
+                request.headers.get(H_INFERENCE_ID) or request_id,
+            )
             request.environ["byoc.body_read"] = True
             return render_answer(pipeline, pipeline.invoke(invocation_of(request, pipeline, body)))
 
@@ -139,10 +160,17 @@ def invocation_of(request: Request, pipeline: Pipeline, body: bytes) -> Invocati
     """Return what the caller asked for, refusing headers this endpoint cannot honour."""
     h = request.headers
     if h.get(H_TARGET_MODEL) is not None:
-        raise ValidationError(f"TargetModel was given, but endpoint {pipeline.name} is not a "
-                              "multi-model endpoint: leave it out.")
-    return Invocation(body, h.get("Content-Type"), h.get("Accept"), h.get(H_CUSTOM_ATTRIBUTES),
-                      h.get(H_TARGET_HOSTNAME), h.get(H_INFERENCE_ID))
+        raise ValidationError(
+            f"TargetModel was given, but endpoint {pipeline.name} is not a multi-model endpoint: leave it out."
+        )
+    return Invocation(
+        body,
+        h.get("Content-Type"),
+        h.get("Accept"),
+        h.get(H_CUSTOM_ATTRIBUTES),
+        h.get(H_TARGET_HOSTNAME),
+        h.get(H_INFERENCE_ID),
+    )
 
 
 def _has_body(request: Request) -> bool:

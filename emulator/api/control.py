@@ -8,8 +8,8 @@ with the code in `x-amzn-ErrorType` too, which botocore's JSON parser reads.
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from werkzeug.wrappers import Request, Response
 
@@ -29,9 +29,10 @@ class ControlPlane:
 
     def __init__(self, store: Store, endpoints: Endpoints, base_dir: Path | None = None):
         self.store, self.endpoints = store, endpoints
-        self.base_dir = base_dir        # what relative ModelDataUrl paths are relative to (default: cwd)
+        self.base_dir = base_dir  # what relative ModelDataUrl paths are relative to (default: cwd)
         self.operations: dict[str, Callable[[dict], dict]] = {
-            name: getattr(self, name) for name in dir(self) if name[:1].isupper()}
+            name: getattr(self, name) for name in dir(self) if name[:1].isupper()
+        }
 
     # ---- the HTTP edge ---------------------------------------------------------------------------
     def hook(self, request: Request) -> Response | None:
@@ -39,8 +40,8 @@ class ControlPlane:
         target = request.headers.get("X-Amz-Target", "")
         if request.method != "POST" or not target.startswith(TARGET_PREFIX):
             return None
-        operation = target[len(TARGET_PREFIX):]
-        payload = request.get_data(cache=False)[:MAX_BODY_BYTES + 1]
+        operation = target[len(TARGET_PREFIX) :]
+        payload = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
         request.environ["byoc.body_read"] = True
         if len(payload) > MAX_BODY_BYTES:
             raise ValidationException(f"The request body is over {MAX_BODY_BYTES} bytes.")
@@ -59,15 +60,15 @@ class ControlPlane:
         if handler is None:
             raise UnknownControlOperation(
                 f"Operation {operation} is not served by this local SageMaker; it serves: "
-                f"{', '.join(sorted(self.operations))}.")
+                f"{', '.join(sorted(self.operations))}."
+            )
         LOG.debug("%s %s", operation, request)
         return handler(request)
 
     # ---- models ----------------------------------------------------------------------------------
     def CreateModel(self, request: dict) -> dict:
         spec = shapes.model_spec(request, self.base_dir)
-        model = self.store.create_model(spec, {k: v for k, v in request.items() if k != "Tags"},
-                                        shapes.tags(request))
+        model = self.store.create_model(spec, {k: v for k, v in request.items() if k != "Tags"}, shapes.tags(request))
         return {"ModelArn": model.arn}
 
     def DescribeModel(self, request: dict) -> dict:
@@ -132,8 +133,9 @@ class ControlPlane:
         entries = request.get("DesiredWeightsAndCapacities")
         if not isinstance(entries, list) or not entries:
             raise ValidationException("DesiredWeightsAndCapacities must list at least one variant.")
-        desired = {shapes.required(e, "VariantName"): (e.get("DesiredWeight"), e.get("DesiredInstanceCount"))
-                   for e in entries}
+        desired = {
+            shapes.required(e, "VariantName"): (e.get("DesiredWeight"), e.get("DesiredInstanceCount")) for e in entries
+        }
         return {"EndpointArn": self.endpoints.update_weights(name, desired).arn}
 
     def DeleteEndpoint(self, request: dict) -> dict:
@@ -149,8 +151,11 @@ class ControlPlane:
         return {}
 
     def ListTags(self, request: dict) -> dict:
-        tags, token = page(self.store.list_tags(shapes.required(request, "ResourceArn")),
-                           request.get("NextToken"), request.get("MaxResults") or 50)
+        tags, token = page(
+            self.store.list_tags(shapes.required(request, "ResourceArn")),
+            request.get("NextToken"),
+            request.get("MaxResults") or 50,
+        )
         return _with_token({"Tags": tags}, token)
 
 
@@ -158,8 +163,13 @@ def _listed(items: list, request: dict, name_of, created_of, status_of=None) -> 
     """Filter by NameContains and CreationTime, sort by SortBy/SortOrder, and page."""
     contains = request.get("NameContains")
     before, after = request.get("CreationTimeBefore"), request.get("CreationTimeAfter")
-    items = [i for i in items if (contains is None or contains.lower() in name_of(i).lower())
-             and (before is None or created_of(i) < float(before)) and (after is None or created_of(i) > float(after))]
+    items = [
+        i
+        for i in items
+        if (contains is None or contains.lower() in name_of(i).lower())
+        and (before is None or created_of(i) < float(before))
+        and (after is None or created_of(i) > float(after))
+    ]
     keys = {"Name": name_of, "CreationTime": created_of, "Status": status_of}
     sort_by = request.get("SortBy", "CreationTime")
     if keys.get(sort_by) is None:

@@ -61,8 +61,14 @@ class ModelError(ApiError):
     code = "ModelError"
     status = 424
 
-    def __init__(self, message: str, original_status_code: int, original_message: str,
-                 log_stream_arn: str, hostname: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        original_status_code: int,
+        original_message: str,
+        log_stream_arn: str,
+        hostname: str | None = None,
+    ):
         super().__init__(message)
         self.original_status_code = original_status_code
         self.original_message = original_message[:MAX_MESSAGE_CHARS]

@@ -6,10 +6,11 @@ handed on; at most `limit + 1` bytes are ever read, whatever the headers say.
 """
 
 import re
+
 from emulator.api.errors import ValidationError
 from emulator.invocation.chain import oversize_body
 
-DIGITS = re.compile(r"[0-9]{1,19}")          # ASCII only: str.isdigit() accepts "²"
+DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() accepts "²"
 READ_CHUNK_BYTES = 1 << 20
 
 
@@ -53,6 +54,8 @@ def read_body(stream, content_length: int | None, chunked: bool, limit: int, req
     if chunked and size > limit:
         raise oversize_body(size, request_id)
     if content_length is not None and size < content_length:
-        raise Incomplete(f"The request body ended after {size} of the {content_length} bytes its "
-                         "Content-Length announced; send the whole body.")
+        raise Incomplete(
+            f"The request body ended after {size} of the {content_length} bytes its "
+            "Content-Length announced; send the whole body."
+        )
     return b"".join(parts)

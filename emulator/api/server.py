@@ -10,7 +10,9 @@ Content-Length and chunked) is refused before the app runs.
 
 import json
 import logging
+import socket
 import threading
+import time
 
 from cheroot import server as cheroot_server
 from cheroot import wsgi
@@ -21,9 +23,11 @@ from emulator.invocation.chain import Pipeline
 from emulator.sagemaker import H_ERROR_TYPE
 
 LOG = logging.getLogger(__name__)
-IDLE_TIMEOUT_S = 300                   # close a keep-alive connection idle this long
-MAX_HEADER_BYTES = 64 * 1024           # request line and headers together
-THREADS = 16                           # concurrent requests; more wait in the accept queue
+IDLE_TIMEOUT_S = 300  # close a keep-alive connection idle this long
+MAX_HEADER_BYTES = 64 * 1024  # request line and headers together
+THREADS = 16  # concurrent requests; more wait in the accept queue
+LINGER_S = 2.0  # after answering a request whose body was left unread, read and drop what the client still sends
+LINGER_BYTES = 64 * 1024 * 1024
 
 
 class _CountingHeaderReader(cheroot_server.HeaderReader):
@@ -50,8 +54,10 @@ class _Request(cheroot_server.HTTPRequest):
             return False
         length = self.inheaders.get(b"Content-Length")
         encoding = self.inheaders.get(b"Transfer-Encoding")
-        problem = framing_problem(length.decode("latin-1") if length is not None else None,
-                                  encoding.decode("latin-1") if encoding is not None else None)
+        problem = framing_problem(
+            length.decode("latin-1") if length is not None else None,
+            encoding.decode("latin-1") if encoding is not None else None,
+        )
         if problem is not None:
             self.simple_response("400 Bad Request", problem)
             return False
@@ -61,6 +67,7 @@ class _Request(cheroot_server.HTTPRequest):
         """Honour the app's `Connection: close` (it sets one when it did not read the body)."""
         if any(k.lower() == b"connection" and v.lower() == b"close" for k, v in self.outheaders):
             self.close_connection = True
+            self.conn.unread_body = True
         super().send_headers()
 
     def simple_response(self, status, msg="") -> None:
@@ -69,9 +76,12 @@ class _Request(cheroot_server.HTTPRequest):
         code = code if 400 <= code < 500 else 400
         text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg or status)
         body = json.dumps({"Message": f"Malformed HTTP request: {text}"}).encode()
-        head = (f"HTTP/1.1 {code} {'Bad Request' if code == 400 else 'Error'}\r\nContent-Type: application/json\r\n"
-                f"{H_ERROR_TYPE}: ValidationError\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+        head = (
+            f"HTTP/1.1 {code} {'Bad Request' if code == 400 else 'Error'}\r\nContent-Type: application/json\r\n"
+            f"{H_ERROR_TYPE}: ValidationError\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
         self.close_connection = True
+        self.conn.unread_body = True
         try:
             self.conn.wfile.write(head.encode("latin-1") + body)
         except OSError:
@@ -80,6 +90,36 @@ class _Request(cheroot_server.HTTPRequest):
 
 class _Connection(cheroot_server.HTTPConnection):
     RequestHandlerClass = _Request
+    unread_body = False
+
+    def close(self) -> None:
+        """Close; after an answer sent before the body was read, close gently (a lingering close).
+
+        Closing a socket with unread input makes the kernel send a reset, which can destroy the
+        answer in the client's buffers before it reads it (it sees a broken pipe, not our 400).
+        So: finish writing, half-close, and read and drop the rest for a bounded time.
+        """
+        if self.unread_body:
+            try:
+                self.wfile.flush()
+            except OSError:
+                pass
+            _linger(self.socket)
+        super().close()
+
+
+def _linger(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline, dropped = time.monotonic() + LINGER_S, 0
+        while dropped < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            data = sock.recv(1 << 20)
+            if not data:
+                break
+            dropped += len(data)
+    except OSError:
+        pass
 
 
 class _Server(wsgi.Server):
@@ -97,10 +137,16 @@ class RuntimeApi:
 
     def start(self) -> "RuntimeApi":
         """Bind the port and serve in a background thread."""
-        server = _Server((self.host, self.port), self.app, numthreads=THREADS, timeout=IDLE_TIMEOUT_S,
-                         server_name="byoc", shutdown_timeout=1)
+        server = _Server(
+            (self.host, self.port),
+            self.app,
+            numthreads=THREADS,
+            timeout=IDLE_TIMEOUT_S,
+            server_name="byoc",
+            shutdown_timeout=1,
+        )
         server.max_request_header_size = MAX_HEADER_BYTES
-        server.prepare()                       # binds now, so a taken port fails here
+        server.prepare()  # binds now, so a taken port fails here
         self.port = server.bind_addr[1]
         self.app.closing = False
         self._server = server

@@ -14,8 +14,8 @@ from emulator.errors import SpecError
 from emulator.resources.records import Endpoint, EndpointConfig, Model, Variant
 from emulator.sagemaker import MAX_VARIANTS
 
-NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")     # EndpointName, VariantName, EndpointConfigName
-STARTUP_TIMEOUT_RANGE = (60, 3600)                               # ContainerStartupHealthCheckTimeoutInSeconds
+NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # EndpointName, VariantName, EndpointConfigName
+STARTUP_TIMEOUT_RANGE = (60, 3600)  # ContainerStartupHealthCheckTimeoutInSeconds
 
 
 def required(request: dict, field: str) -> str:
@@ -23,8 +23,10 @@ def required(request: dict, field: str) -> str:
     value = request.get(field)
     if not isinstance(value, str) or not value:
         # botocore's own wording for a missing member is client-side; this answers other callers
-        raise ValidationException(f"1 validation error detected: Value null at '{field[0].lower()}{field[1:]}' "
-                                  "failed to satisfy constraint: Member must not be null")
+        raise ValidationException(
+            f"1 validation error detected: Value null at '{field[0].lower()}{field[1:]}' "
+            "failed to satisfy constraint: Member must not be null"
+        )
     return value
 
 
@@ -32,9 +34,11 @@ def checked_name(request: dict, field: str) -> str:
     """Return a required name member matching SageMaker's name pattern."""
     name = required(request, field)
     if not NAME_RE.match(name):
-        raise ValidationException(f"1 validation error detected: Value '{name}' at '{field[0].lower()}{field[1:]}' "
-                                  f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
-                                  f"{NAME_RE.pattern}")
+        raise ValidationException(
+            f"1 validation error detected: Value '{name}' at '{field[0].lower()}{field[1:]}' "
+            f"failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            f"{NAME_RE.pattern}"
+        )
     return name
 
 
@@ -57,8 +61,10 @@ def variants(request: dict) -> tuple[Variant, ...]:
     names = [v.name for v in found]
     for name in names:
         if names.count(name) > 1:
-            raise ValidationException(f"The VariantName {name} appears more than once in ProductionVariants; "
-                                      "variant names must be unique within an endpoint config.")
+            raise ValidationException(
+                f"The VariantName {name} appears more than once in ProductionVariants; "
+                "variant names must be unique within an endpoint config."
+            )
     return found
 
 
@@ -73,8 +79,10 @@ def _variant(entry, index: int) -> Variant:
         raise ValidationException(f"Variant {name}: InitialVariantWeight must be >= 0 and InitialInstanceCount >= 1.")
     timeout = entry.get("ContainerStartupHealthCheckTimeoutInSeconds")
     if timeout is not None and not STARTUP_TIMEOUT_RANGE[0] <= int(timeout) <= STARTUP_TIMEOUT_RANGE[1]:
-        raise ValidationException(f"Variant {name}: ContainerStartupHealthCheckTimeoutInSeconds must be between "
-                                  f"{STARTUP_TIMEOUT_RANGE[0]} and {STARTUP_TIMEOUT_RANGE[1]}.")
+        raise ValidationException(
+            f"Variant {name}: ContainerStartupHealthCheckTimeoutInSeconds must be between "
+            f"{STARTUP_TIMEOUT_RANGE[0]} and {STARTUP_TIMEOUT_RANGE[1]}."
+        )
     return Variant(name, model, weight, count, entry.get("InstanceType"), float(timeout) if timeout else None)
 
 
@@ -108,8 +116,7 @@ def describe_model(model: Model) -> dict:
 def describe_config(config: EndpointConfig) -> dict:
     """Return DescribeEndpointConfigOutput."""
     body = {k: v for k, v in config.request.items() if k != "Tags"}
-    return {**body, "EndpointConfigName": config.name, "EndpointConfigArn": config.arn,
-            "CreationTime": config.created}
+    return {**body, "EndpointConfigName": config.name, "EndpointConfigArn": config.arn, "CreationTime": config.created}
 
 
 def describe_endpoint(endpoint: Endpoint) -> dict:
@@ -125,20 +132,28 @@ def describe_endpoint(endpoint: Endpoint) -> dict:
 def _variant_summary(state, endpoint: Endpoint) -> dict:
     return {
         "VariantName": state.name,
-        "DeployedImages": [{"SpecifiedImage": image, "ResolvedImage": image, "ResolutionTime": endpoint.created}
-                           for image in state.images],
+        "DeployedImages": [
+            {"SpecifiedImage": image, "ResolvedImage": image, "ResolutionTime": endpoint.created}
+            for image in state.images
+        ],
         "CurrentWeight": state.weight,
         "DesiredWeight": state.desired_weight if state.desired_weight is not None else state.weight,
         "CurrentInstanceCount": state.instance_count,
-        "DesiredInstanceCount": (state.desired_instance_count if state.desired_instance_count is not None
-                                 else state.instance_count),
+        "DesiredInstanceCount": (
+            state.desired_instance_count if state.desired_instance_count is not None else state.instance_count
+        ),
     }
 
 
 def summarise_endpoint(endpoint: Endpoint) -> dict:
     """Return an EndpointSummary."""
-    return {"EndpointName": endpoint.name, "EndpointArn": endpoint.arn, "CreationTime": endpoint.created,
-            "LastModifiedTime": endpoint.modified, "EndpointStatus": endpoint.status.value}
+    return {
+        "EndpointName": endpoint.name,
+        "EndpointArn": endpoint.arn,
+        "CreationTime": endpoint.created,
+        "LastModifiedTime": endpoint.modified,
+        "EndpointStatus": endpoint.status.value,
+    }
 
 
 def summarise_model(model: Model) -> dict:

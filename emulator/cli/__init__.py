@@ -11,7 +11,6 @@ from emulator.errors import ByocError
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every subcommand registered."""
     from contract_tests import cli as contract_cli
-
     from emulator.cli import endpoints as endpoint_cli
     from emulator.cli import serve as serve_cli
     from emulator.cli import setup as setup_cli

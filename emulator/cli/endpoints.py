@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from emulator.config import ENDPOINT_LABEL, ENDPOINT_STATE_DIR, LABEL, LABEL_VALUE
-from emulator.sagemaker import STARTUP_DEADLINE_S
 from emulator.errors import EndpointError
+from emulator.sagemaker import STARTUP_DEADLINE_S
 
 # The endpoint machinery (boto3, testcontainers) is imported when a subcommand runs, so `byoc build` stays quick.
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
@@ -36,24 +36,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="start a pipeline as a local endpoint, in the foreground (Ctrl-C stops it)")
     up.add_argument("pipeline", metavar="PIPELINE", help="pipeline definition (.toml, or a CreateModel .json)")
     up.add_argument("--name", help="endpoint name (default: the definition's model name)")
-    up.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"API port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks one)")
-    up.add_argument("--startup-timeout", type=float, default=DEFAULT_DEADLINE_S, metavar="S",
-                    help=f"seconds every /ping has to answer 200 (default {DEFAULT_DEADLINE_S:g})")
+    up.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"API port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks one)"
+    )
+    up.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=DEFAULT_DEADLINE_S,
+        metavar="S",
+        help=f"seconds every /ping has to answer 200 (default {DEFAULT_DEADLINE_S:g})",
+    )
     up.add_argument("--quiet", action="store_true", help="do not stream the containers' logs")
     up.set_defaults(func=run_up)
     invoke = sub.add_parser("invoke", help="call an endpoint started by `byoc up`, or start a definition for one call")
-    invoke.add_argument("target", metavar="PIPELINE_OR_NAME", help="a definition file, or the name of a running endpoint")
+    invoke.add_argument(
+        "target", metavar="PIPELINE_OR_NAME", help="a definition file, or the name of a running endpoint"
+    )
     body = invoke.add_mutually_exclusive_group(required=True)
     body.add_argument("--body", help="request body text")
     body.add_argument("--file", type=Path, help="file holding the request body")
     invoke.add_argument("--content-type", default="text/csv", help="ContentType (default text/csv)")
     invoke.add_argument("--accept", help="Accept")
     invoke.add_argument("--target-container", help="TargetContainerHostname (Direct mode)")
-    invoke.add_argument("--url", help="API URL (default: the one `byoc up` recorded, else a running `byoc serve` "
-                                      f"that has the endpoint, else http://127.0.0.1:{DEFAULT_PORT})")
+    invoke.add_argument(
+        "--url",
+        help="API URL (default: the one `byoc up` recorded, else a running `byoc serve` "
+        f"that has the endpoint, else http://127.0.0.1:{DEFAULT_PORT})",
+    )
     invoke.set_defaults(func=run_invoke)
-    down = sub.add_parser("down", help="delete the endpoints of running local SageMakers, then remove every container "
-                                       "and network the project labelled (also after a crash)")
+    down = sub.add_parser(
+        "down",
+        help="delete the endpoints of running local SageMakers, then remove every container "
+        "and network the project labelled (also after a crash)",
+    )
     down.add_argument("--endpoint", help="only this endpoint")
     down.add_argument("--url", help="only the endpoints of the local SageMaker at this URL (labelled leftovers stay)")
     down.set_defaults(func=run_down)
@@ -64,8 +79,13 @@ def run_up(args: argparse.Namespace) -> int:
     from emulator.hosting.endpoint import LocalEndpoint
 
     interrupt_on_sigterm()
-    endpoint = LocalEndpoint(args.pipeline, name=args.name, port=args.port, startup_timeout_s=args.startup_timeout,
-                             stream_logs=not args.quiet)
+    endpoint = LocalEndpoint(
+        args.pipeline,
+        name=args.name,
+        port=args.port,
+        startup_timeout_s=args.startup_timeout,
+        stream_logs=not args.quiet,
+    )
     try:
         with endpoint:
             state = _record(endpoint)
@@ -92,11 +112,16 @@ def _print_latencies(endpoint) -> None:
     stats = endpoint.pipeline.stats if endpoint.pipeline is not None else None
     if stats is None or not (stats.invocations or stats.errors):
         return
-    print(f"{endpoint.name}: {stats.invocations} invocation(s) answered, {sum(stats.errors.values())} failed; "
-          "per-container latency (ContainerLatency):", flush=True)
+    print(
+        f"{endpoint.name}: {stats.invocations} invocation(s) answered, {sum(stats.errors.values())} failed; "
+        "per-container latency (ContainerLatency):",
+        flush=True,
+    )
     for hostname, row in stats.summary().items():
-        print(f"  {hostname:20} p50 {row['p50']:8.2f} ms   p99 {row['p99']:8.2f} ms   "
-              f"errors {int(row['errors'])}", flush=True)
+        print(
+            f"  {hostname:20} p50 {row['p50']:8.2f} ms   p99 {row['p99']:8.2f} ms   errors {int(row['errors'])}",
+            flush=True,
+        )
 
 
 def interrupt_on_sigterm() -> None:
@@ -178,9 +203,13 @@ def _invoke(url: str, name: str, body: bytes, args: argparse.Namespace, region: 
     try:
         answer = runtime_client(url, region).invoke_endpoint(**request)
     except EndpointConnectionError:
-        raise EndpointError(f"nothing answers at {url}", "start the endpoint with `byoc up PIPELINE`, or pass --url") from None
+        raise EndpointError(
+            f"nothing answers at {url}", "start the endpoint with `byoc up PIPELINE`, or pass --url"
+        ) from None
     except ClientError as err:
-        raise EndpointError(_describe(err), _ERROR_HINTS.get(err.response.get("Error", {}).get("Code"), _MODEL_HINT)) from None
+        raise EndpointError(
+            _describe(err), _ERROR_HINTS.get(err.response.get("Error", {}).get("Code"), _MODEL_HINT)
+        ) from None
     except BotoCoreError as err:
         raise EndpointError(f"calling {url} failed: {err}", "check --url") from None
     print(f"content-type: {answer.get('ContentType')}", file=sys.stderr)
@@ -201,7 +230,9 @@ def _describe(err) -> str:
     error = err.response.get("Error", {})
     text = f"{error.get('Code')}: {error.get('Message')}"
     if "OriginalStatusCode" in err.response:
-        text += f" (container status {err.response['OriginalStatusCode']}, log stream {err.response.get('LogStreamArn')})"
+        text += (
+            f" (container status {err.response['OriginalStatusCode']}, log stream {err.response.get('LogStreamArn')})"
+        )
     return text
 
 
@@ -213,7 +244,7 @@ def run_down(args: argparse.Namespace) -> int:
         try:
             for name in _delete_endpoints(url, args.endpoint):
                 print(f"deleted endpoint {name} at {url}")
-        except EndpointError as err:          # e.g. an older `byoc up` without the control plane
+        except EndpointError as err:  # e.g. an older `byoc up` without the control plane
             print(f"skipped {url}: {err.message}")
     if args.url:
         return 0
@@ -247,7 +278,9 @@ def _delete_endpoints(url: str, only: str | None) -> list[str]:
             continue
         try:
             client.delete_endpoint(EndpointName=name)
-            client.get_waiter("endpoint_deleted").wait(EndpointName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 240})
+            client.get_waiter("endpoint_deleted").wait(
+                EndpointName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 240}
+            )
             deleted.append(name)
         except (BotoCoreError, ClientError, WaiterError) as err:
             print(f"could not delete endpoint {name} at {url}: {err}")

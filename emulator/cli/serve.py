@@ -22,14 +22,26 @@ Ctrl-C stops it and removes every endpoint's containers and networks."""
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `serve` and `ls` to the CLI."""
-    serve = sub.add_parser("serve", help="run a local SageMaker (CreateModel, CreateEndpoint, InvokeEndpoint ...) "
-                                         "in the foreground; Ctrl-C stops it and removes its containers")
-    serve.add_argument("--port", type=int, default=SERVE_PORT,
-                       help=f"port on 127.0.0.1 (default {SERVE_PORT}, free of other local AWS emulators; 0 picks one)")
+    serve = sub.add_parser(
+        "serve",
+        help="run a local SageMaker (CreateModel, CreateEndpoint, InvokeEndpoint ...) "
+        "in the foreground; Ctrl-C stops it and removes its containers",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=SERVE_PORT,
+        help=f"port on 127.0.0.1 (default {SERVE_PORT}, free of other local AWS emulators; 0 picks one)",
+    )
     serve.add_argument("--region", default="us-east-1", help="the region ARNs name (default us-east-1)")
-    serve.add_argument("--startup-timeout", type=float, default=STARTUP_DEADLINE_S, metavar="S",
-                       help=f"seconds every /ping has to answer 200 (default {STARTUP_DEADLINE_S:g}; a variant's "
-                            "ContainerStartupHealthCheckTimeoutInSeconds wins)")
+    serve.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=STARTUP_DEADLINE_S,
+        metavar="S",
+        help=f"seconds every /ping has to answer 200 (default {STARTUP_DEADLINE_S:g}; a variant's "
+        "ContainerStartupHealthCheckTimeoutInSeconds wins)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not stream the containers' logs")
     serve.set_defaults(func=run_serve)
     ls = sub.add_parser("ls", help="list the endpoints of running `byoc serve` / `byoc up` processes, with status")
@@ -103,14 +115,17 @@ def list_endpoints(url: str) -> list[dict]:
     client, found, token = local_client("sagemaker", url), [], None
     try:
         while True:
-            page = client.list_endpoints(SortBy="CreationTime", SortOrder="Ascending", MaxResults=100,
-                                         **({"NextToken": token} if token else {}))
+            page = client.list_endpoints(
+                SortBy="CreationTime", SortOrder="Ascending", MaxResults=100, **({"NextToken": token} if token else {})
+            )
             found += page["Endpoints"]
             token = page.get("NextToken")
             if not token:
                 return found
     except (BotoCoreError, ClientError) as err:
-        raise EndpointError(f"listing endpoints at {url} failed: {err}", "is `byoc serve` still running there?") from None
+        raise EndpointError(
+            f"listing endpoints at {url} failed: {err}", "is `byoc serve` still running there?"
+        ) from None
 
 
 def run_ls(args: argparse.Namespace) -> int:

@@ -2,10 +2,8 @@
 
 import argparse
 
-from emulator.docker import engine
-
-from emulator.docker import images
 from emulator.config import IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings, image_tag
+from emulator.docker import engine, images
 from emulator.errors import ImageError
 
 ALL_IMAGES = IMAGE_NAMES + SERVICE_IMAGE_NAMES
@@ -14,7 +12,9 @@ ALL_IMAGES = IMAGE_NAMES + SERVICE_IMAGE_NAMES
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `doctor` and `build` to the CLI."""
     doctor = sub.add_parser("doctor", help="report the Docker engine, base image and images; --fix sets them up")
-    doctor.add_argument("--fix", action="store_true", help="install/start dockerd and make the base image where missing")
+    doctor.add_argument(
+        "--fix", action="store_true", help="install/start dockerd and make the base image where missing"
+    )
     doctor.set_defaults(func=run_doctor)
     build = sub.add_parser("build", help="build the project's images (featurizer, predictor, postprocessor, moto)")
     build.add_argument("names", nargs="*", metavar="NAME", help=f"subset of {', '.join(ALL_IMAGES)} (default: all)")
@@ -28,7 +28,10 @@ def run_doctor(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     client = engine.ensure_engine(settings, fix=args.fix)
     version = client.version()
-    print(f"engine: Docker {version.get('Version')} (API {version.get('ApiVersion')}) at {settings.docker_host or 'default socket'}")
+    print(
+        f"engine: Docker {version.get('Version')} (API {version.get('ApiVersion')})"
+        f" at {settings.docker_host or 'default socket'}"
+    )
     problems = 0
     try:
         base = images.choose_base(client, settings, fix=args.fix)
@@ -47,8 +50,9 @@ def run_build(args: argparse.Namespace) -> int:
     unknown = [n for n in args.names if n not in ALL_IMAGES]
     if unknown:
         raise ImageError(f"unknown image name(s): {', '.join(unknown)}", f"choose from {', '.join(ALL_IMAGES)}")
-    built = images.build_images(Settings.from_env(), args.names or list(ALL_IMAGES), only_missing=args.if_missing,
-                                 verbose=args.verbose)
+    built = images.build_images(
+        Settings.from_env(), args.names or list(ALL_IMAGES), only_missing=args.if_missing, verbose=args.verbose
+    )
     if not built:
         print("build: every image asked for is present; nothing to build")
     return 0

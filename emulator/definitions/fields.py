@@ -13,8 +13,11 @@ def check_keys(data: dict, known: tuple[str, ...], where: str, what: str) -> Non
     """Raise Invalid naming every key of `data` that is not in `known`."""
     unknown = [k for k in data if k not in known]
     if unknown:
-        raise Invalid(where, f"unknown {what} {', '.join(map(repr, unknown))}; known: {', '.join(known)}",
-                      "fix the spelling (names are case-sensitive, as in the CreateModel API)")
+        raise Invalid(
+            where,
+            f"unknown {what} {', '.join(map(repr, unknown))}; known: {', '.join(known)}",
+            "fix the spelling (names are case-sensitive, as in the CreateModel API)",
+        )
 
 
 def expect(value, kind: type, where: str, what: str):

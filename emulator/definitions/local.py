@@ -10,8 +10,16 @@ from emulator.definitions.fields import Invalid, check_keys, expect
 LOCAL_KEY = "Local"
 LOCAL_KEYS = ("Region", "DynamoDBTables", "Images")
 TABLE_ENTRY_KEYS = ("Seed",)
-SEED_TABLE_KEYS = ("TableName", "KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
-                   "TableClass", "Tags", "DeletionProtectionEnabled")
+SEED_TABLE_KEYS = (
+    "TableName",
+    "KeySchema",
+    "AttributeDefinitions",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "TableClass",
+    "Tags",
+    "DeletionProtectionEnabled",
+)
 REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
 
@@ -20,9 +28,9 @@ class TableSpec:
     """A DynamoDB table the pipeline needs, created and seeded before the containers start."""
 
     name: str
-    hash_key: tuple[str, str]                # (attribute name, type "S" | "N" | "B")
+    hash_key: tuple[str, str]  # (attribute name, type "S" | "N" | "B")
     range_key: tuple[str, str] | None = None
-    items: tuple[dict, ...] = ()             # plain Python values, e.g. {"ID": "1", "Available": True}
+    items: tuple[dict, ...] = ()  # plain Python values, e.g. {"ID": "1", "Available": True}
     definition: dict = field(default_factory=dict, compare=False)  # the seed's CreateTable arguments as given
 
 
@@ -49,8 +57,10 @@ def parse_images(local) -> dict[str, str]:
     images = expect(local.get("Images", {}), dict, f"{LOCAL_KEY}.Images", 'a table {"<image URI>" = "<local image>"}')
     for uri, image in images.items():
         if not isinstance(image, str) or not image or any(c.isspace() for c in image):
-            raise Invalid(f"{LOCAL_KEY}.Images.{uri!r}", f"{image!r} must be a local image reference such as "
-                          '"byoc/featurizer:latest"')
+            raise Invalid(
+                f"{LOCAL_KEY}.Images.{uri!r}",
+                f'{image!r} must be a local image reference such as "byoc/featurizer:latest"',
+            )
     return dict(images)
 
 
@@ -76,14 +86,20 @@ def _table_entry(entry, where: str, base_dir: Path) -> TableSpec:
 def _table(table: dict, items: list, where: str) -> TableSpec:
     check_keys(table, SEED_TABLE_KEYS, f"{where}.table", "CreateTable argument (indexes and streams are not emulated)")
     name = expect(table.get("TableName"), str, f"{where}.table.TableName", "a string")
-    types = {d.get("AttributeName"): d.get("AttributeType") for d in table.get("AttributeDefinitions", [])
-             if isinstance(d, dict)}
+    types = {
+        d.get("AttributeName"): d.get("AttributeType")
+        for d in table.get("AttributeDefinitions", [])
+        if isinstance(d, dict)
+    }
     keys = {}
     for k in expect(table.get("KeySchema"), list, f"{where}.table.KeySchema", "a list of {AttributeName, KeyType}"):
         attr, kind = (k.get("AttributeName"), k.get("KeyType")) if isinstance(k, dict) else (None, None)
         if kind not in ("HASH", "RANGE") or kind in keys or types.get(attr) not in ("S", "N", "B"):
-            raise Invalid(f"{where}.table.KeySchema", f"{k!r} must name an attribute declared in "
-                           "AttributeDefinitions (type S, N or B) with KeyType HASH or RANGE, each once")
+            raise Invalid(
+                f"{where}.table.KeySchema",
+                f"{k!r} must name an attribute declared in "
+                "AttributeDefinitions (type S, N or B) with KeyType HASH or RANGE, each once",
+            )
         keys[kind] = (attr, types[attr])
     if "HASH" not in keys:
         raise Invalid(f"{where}.table.KeySchema", "needs a HASH key")

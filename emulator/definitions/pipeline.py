@@ -8,15 +8,15 @@ dataclasses, never the raw TOML/JSON.
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote
 
-from emulator.sagemaker import BIND_TO_PORT_LABEL, MODES
-from emulator.errors import SpecError
-from emulator.definitions.local import LOCAL_KEY, TableSpec, parse_images, parse_local
 from emulator.definitions.fields import Invalid, check_keys, expect
+from emulator.definitions.local import LOCAL_KEY, TableSpec, parse_images, parse_local
+from emulator.errors import SpecError
+from emulator.sagemaker import BIND_TO_PORT_LABEL, MODES
 
 
 @dataclass(frozen=True)
@@ -24,22 +24,22 @@ class ContainerSpec:
     """One entry of CreateModel's Containers (or its PrimaryContainer)."""
 
     image: str
-    hostname: str                      # ContainerHostname, or `container-N` assigned by position (1-based)
-    model_data: Path | None = None     # ModelDataUrl resolved to a local .tar.gz or folder, or None
+    hostname: str  # ContainerHostname, or `container-N` assigned by position (1-based)
+    model_data: Path | None = None  # ModelDataUrl resolved to a local .tar.gz or folder, or None
     environment: dict[str, str] = field(default_factory=dict)
-    hostname_given: bool = False       # True when the definition set ContainerHostname itself
+    hostname_given: bool = False  # True when the definition set ContainerHostname itself
 
 
 @dataclass(frozen=True)
 class PipelineSpec:
     """A whole serial (or direct) inference pipeline and its side services."""
 
-    name: str                                # ModelName; also the default endpoint name
+    name: str  # ModelName; also the default endpoint name
     containers: tuple[ContainerSpec, ...]
-    mode: str = "Serial"                     # InferenceExecutionConfig.Mode: "Serial" | "Direct"
+    mode: str = "Serial"  # InferenceExecutionConfig.Mode: "Serial" | "Direct"
     tables: tuple[TableSpec, ...] = ()
     region: str = "us-east-1"
-    source: Path | None = None               # the file it was loaded from
+    source: Path | None = None  # the file it was loaded from
     images: dict[str, str] = field(default_factory=dict, compare=False)  # [Local.Images]: image URI -> local image
 
     @property
@@ -50,11 +50,29 @@ class PipelineSpec:
 # ---- loading and validation ------------------------------------------------------------------
 # The accepted keys mirror botocore's sagemaker 2017-07-24 model (CreateModelInput and
 # ContainerDefinition); tests/unit/emulator/test_spec.py checks they still agree.
-CREATE_MODEL_KEYS = ("ModelName", "PrimaryContainer", "Containers", "InferenceExecutionConfig",
-                     "ExecutionRoleArn", "Tags", "VpcConfig", "EnableNetworkIsolation")
-CONTAINER_KEYS = ("ContainerHostname", "Image", "ImageConfig", "Mode", "ModelDataUrl", "ModelDataSource",
-                  "AdditionalModelDataSources", "Environment", "ModelPackageName",
-                  "InferenceSpecificationName", "MultiModelConfig")
+CREATE_MODEL_KEYS = (
+    "ModelName",
+    "PrimaryContainer",
+    "Containers",
+    "InferenceExecutionConfig",
+    "ExecutionRoleArn",
+    "Tags",
+    "VpcConfig",
+    "EnableNetworkIsolation",
+)
+CONTAINER_KEYS = (
+    "ContainerHostname",
+    "Image",
+    "ImageConfig",
+    "Mode",
+    "ModelDataUrl",
+    "ModelDataSource",
+    "AdditionalModelDataSources",
+    "Environment",
+    "ModelPackageName",
+    "InferenceSpecificationName",
+    "MultiModelConfig",
+)
 # Container fields the emulator cannot honour: refused rather than dropped.
 UNSUPPORTED_CONTAINER_KEYS = {
     "ModelDataSource": "give the model as ModelDataUrl, a local .tar.gz or folder",
@@ -75,7 +93,9 @@ def load_pipeline(path: str | Path) -> PipelineSpec:
     """Read and validate a pipeline definition from a .toml or .json file."""
     path = Path(path)
     if not path.is_file():
-        raise SpecError(f"{path}: no such pipeline definition", "give a .toml or .json file, e.g. fixtures/pipelines/abalone.toml")
+        raise SpecError(
+            f"{path}: no such pipeline definition", "give a .toml or .json file, e.g. fixtures/pipelines/abalone.toml"
+        )
     return parse_pipeline(_read_document(path), path.parent, source=path)
 
 
@@ -110,8 +130,10 @@ def _pipeline(data: dict, base_dir: Path, source: Path | None) -> PipelineSpec:
     name = _model_name(data.get("ModelName"))
     entries, where = _container_entries(data)
     mode = _mode(data.get("InferenceExecutionConfig"))
-    containers = tuple(_container(entry, f"{where}[{i}]" if where == "Containers" else where, base_dir)
-                       for i, entry in enumerate(entries))
+    containers = tuple(
+        _container(entry, f"{where}[{i}]" if where == "Containers" else where, base_dir)
+        for i, entry in enumerate(entries)
+    )
     containers = _assign_hostnames(containers, where, mode)
     _check_environment_total(containers)
     region, tables = parse_local(data.get(LOCAL_KEY, {}), base_dir)
@@ -133,11 +155,16 @@ def _container_entries(data: dict) -> tuple[list, str]:
     if "PrimaryContainer" in data:
         return [expect(data["PrimaryContainer"], dict, "PrimaryContainer", "a table/object")], "PrimaryContainer"
     if "Containers" not in data:
-        raise Invalid("Containers", "is required (or PrimaryContainer for a single container)",
-                       "add a [[Containers]] section per container")
+        raise Invalid(
+            "Containers",
+            "is required (or PrimaryContainer for a single container)",
+            "add a [[Containers]] section per container",
+        )
     entries = expect(data["Containers"], list, "Containers", "a list of tables/objects")
     if not 1 <= len(entries) <= MAX_CONTAINERS:
-        raise Invalid("Containers", f"a pipeline has 2 to {MAX_CONTAINERS} containers (or a single one), got {len(entries)}")
+        raise Invalid(
+            "Containers", f"a pipeline has 2 to {MAX_CONTAINERS} containers (or a single one), got {len(entries)}"
+        )
     for i, entry in enumerate(entries):
         expect(entry, dict, f"Containers[{i}]", "a table/object")
     return entries, "Containers"
@@ -184,15 +211,22 @@ def _model_path(value, where: str, base_dir: Path) -> Path:
     if value.startswith("file://"):
         value = unquote(value.removeprefix("file://"))
     elif "://" in value:
-        raise Invalid(where, f"{value} is a remote URL; the emulator reads models from this machine only",
-                       "give a local path to the model.tar.gz (or its folder), relative to the definition file")
+        raise Invalid(
+            where,
+            f"{value} is a remote URL; the emulator reads models from this machine only",
+            "give a local path to the model.tar.gz (or its folder), relative to the definition file",
+        )
     path = (base_dir / Path(value).expanduser()).resolve()
     if path.is_dir():
         return path
     if not path.is_file():
-        raise Invalid(where, f"{path} does not exist", "check the path (relative to the definition file) or build the model")
+        raise Invalid(
+            where, f"{path} does not exist", "check the path (relative to the definition file) or build the model"
+        )
     if not path.name.endswith((".tar.gz", ".tgz")):
-        raise Invalid(where, f"{path} must be a .tar.gz archive or a folder", "pack it with `tar -czf model.tar.gz -C DIR .`")
+        raise Invalid(
+            where, f"{path} must be a .tar.gz archive or a folder", "pack it with `tar -czf model.tar.gz -C DIR .`"
+        )
     return path
 
 
@@ -206,8 +240,11 @@ def _environment(env, where: str) -> dict[str, str]:
         if len(key) > MAX_ENV_CHARS:
             raise Invalid(where, f"key {key[:20]!r}... is {len(key)} characters; the limit is {MAX_ENV_CHARS}")
         if not isinstance(value, str):
-            raise Invalid(where, f"value of {key!r} must be a string, got {type(value).__name__} {value!r:.40}",
-                           f'quote it: {key} = "{value}"')
+            raise Invalid(
+                where,
+                f"value of {key!r} must be a string, got {type(value).__name__} {value!r:.40}",
+                f'quote it: {key} = "{value}"',
+            )
         if len(value) > MAX_ENV_CHARS:
             raise Invalid(where, f"value of {key!r} is {len(value)} characters; the limit is {MAX_ENV_CHARS}")
     return dict(env)
@@ -216,25 +253,36 @@ def _environment(env, where: str) -> dict[str, str]:
 def _check_environment_total(containers: tuple[ContainerSpec, ...]) -> None:
     total = sum(len(k.encode()) + len(v.encode()) for c in containers for k, v in c.environment.items())
     if total > MAX_ENV_TOTAL_BYTES:
-        raise Invalid("Environment", f"keys and values of all containers add up to {total} bytes; the limit "
-                                      f"is {MAX_ENV_TOTAL_BYTES} (32 KB) for the whole model")
+        raise Invalid(
+            "Environment",
+            f"keys and values of all containers add up to {total} bytes; the limit "
+            f"is {MAX_ENV_TOTAL_BYTES} (32 KB) for the whole model",
+        )
 
 
 def _assign_hostnames(containers: tuple[ContainerSpec, ...], where: str, mode: str) -> tuple[ContainerSpec, ...]:
     given = [c.hostname_given for c in containers]
-    path_of = (lambda i: f"{where}[{i}].ContainerHostname") if where == "Containers" else (lambda i: f"{where}.ContainerHostname")
+    path_of = (
+        (lambda i: f"{where}[{i}].ContainerHostname")
+        if where == "Containers"
+        else (lambda i: f"{where}.ContainerHostname")
+    )
     if any(given) and not all(given):
         missing = ", ".join(path_of(i) for i, g in enumerate(given) if not g)
         raise Invalid(missing, "missing: ContainerHostname must be set on every container or on none")
     if mode == "Direct" and not all(given):
-        raise Invalid(path_of(0), "missing: InferenceExecutionConfig.Mode Direct requires ContainerHostname on every container")
+        raise Invalid(
+            path_of(0), "missing: InferenceExecutionConfig.Mode Direct requires ContainerHostname on every container"
+        )
     if not any(given):
         default = (lambda i: "primary") if where == "PrimaryContainer" else (lambda i: f"container-{i + 1}")
         return tuple(replace(c, hostname=default(i)) for i, c in enumerate(containers))
     seen: dict[str, int] = {}
     for i, c in enumerate(containers):
         if c.hostname in seen:
-            raise Invalid(path_of(i), f"{c.hostname!r} is already used by {path_of(seen[c.hostname])}; hostnames must be unique")
+            raise Invalid(
+                path_of(i), f"{c.hostname!r} is already used by {path_of(seen[c.hostname])}; hostnames must be unique"
+            )
         seen[c.hostname] = i
     return containers
 
@@ -254,9 +302,15 @@ def check_images(spec: PipelineSpec, inspect_labels: Callable[[str], dict | None
         if labels is None:
             problems.append(f"{where}: image {container.image} is not on the Docker engine; run `byoc build`")
         elif len(spec.containers) > 1 and str(labels.get(BIND_TO_PORT_LABEL, "")).lower() != "true":
-            problems.append(f"{where}: image {container.image} lacks LABEL {BIND_TO_PORT_LABEL}=true, which "
-                            "SageMaker requires on every image of a pipeline (CreateModel refuses it)")
+            problems.append(
+                f"{where}: image {container.image} lacks LABEL {BIND_TO_PORT_LABEL}=true, which "
+                "SageMaker requires on every image of a pipeline (CreateModel refuses it)"
+            )
     if problems:
         missing = any("is not on the Docker engine" in p for p in problems)
-        raise SpecError("\n".join(problems), "build or load the missing images (ours: `byoc build`); images are never pulled"
-                        if missing else "add the LABEL to the Dockerfile and rebuild the image")
+        raise SpecError(
+            "\n".join(problems),
+            "build or load the missing images (ours: `byoc build`); images are never pulled"
+            if missing
+            else "add the LABEL to the Dockerfile and rebuild the image",
+        )

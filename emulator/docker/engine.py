@@ -95,9 +95,7 @@ def _start_dockerd() -> None:
     DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(DOCKERD_LOG, "ab") as log, open(os.devnull, "rb") as devnull:
         # Detached: its own session, no inherited stdout, so it cannot hold a CI job's output open.
-        subprocess.Popen(
-            ["dockerd"], stdin=devnull, stdout=log, stderr=log, start_new_session=True, close_fds=True
-        )
+        subprocess.Popen(["dockerd"], stdin=devnull, stdout=log, stderr=log, start_new_session=True, close_fds=True)
 
 
 def _tail(path: Path, lines: int) -> str:

@@ -67,7 +67,9 @@ def choose_base(client: docker.DockerClient, settings: Settings, fix: bool, say=
         )
     if _try_pull(client, DEFAULT_BASE_IMAGE):
         return BaseChoice(DEFAULT_BASE_IMAGE, "official image, pulled")
-    say(f"base: {DEFAULT_BASE_IMAGE} cannot be pulled; building {OWN_BASE_IMAGE} from Debian packages (debootstrap) ...")
+    say(
+        f"base: {DEFAULT_BASE_IMAGE} cannot be pulled; building {OWN_BASE_IMAGE} from Debian packages (debootstrap) ..."
+    )
     started = time.monotonic()
     build_own_base(client)
     say(f"base: built {OWN_BASE_IMAGE} in {time.monotonic() - started:.0f} s; it is reused from now on")
@@ -85,17 +87,28 @@ def _try_pull(client: docker.DockerClient, ref: str) -> bool:
 def build_own_base(client: docker.DockerClient) -> None:
     """Build OWN_BASE_IMAGE: Debian minbase with python3, venv and the host's CA bundle."""
     if os.geteuid() != 0:
-        raise ImageError("building the Debian base image needs root (debootstrap)", "rerun as root, or set BYOC_BASE_IMAGE")
+        raise ImageError(
+            "building the Debian base image needs root (debootstrap)", "rerun as root, or set BYOC_BASE_IMAGE"
+        )
     if shutil.which("debootstrap") is None:
         if shutil.which("apt-get") is None:
-            raise ImageError("building the Debian base image needs debootstrap, and this host has no apt-get",
-                             "install debootstrap, or set BYOC_BASE_IMAGE to a Python 3.11 image you have")
+            raise ImageError(
+                "building the Debian base image needs debootstrap, and this host has no apt-get",
+                "install debootstrap, or set BYOC_BASE_IMAGE to a Python 3.11 image you have",
+            )
         _run(["apt-get", "update", "-q"], "apt-get update")
         _run(["apt-get", "install", "-y", "-q", "debootstrap"], "install debootstrap")
     with tempfile.TemporaryDirectory(prefix="byoc-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"
         _run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", DEBIAN_SUITE, str(root), DEBIAN_MIRROR],
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(BASE_PACKAGES)}",
+                DEBIAN_SUITE,
+                str(root),
+                DEBIAN_MIRROR,
+            ],
             "debootstrap",
         )
         if HOST_CA_BUNDLE.exists():
@@ -133,9 +146,17 @@ def image_labels(name: str) -> dict[str, str]:
     return {"org.opencontainers.image.title": name, IMAGE_LABEL: name}
 
 
-def build_image(client: docker.DockerClient, name: str, base: str, say=print, dockerfile: str | None = None,
-                context: Path = CONTAINERS_DIR, tag: str | None = None, buildargs: dict | None = None,
-                verbose: bool = False) -> float:
+def build_image(
+    client: docker.DockerClient,
+    name: str,
+    base: str,
+    say=print,
+    dockerfile: str | None = None,
+    context: Path = CONTAINERS_DIR,
+    tag: str | None = None,
+    buildargs: dict | None = None,
+    verbose: bool = False,
+) -> float:
     """Build one image from the shared context, saying each step as it starts, and return the seconds it took.
 
     Our inference images are stages of the one `containers/Dockerfile` (target = name); any other
@@ -148,9 +169,15 @@ def build_image(client: docker.DockerClient, name: str, base: str, say=print, do
     started = time.monotonic()
     try:
         stream = client.api.build(
-            path=str(context), dockerfile=dockerfile, target=target, tag=tag,
+            path=str(context),
+            dockerfile=dockerfile,
+            target=target,
+            tag=tag,
             buildargs={**(buildargs or {}), "BASE_IMAGE": base},
-            labels=image_labels(name), rm=True, forcerm=True, decode=True,
+            labels=image_labels(name),
+            rm=True,
+            forcerm=True,
+            decode=True,
         )
         _follow(stream, tag, say, verbose, hint=f"fix {context / dockerfile} and rerun `byoc build`")
     except APIError as err:
@@ -159,7 +186,10 @@ def build_image(client: docker.DockerClient, name: str, base: str, say=print, do
 
 
 def _follow(stream, tag: str, say, verbose: bool, hint: str) -> None:
-    """Say the build's progress (each `Step N/M`, or every line when verbose); a build error is an ImageError with the log's tail."""
+    """Say the build's progress (each `Step N/M`, or every line when verbose).
+
+    A build error is an ImageError with the log's tail.
+    """
     tail: list[str] = []
     for chunk in stream:
         if "error" in chunk:
@@ -186,7 +216,10 @@ def build_all(client: docker.DockerClient, base: str, names=IMAGE_NAMES, say=pri
 
 
 def build_images(settings: Settings, names, only_missing: bool = False, say=print, verbose: bool = False) -> list[str]:
-    """Set up the engine and base image, build `names` (only the absent ones with `only_missing`), then say each one's time and size."""
+    """Set up the engine and base image, build `names` (only the absent ones with `only_missing`).
+
+    Then say each one's time and size.
+    """
     from emulator.docker.engine import ensure_engine
 
     client = ensure_engine(settings, fix=True, say=say)

@@ -27,8 +27,10 @@ from emulator.errors import EndpointError
 from emulator.sagemaker import MODEL_DIR
 
 log = logging.getLogger(__name__)
-RYUK_HINT = ("testcontainers could not start its reaper (Ryuk); set TESTCONTAINERS_RYUK_DISABLED=true "
-             "(byoc removes what it starts by label itself)")
+RYUK_HINT = (
+    "testcontainers could not start its reaper (Ryuk); set TESTCONTAINERS_RYUK_DISABLED=true "
+    "(byoc removes what it starts by label itself)"
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,10 @@ class ContainerPlan:
     alias: str
     env: dict[str, str]
     labels: dict[str, str]
-    ports: tuple[int, ...] = ()          # container ports to publish on the host (empty: reach by IP)
-    publish_ip: str = "127.0.0.1"        # host interface the published ports bind to
-    host_ports: dict[int, int] = field(default_factory=dict)   # fixed host port per container port (else any free)
-    model_dir: Path | None = None        # mounted read-only at /opt/ml/model
+    ports: tuple[int, ...] = ()  # container ports to publish on the host (empty: reach by IP)
+    publish_ip: str = "127.0.0.1"  # host interface the published ports bind to
+    host_ports: dict[int, int] = field(default_factory=dict)  # fixed host port per container port (else any free)
+    model_dir: Path | None = None  # mounted read-only at /opt/ml/model
     command: str | None = "serve"
     extra: dict = field(default_factory=dict)
 
@@ -68,8 +70,10 @@ class ContainerHandle:
         """Return the host port the engine published for a container port."""
         bindings = self._container.client.api.port(self.id, port)
         if not bindings:
-            raise EndpointError(f"container {self.name} has no published port for {port}",
-                                f"it may have exited at once; read its log with `docker logs {self.name}`")
+            raise EndpointError(
+                f"container {self.name} has no published port for {port}",
+                f"it may have exited at once; read its log with `docker logs {self.name}`",
+            )
         return int(bindings[0]["HostPort"])
 
     def exit_code(self) -> int | None:
@@ -135,8 +139,10 @@ class ContainerHandle:
         try:
             self._container.client.networks.get(network).connect(self.id, aliases=[alias])
         except (APIError, NotFound) as err:
-            raise EndpointError(f"could not connect {self.name} to network {network}: {err}",
-                                "check that both still exist (`docker network ls`)") from None
+            raise EndpointError(
+                f"could not connect {self.name} to network {network}: {err}",
+                "check that both still exist (`docker network ls`)",
+            ) from None
 
     def disconnect(self, network: str) -> None:
         """Leave a network; nothing happens when either is gone already."""
@@ -146,8 +152,10 @@ class ContainerHandle:
             pass
         except APIError as err:
             if "is not connected" not in str(err):
-                raise EndpointError(f"could not disconnect {self.name} from network {network}: {err}",
-                                    "run `byoc down` to remove everything the project labelled") from None
+                raise EndpointError(
+                    f"could not disconnect {self.name} from network {network}: {err}",
+                    "run `byoc down` to remove everything the project labelled",
+                ) from None
 
 
 class NetworkHandle:
@@ -247,8 +255,10 @@ class DockerLayer:
             wrapper.start()
         except (APIError, DockerException) as err:
             ryuk = not testcontainers_config.ryuk_disabled and "ryuk" in str(err).lower()
-            raise EndpointError(f"could not start {plan.alias} ({plan.image}): {err}",
-                                RYUK_HINT if ryuk else "check `docker info` and the image") from None
+            raise EndpointError(
+                f"could not start {plan.alias} ({plan.image}): {err}",
+                RYUK_HINT if ryuk else "check `docker info` and the image",
+            ) from None
         log.debug("started %s (%s) as %s", plan.alias, plan.image, plan.name)
         return ContainerHandle(wrapper, network.name if network else None)
 

@@ -2,7 +2,8 @@
 
 import sys
 import threading
-from typing import Callable, Iterable, TextIO
+from collections.abc import Callable, Iterable
+from typing import TextIO
 
 from docker.errors import APIError, NotFound
 
@@ -25,8 +26,14 @@ def prefixed_lines(chunks: Iterable[bytes], prefix: str) -> Iterable[str]:
         yield f"{prefix} | {line}"
 
 
-def follow(stream: Callable[[], Iterable[bytes]], prefix: str, sink: TextIO | None = None, *,
-           tee: Callable[[str], None] | None = None, echo: bool = True) -> threading.Thread:
+def follow(
+    stream: Callable[[], Iterable[bytes]],
+    prefix: str,
+    sink: TextIO | None = None,
+    *,
+    tee: Callable[[str], None] | None = None,
+    echo: bool = True,
+) -> threading.Thread:
     """Start a daemon thread copying a container's output to `sink` (stderr) until the container goes.
 
     `tee`, when given, also gets every line (without the prefix), e.g. a LogShipper's writer; it

@@ -25,8 +25,10 @@ def check_path(path: str | None) -> None:
     try:
         jmespath.compile(path)
     except JMESPathError as err:
-        raise EvaluationError(f"--prediction-path {path!r} is not a path expression: {err}",
-                              "write it like response[*].category or [*].score") from None
+        raise EvaluationError(
+            f"--prediction-path {path!r} is not a path expression: {err}",
+            "write it like response[*].category or [*].score",
+        ) from None
 
 
 def extract(body: bytes, content_type: str | None, path: str | None = None) -> list:
@@ -39,7 +41,9 @@ def extract(body: bytes, content_type: str | None, path: str | None = None) -> l
         document = json.loads(text)
     except ValueError:
         if path is not None:
-            raise AnswerError(f"--prediction-path was given but the answer ({media or 'no content type'}) is not JSON") from None
+            raise AnswerError(
+                f"--prediction-path was given but the answer ({media or 'no content type'}) is not JSON"
+            ) from None
         return [_scalar(row[0]) for row in csv.reader(io.StringIO(text)) if row]
     return _from_json(document, path)
 
@@ -63,8 +67,11 @@ def _from_json(document, path: str | None) -> list:
     found = jmespath.search(path, document) if path else _default(document)
     if not isinstance(found, list):
         hint = suggest_path(document)
-        where = f"--prediction-path {path!r} gives {type(found).__name__}, not a list" if path else \
-            "the JSON answer is not a list and has no 'predictions' key"
+        where = (
+            f"--prediction-path {path!r} gives {type(found).__name__}, not a list"
+            if path
+            else "the JSON answer is not a list and has no 'predictions' key"
+        )
         raise AnswerError(where + (f"; try --prediction-path '{hint}'" if hint else ""))
     return [_scalar(v[0] if isinstance(v, list) and len(v) == 1 else v) for v in found]
 

@@ -37,8 +37,10 @@ def load_dataset(path: Path, label: str, drop: Sequence[str] = (), header: bool 
     rows, labels = [], []
     for number, record in enumerate(records, start=2 if names else 1):
         if label_at >= len(record):
-            raise EvaluationError(f"{path} line {number} has {len(record)} fields and no label column "
-                                  f"(position {label_at})", "check --label and that every row has its label")
+            raise EvaluationError(
+                f"{path} line {number} has {len(record)} fields and no label column (position {label_at})",
+                "check --label and that every row has its label",
+            )
         labels.append(record[label_at].strip())
         rows.append([value for i, value in enumerate(record) if i not in keep_out])
     columns = [n for i, n in enumerate(names) if i not in keep_out] if names else None
@@ -51,8 +53,10 @@ def load_reference(path: Path, expected_rows: int) -> list[str]:
     if len(lines) == expected_rows + 1:
         lines = lines[1:]
     if len(lines) != expected_rows:
-        raise EvaluationError(f"{path} holds {len(lines)} predictions but the data has {expected_rows} rows",
-                              "pass the offline model's predictions for the same rows, one per line, same order")
+        raise EvaluationError(
+            f"{path} holds {len(lines)} predictions but the data has {expected_rows} rows",
+            "pass the offline model's predictions for the same rows, one per line, same order",
+        )
     return lines
 
 
@@ -65,7 +69,7 @@ def request_body(rows: list[list[str]], columns: list[str] | None, content_type:
         return text.getvalue().encode("utf-8")
     if media == JSON:
         values = [[_json_value(v) for v in row] for row in rows]
-        instances = [dict(zip(columns, row)) for row in values] if columns else values
+        instances = [dict(zip(columns, row, strict=False)) for row in values] if columns else values
         return json.dumps({"instances": instances}, separators=(",", ":")).encode("utf-8")
     raise EvaluationError(f"cannot encode rows as {content_type!r}", f"pass --content-type {CSV} or {JSON}")
 
@@ -75,7 +79,9 @@ def _read(path: Path, option: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as err:
-        raise EvaluationError(f"cannot read {option} {path}: {err.strerror or err}", f"check the {option} path") from None
+        raise EvaluationError(
+            f"cannot read {option} {path}: {err.strerror or err}", f"check the {option} path"
+        ) from None
 
 
 def _position(column: str, names: list[str] | None, path: Path, option: str) -> int:
@@ -83,12 +89,16 @@ def _position(column: str, names: list[str] | None, path: Path, option: str) -> 
     if names is not None:
         if column in names:
             return names.index(column)
-        raise EvaluationError(f"{option} {column!r} is not a column of {path}; its columns are: {', '.join(names)}",
-                              "name one of those columns, or pass --no-header when the file has no header row")
+        raise EvaluationError(
+            f"{option} {column!r} is not a column of {path}; its columns are: {', '.join(names)}",
+            "name one of those columns, or pass --no-header when the file has no header row",
+        )
     if column.isdigit():
         return int(column)
-    raise EvaluationError(f"{option} {column!r} must be a 0-based column position: {path} has no header row (--no-header)",
-                          f"e.g. {option} 0 for the first column")
+    raise EvaluationError(
+        f"{option} {column!r} must be a 0-based column position: {path} has no header row (--no-header)",
+        f"e.g. {option} 0 for the first column",
+    )
 
 
 def _json_value(value: str):

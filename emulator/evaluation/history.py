@@ -44,17 +44,25 @@ class History:
             self.engine = create_engine(url)
             Base.metadata.create_all(self.engine)
         except (ArgumentError, SQLAlchemyError, ImportError) as err:
-            raise EvaluationError(f"cannot open the history database {url!r}: {str(err).splitlines()[0]}",
-                                  "pass --history sqlite:///evaluations.db or a reachable postgresql+psycopg:// URL, "
-                                  "or --no-history") from None
+            raise EvaluationError(
+                f"cannot open the history database {url!r}: {str(err).splitlines()[0]}",
+                "pass --history sqlite:///evaluations.db or a reachable postgresql+psycopg:// URL, or --no-history",
+            ) from None
 
     def record(self, target: str, digest: str, data_path: str, task: str, metrics: dict) -> tuple[Run | None, Run]:
         """Store a run; return (the previous run of the same target and data or None, the new run)."""
         with Session(self.engine, expire_on_commit=False) as session:
-            previous = session.scalars(select(Run).where(Run.target == target, Run.data_digest == digest)
-                                       .order_by(Run.id.desc()).limit(1)).first()
-            run = Run(target=target, data_digest=digest, data_path=data_path, task=task,
-                      finished_at=datetime.now(UTC), metrics_json=json.dumps(metrics, sort_keys=True))
+            previous = session.scalars(
+                select(Run).where(Run.target == target, Run.data_digest == digest).order_by(Run.id.desc()).limit(1)
+            ).first()
+            run = Run(
+                target=target,
+                data_digest=digest,
+                data_path=data_path,
+                task=task,
+                finished_at=datetime.now(UTC),
+                metrics_json=json.dumps(metrics, sort_keys=True),
+            )
             session.add(run)
             session.commit()
             return previous, run

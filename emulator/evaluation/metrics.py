@@ -8,7 +8,7 @@ from sklearn import metrics as skm
 from .errors import EvaluationError
 
 TASKS = ("regression", "classification")
-MAX_CLASSES = 20   # integer predictions with at most this many label values read as class labels
+MAX_CLASSES = 20  # integer predictions with at most this many label values read as class labels
 
 
 def as_number(value) -> float | None:
@@ -41,9 +41,11 @@ def infer_task(labels: list[str], predictions: list) -> str:
         return "classification"
     if all(n is not None for n in label_numbers) and (not whole or len(set(numbers)) > MAX_CLASSES):
         return "regression"
-    raise EvaluationError("cannot tell whether this is regression or classification from the predictions "
-                          f"({len(set(numbers))} distinct values, {len(label_values)} label values)",
-                          "pass --task regression or --task classification")
+    raise EvaluationError(
+        "cannot tell whether this is regression or classification from the predictions "
+        f"({len(set(numbers))} distinct values, {len(label_values)} label values)",
+        "pass --task regression or --task classification",
+    )
 
 
 def regression(labels: list[str], predictions: list) -> dict:
@@ -62,14 +64,15 @@ def classification(labels: list[str], predictions: list) -> dict:
     truth, guess = [as_label(v) for v in labels], [as_label(v) for v in predictions]
     classes = sorted(set(truth) | set(guess))
     precision, recall, _, support = skm.precision_recall_fscore_support(truth, guess, labels=classes, zero_division=0)
-    per_class = {c: {"precision": float(p), "recall": float(r), "support": int(s)}
-                 for c, p, r, s in zip(classes, precision, recall, support)}
+    per_class = {
+        c: {"precision": float(p), "recall": float(r), "support": int(s)}
+        for c, p, r, s in zip(classes, precision, recall, support, strict=True)
+    }
     return {
         "accuracy": float(skm.accuracy_score(truth, guess)),
         "f1_macro": float(skm.f1_score(truth, guess, labels=classes, average="macro", zero_division=0)),
         "per_class": per_class,
-        "confusion_matrix": {"labels": classes,
-                             "matrix": skm.confusion_matrix(truth, guess, labels=classes).tolist()},
+        "confusion_matrix": {"labels": classes, "matrix": skm.confusion_matrix(truth, guess, labels=classes).tolist()},
     }
 
 
@@ -93,6 +96,8 @@ def _numbers(values: list, what: str) -> np.ndarray:
     numbers = [as_number(v) for v in values]
     if None in numbers:
         bad = values[numbers.index(None)]
-        raise EvaluationError(f"regression needs numbers, but a {what} is {bad!r}",
-                              "pass --task classification, or check --label / --prediction-path")
+        raise EvaluationError(
+            f"regression needs numbers, but a {what} is {bad!r}",
+            "pass --task classification, or check --label / --prediction-path",
+        )
     return np.asarray(numbers, dtype=float)

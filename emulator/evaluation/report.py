@@ -37,7 +37,8 @@ def write_predictions(result, path: Path) -> None:
         writer.writerow(["row", "label", "prediction", "reference", "difference"])
         reference = result.reference or [""] * len(result.labels)
         for i, (label, served, offline, gap) in enumerate(
-                zip(result.labels, result.predictions, reference, result.differences()), start=1):
+            zip(result.labels, result.predictions, reference, result.differences(), strict=False), start=1
+        ):
             writer.writerow([i, label, _exact(served), offline, _exact(gap)])
 
 
@@ -45,13 +46,24 @@ def render_html(result) -> str:
     """Return the report page: header, thresholds, metrics, parity, failures, per-class table and plots."""
     title = f"Evaluation of {result.target}"
     written = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
-    parts = [f"<h1>{_e(title)}</h1>",
-             (f"<p>data <code>{_e(result.data)}</code> (sha256 {result.data_digest[:12]}), task <b>{result.task}</b>, "
-             f"target kind {result.kind}, written {written} UTC</p>"),
-             _thresholds(result), "<h2>Metrics</h2>", _table(["metric", "value"], _scalars(result.metrics)),
-             _failures(result), _per_class(result.metrics), "<h2>Plots</h2>", _figures(result)]
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_e(title)}</title><style>{STYLE}</style>"
-            f"</head><body>{''.join(parts)}</body></html>\n")
+    parts = [
+        f"<h1>{_e(title)}</h1>",
+        (
+            f"<p>data <code>{_e(result.data)}</code> (sha256 {result.data_digest[:12]}), task <b>{result.task}</b>, "
+            f"target kind {result.kind}, written {written} UTC</p>"
+        ),
+        _thresholds(result),
+        "<h2>Metrics</h2>",
+        _table(["metric", "value"], _scalars(result.metrics)),
+        _failures(result),
+        _per_class(result.metrics),
+        "<h2>Plots</h2>",
+        _figures(result),
+    ]
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_e(title)}</title><style>{STYLE}</style>"
+        f"</head><body>{''.join(parts)}</body></html>\n"
+    )
 
 
 def figures(result) -> dict[str, bytes]:
@@ -62,14 +74,19 @@ def figures(result) -> dict[str, bytes]:
     rows = result.scored_rows()
     actual = np.array([as_number(result.labels[i]) for i in rows], dtype=float)
     predicted = np.array([as_number(result.predictions[i]) for i in rows], dtype=float)
-    return {"Predicted vs actual": plots.predicted_vs_actual(actual, predicted),
-            "Residuals": plots.residuals(actual, predicted)}
+    return {
+        "Predicted vs actual": plots.predicted_vs_actual(actual, predicted),
+        "Residuals": plots.residuals(actual, predicted),
+    }
 
 
 def _figures(result) -> str:
     """Return the plots as <img> tags with base64 PNG data."""
-    tags = [f"<figure><img alt='{_e(caption)}' src='data:image/png;base64,{base64.b64encode(data).decode()}'>"
-            f"<figcaption>{_e(caption)}</figcaption></figure>" for caption, data in figures(result).items()]
+    tags = [
+        f"<figure><img alt='{_e(caption)}' src='data:image/png;base64,{base64.b64encode(data).decode()}'>"
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+        for caption, data in figures(result).items()
+    ]
     return f"<div class='figures'>{''.join(tags)}</div>"
 
 
@@ -77,8 +94,14 @@ def _thresholds(result) -> str:
     """Return the thresholds table with pass/fail cells."""
     if not result.verdicts:
         return "<h2>Thresholds</h2><p>none given</p>"
-    rows = [(f"{v.threshold.metric} {v.threshold.op} {v.threshold.bound:g}", _cell(v.value),
-             ("PASS", "pass") if v.passed else ("FAIL", "fail")) for v in result.verdicts]
+    rows = [
+        (
+            f"{v.threshold.metric} {v.threshold.op} {v.threshold.bound:g}",
+            _cell(v.value),
+            ("PASS", "pass") if v.passed else ("FAIL", "fail"),
+        )
+        for v in result.verdicts
+    ]
     body = "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td><td class='{c[1]}'>{c[0]}</td></tr>" for a, b, c in rows)
     return f"<h2>Thresholds</h2><table><tr><th>threshold</th><th>value</th><th>result</th></tr>{body}</table>"
 

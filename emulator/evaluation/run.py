@@ -1,4 +1,4 @@
-"""`evaluate(...)`: send a labelled data set through an endpoint, score it, check parity and thresholds, keep history."""
+"""`evaluate(...)`: send labelled data through an endpoint, score it, check parity and thresholds, keep history."""
 
 import logging
 from collections.abc import Sequence
@@ -29,7 +29,7 @@ class EvaluationResult:
     data_digest: str
     metrics: dict
     labels: list[str]
-    predictions: list                       # one per data row; None where its batch failed
+    predictions: list  # one per data row; None where its batch failed
     reference: list[str] | None = None
     parity: Parity | None = None
     failures: list[Failure] = field(default_factory=list)
@@ -46,7 +46,7 @@ class EvaluationResult:
         """Return the parity difference per data row (None where not compared)."""
         per_row: list[float | None] = [None] * len(self.labels)
         if self.parity is not None:
-            for row, gap in zip(self.scored_rows(), self.parity.differences):
+            for row, gap in zip(self.scored_rows(), self.parity.differences, strict=False):
                 per_row[row] = gap
         return per_row
 
@@ -55,20 +55,38 @@ class EvaluationResult:
         return [i for i, p in enumerate(self.predictions) if p is not None]
 
 
-def evaluate(target: str | Path, data: str | Path, label: str, *, drop: Sequence[str] = (), header: bool = True,
-             task: str | None = None, endpoint_url: str | None = None, region: str | None = None,
-             content_type: str = "text/csv", accept: str | None = None, prediction_path: str | None = None,
-             batch_rows: int = 100, concurrency: int = 4, max_errors: int = 10, reference: str | Path | None = None,
-             tolerance: float = DEFAULT_TOLERANCE, thresholds: Sequence[str] = (), history: str | None = None,
-             out: str | Path | None = None, via: str = "invoke", progress: bool | None = False,
-             startup_timeout_s: float | None = None) -> EvaluationResult:
+def evaluate(
+    target: str | Path,
+    data: str | Path,
+    label: str,
+    *,
+    drop: Sequence[str] = (),
+    header: bool = True,
+    task: str | None = None,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    content_type: str = "text/csv",
+    accept: str | None = None,
+    prediction_path: str | None = None,
+    batch_rows: int = 100,
+    concurrency: int = 4,
+    max_errors: int = 10,
+    reference: str | Path | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    thresholds: Sequence[str] = (),
+    history: str | None = None,
+    out: str | Path | None = None,
+    via: str = "invoke",
+    progress: bool | None = False,
+    startup_timeout_s: float | None = None,
+) -> EvaluationResult:
     """Run one evaluation; raise EvaluationError (or another ByocError) when it cannot happen."""
     _check_options(task, batch_rows, concurrency, max_errors, tolerance)
     gates = [parse(text) for text in thresholds]
     check_path(prediction_path)
     dataset = load_dataset(Path(data), label, list(drop), header)
     offline = load_reference(Path(reference), len(dataset.rows)) if reference else None
-    request_body(dataset.rows[:1], dataset.columns, content_type)          # a bad --content-type fails here
+    request_body(dataset.rows[:1], dataset.columns, content_type)  # a bad --content-type fails here
     store = History(history) if history else None
     with open_target(target, endpoint_url, region, via, startup_timeout_s) as opened:
         request = Request(opened.endpoint_name, content_type, accept, prediction_path, dataset.columns)
@@ -90,20 +108,38 @@ def _score(dataset: Dataset, outcome, task, offline, tolerance, name: str, kind:
     labels = [dataset.labels[i] for i in rows]
     served = [outcome.predictions[i] for i in rows]
     if not rows:
-        raise EvaluationError(f"no batch got an answer ({len(outcome.failures)} failed); first: {outcome.failures[0].line()}",
-                              "fix what the failure says (the endpoint, the data, or --prediction-path), then run again")
+        raise EvaluationError(
+            f"no batch got an answer ({len(outcome.failures)} failed); first: {outcome.failures[0].line()}",
+            "fix what the failure says (the endpoint, the data, or --prediction-path), then run again",
+        )
     task = task or scoring.infer_task(labels, served)
-    figures = {"task": task, "rows": len(dataset.rows), "scored_rows": len(rows),
-               "failed_rows": len(dataset.rows) - len(rows), "failed_batches": len(outcome.failures),
-               "errors": outcome.error_counts()}
+    figures = {
+        "task": task,
+        "rows": len(dataset.rows),
+        "scored_rows": len(rows),
+        "failed_rows": len(dataset.rows) - len(rows),
+        "failed_batches": len(outcome.failures),
+        "errors": outcome.error_counts(),
+    }
     figures |= scoring.score(task, labels, served)
     figures |= scoring.latency(outcome.latencies_s, len(rows), outcome.wall_s)
     figures["duration_s"] = outcome.wall_s
     parity = compare([i + 1 for i in rows], served, [offline[i] for i in rows], tolerance) if offline else None
     if parity is not None:
         figures |= parity.figures() | {"parity_tolerance": tolerance}
-    return EvaluationResult(name, kind, task, dataset.path, dataset.digest, figures, dataset.labels,
-                            outcome.predictions, offline, parity, outcome.failures)
+    return EvaluationResult(
+        name,
+        kind,
+        task,
+        dataset.path,
+        dataset.digest,
+        figures,
+        dataset.labels,
+        outcome.predictions,
+        offline,
+        parity,
+        outcome.failures,
+    )
 
 
 def _remember(store: History, result: EvaluationResult) -> None:
@@ -120,7 +156,11 @@ def _check_options(task, batch_rows: int, concurrency: int, max_errors: int, tol
     """Raise EvaluationError on an option out of range."""
     if task is not None and task not in scoring.TASKS:
         raise EvaluationError(f"--task {task!r} is unknown", f"use one of: {', '.join(scoring.TASKS)}")
-    for option, value, least in (("--batch-rows", batch_rows, 1), ("--concurrency", concurrency, 1),
-                                 ("--max-errors", max_errors, 0), ("--tolerance", tolerance, 0)):
+    for option, value, least in (
+        ("--batch-rows", batch_rows, 1),
+        ("--concurrency", concurrency, 1),
+        ("--max-errors", max_errors, 0),
+        ("--tolerance", tolerance, 0),
+    ):
         if value < least:
             raise EvaluationError(f"{option} {value} is below {least}", f"pass {option} {least} or more")

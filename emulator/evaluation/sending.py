@@ -56,14 +56,23 @@ class Outcome:
         return dict(Counter(f.code for f in self.failures))
 
 
-def send(client, request: Request, rows: list[list[str]], batch_rows: int = 100, concurrency: int = 4,
-         max_errors: int = 10, progress: bool | None = False) -> Outcome:
+def send(
+    client,
+    request: Request,
+    rows: list[list[str]],
+    batch_rows: int = 100,
+    concurrency: int = 4,
+    max_errors: int = 10,
+    progress: bool | None = False,
+) -> Outcome:
     """Invoke the endpoint for every batch; stop (EvaluationError) after more than max_errors failed batches."""
     outcome = Outcome([None] * len(rows))
     starts = list(range(0, len(rows), batch_rows))
     started = time.perf_counter()
-    with tqdm(total=len(rows), unit="row", desc="evaluate", disable=None if progress is None else not progress) as bar, \
-            ThreadPoolExecutor(max_workers=concurrency) as pool:
+    with (
+        tqdm(total=len(rows), unit="row", desc="evaluate", disable=None if progress is None else not progress) as bar,
+        ThreadPoolExecutor(max_workers=concurrency) as pool,
+    ):
         pending: set[Future] = set()
         queue = iter(starts)
         while True:
@@ -83,10 +92,16 @@ def send(client, request: Request, rows: list[list[str]], batch_rows: int = 100,
 
 def _invoke(client, request: Request, rows: list[list[str]], start: int, batch_rows: int):
     """Invoke one batch; return (start, size, predictions or Failure, latency)."""
-    batch = rows[start:start + batch_rows]
-    failure = lambda code, message: Failure(start + 1, start + len(batch), code, message)
-    headers = {"EndpointName": request.endpoint_name, "ContentType": request.content_type,
-               "Body": request_body(batch, request.columns, request.content_type)}
+    batch = rows[start : start + batch_rows]
+
+    def failure(code: str, message: str) -> Failure:
+        return Failure(start + 1, start + len(batch), code, message)
+
+    headers = {
+        "EndpointName": request.endpoint_name,
+        "ContentType": request.content_type,
+        "Body": request_body(batch, request.columns, request.content_type),
+    }
     if request.accept:
         headers["Accept"] = request.accept
     began = time.perf_counter()
@@ -97,7 +112,9 @@ def _invoke(client, request: Request, rows: list[list[str]], start: int, batch_r
         error = err.response.get("Error", {})
         return start, len(batch), failure(error.get("Code", "ClientError"), error.get("Message", str(err))), None
     except BotoConnectionError as err:
-        raise EvaluationError(f"the endpoint cannot be reached: {err}", "check --endpoint-url and that it is running") from None
+        raise EvaluationError(
+            f"the endpoint cannot be reached: {err}", "check --endpoint-url and that it is running"
+        ) from None
     except BotoCoreError as err:
         return start, len(batch), failure(type(err).__name__, str(err)), None
     latency = time.perf_counter() - began
@@ -106,8 +123,12 @@ def _invoke(client, request: Request, rows: list[list[str]], start: int, batch_r
     except AnswerError as err:
         return start, len(batch), failure(err.code, str(err)), latency
     if len(predictions) != len(batch):
-        return start, len(batch), failure("PredictionCountMismatch",
-                                          f"{len(batch)} rows sent, {len(predictions)} predictions read"), latency
+        return (
+            start,
+            len(batch),
+            failure("PredictionCountMismatch", f"{len(batch)} rows sent, {len(predictions)} predictions read"),
+            latency,
+        )
     return start, len(batch), predictions, latency
 
 
@@ -116,22 +137,30 @@ def _record(outcome: Outcome, start: int, size: int, result, latency: float | No
     if latency is not None:
         outcome.latencies_s.append(latency)
     if not isinstance(result, Failure):
-        outcome.predictions[start:start + size] = result
+        outcome.predictions[start : start + size] = result
         return
     outcome.failures.append(result)
     log.info("batch failed: %s", result.line())
     if _endpoint_missing(result):
-        raise EvaluationError(f"the endpoint is not there: {result.message}",
-                              "check the endpoint name (and --endpoint-url), or start it first")
+        raise EvaluationError(
+            f"the endpoint is not there: {result.message}",
+            "check the endpoint name (and --endpoint-url), or start it first",
+        )
     if len(outcome.failures) > max_errors:
         counts = ", ".join(f"{code} x{n}" for code, n in outcome.error_counts().items())
         shown = "".join(f"\n  {f.line()}" for f in sorted(outcome.failures, key=lambda f: f.first_row)[:5])
-        raise EvaluationError(f"{len(outcome.failures)} batches failed ({counts}), more than --max-errors "
-                              f"{max_errors}; the run stopped:{shown}", "fix the endpoint or the data, or raise --max-errors")
+        raise EvaluationError(
+            f"{len(outcome.failures)} batches failed ({counts}), more than --max-errors "
+            f"{max_errors}; the run stopped:{shown}",
+            "fix the endpoint or the data, or raise --max-errors",
+        )
 
 
 def _endpoint_missing(failure: Failure) -> bool:
     """Tell whether the error says the endpoint does not exist (no point sending more)."""
     text = failure.message.lower()
-    return failure.code in ("ValidationError", "ValidationException") and "endpoint" in text and \
-        ("not found" in text or "could not find" in text)
+    return (
+        failure.code in ("ValidationError", "ValidationException")
+        and "endpoint" in text
+        and ("not found" in text or "could not find" in text)
+    )

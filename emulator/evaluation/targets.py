@@ -20,7 +20,7 @@ class Target:
 
     client: Any
     endpoint_name: str
-    kind: str          # "definition", "local" (--endpoint-url) or "live"
+    kind: str  # "definition", "local" (--endpoint-url) or "live"
 
 
 def is_definition(target: str | Path) -> bool:
@@ -29,18 +29,27 @@ def is_definition(target: str | Path) -> bool:
 
 
 @contextmanager
-def open_target(target: str | Path, endpoint_url: str | None = None, region: str | None = None,
-                via: str = "invoke", startup_timeout_s: float | None = None) -> Iterator[Target]:
+def open_target(
+    target: str | Path,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    via: str = "invoke",
+    startup_timeout_s: float | None = None,
+) -> Iterator[Target]:
     """Yield a Target; a definition's containers run for the block and are removed after it."""
     if via not in VIAS:
         raise EvaluationError(f"--via {via!r} is unknown", f"use one of: {', '.join(VIAS)}")
     if via == "transform":
-        raise EvaluationError("--via transform is not available for this target yet",
-                              "batch transform is not built yet; use --via invoke (the default)")
+        raise EvaluationError(
+            "--via transform is not available for this target yet",
+            "batch transform is not built yet; use --via invoke (the default)",
+        )
     if is_definition(target):
         if endpoint_url:
-            raise EvaluationError(f"{target} is a definition file, but --endpoint-url was given too",
-                                  "drop --endpoint-url to start the definition locally, or pass an endpoint name")
+            raise EvaluationError(
+                f"{target} is a definition file, but --endpoint-url was given too",
+                "drop --endpoint-url to start the definition locally, or pass an endpoint name",
+            )
         with _started(target, startup_timeout_s) as started:
             yield started
         return
@@ -70,5 +79,7 @@ def _client(endpoint_url: str | None, region: str | None):
     try:
         return boto3.client("sagemaker-runtime", region_name=region)
     except BotoCoreError as err:
-        raise EvaluationError(f"cannot make a SageMaker Runtime client: {err}",
-                              "set AWS_REGION (or pass --region), or pass --endpoint-url for a local endpoint") from None
+        raise EvaluationError(
+            f"cannot make a SageMaker Runtime client: {err}",
+            "set AWS_REGION (or pass --region), or pass --endpoint-url for a local endpoint",
+        ) from None

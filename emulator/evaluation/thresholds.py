@@ -11,10 +11,26 @@ OPERATORS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operat
 PATTERN = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(<=|>=|==|<|>)\s*(\S+)\s*$")
 # every numeric figure a run may write to metrics.json (which appear depends on the task and options)
 KNOWN = {
-    "rmse", "mae", "r2", "mape", "accuracy", "f1_macro",
-    "parity_max_abs", "parity_mean_abs", "parity_differing", "parity_mismatches", "parity_rows",
-    "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "rows_per_s",
-    "rows", "scored_rows", "failed_rows", "failed_batches", "duration_s",
+    "rmse",
+    "mae",
+    "r2",
+    "mape",
+    "accuracy",
+    "f1_macro",
+    "parity_max_abs",
+    "parity_mean_abs",
+    "parity_differing",
+    "parity_mismatches",
+    "parity_rows",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "rows_per_s",
+    "rows",
+    "scored_rows",
+    "failed_rows",
+    "failed_batches",
+    "duration_s",
 }
 
 
@@ -49,12 +65,15 @@ def parse(text: str) -> Threshold:
     """Parse 'metric<=bound'; raise EvaluationError on a bad operator, number or metric name."""
     match = PATTERN.match(text)
     if not match:
-        raise EvaluationError(f"--threshold {text!r} is not METRIC OP NUMBER",
-                              f"write e.g. 'rmse<=2.3'; operators: {', '.join(OPERATORS)}")
+        raise EvaluationError(
+            f"--threshold {text!r} is not METRIC OP NUMBER",
+            f"write e.g. 'rmse<=2.3'; operators: {', '.join(OPERATORS)}",
+        )
     metric, op, bound = match.groups()
     if metric not in KNOWN:
-        raise EvaluationError(f"--threshold {text!r} names no metric {metric!r}",
-                              f"use one of: {', '.join(sorted(KNOWN))}")
+        raise EvaluationError(
+            f"--threshold {text!r} names no metric {metric!r}", f"use one of: {', '.join(sorted(KNOWN))}"
+        )
     try:
         number = float(bound)
     except ValueError:
@@ -68,9 +87,11 @@ def check(thresholds: list[Threshold], metrics: dict) -> list[Verdict]:
     for threshold in thresholds:
         value = metrics.get(threshold.metric)
         if not isinstance(value, (int, float)):
-            raise EvaluationError(f"--threshold {threshold}: this run did not measure {threshold.metric!r}",
-                                  "parity figures need --reference; rmse/mae/r2/mape need --task regression; "
-                                  "accuracy/f1_macro need --task classification")
+            raise EvaluationError(
+                f"--threshold {threshold}: this run did not measure {threshold.metric!r}",
+                "parity figures need --reference; rmse/mae/r2/mape need --task regression; "
+                "accuracy/f1_macro need --task classification",
+            )
         value = float(value)
         passed = not math.isnan(value) and OPERATORS[threshold.op](value, threshold.bound)
         verdicts.append(Verdict(threshold, value, passed))

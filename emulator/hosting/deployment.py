@@ -7,8 +7,8 @@ answered (`VariantRouter.drain`).
 """
 
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Sequence
 
 from emulator.api.app import LocalApi
 from emulator.hosting.variant import HostSettings, VariantHost
@@ -24,8 +24,17 @@ class Deployment:
     def __init__(self, endpoint: str, variants: Sequence[tuple[Variant, Model]], settings: HostSettings, unit: str):
         self.endpoint = endpoint
         self.weights = {variant.name: variant.weight for variant, _ in variants}
-        self.hosts = [VariantHost(model.spec, endpoint, variant.name, settings, unit=f"{unit}-{variant.name}",
-                                  startup_timeout_s=variant.startup_timeout_s) for variant, model in variants]
+        self.hosts = [
+            VariantHost(
+                model.spec,
+                endpoint,
+                variant.name,
+                settings,
+                unit=f"{unit}-{variant.name}",
+                startup_timeout_s=variant.startup_timeout_s,
+            )
+            for variant, model in variants
+        ]
         self.drain_s = settings.invocation_timeout_s
         self.router: VariantRouter | None = None
 
@@ -56,8 +65,12 @@ class Deployment:
     def stop(self) -> None:
         """Wait for the invocations under way (up to the invocation timeout), then remove every container."""
         if self.router is not None and not self.router.drain(self.drain_s):
-            LOG.warning("%s: %d invocation(s) still under way after %.0f s; stopping anyway",
-                        self.endpoint, self.router.in_flight, self.drain_s)
+            LOG.warning(
+                "%s: %d invocation(s) still under way after %.0f s; stopping anyway",
+                self.endpoint,
+                self.router.in_flight,
+                self.drain_s,
+            )
         self._stop_hosts()
 
     def _stop_hosts(self) -> None:

@@ -9,22 +9,23 @@ CreateEndpointConfig (one variant, AllTraffic), CreateEndpoint, then waits for I
 """
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from emulator.aws import local_client
 from emulator.definitions.pipeline import PipelineSpec, load_pipeline
 from emulator.docker.launcher import DockerLayer
 from emulator.errors import EndpointError
 from emulator.hosting.group import DEFAULT_DEADLINE_S, ContainerGroup, Running
-from emulator.hosting.plan import Access
 from emulator.hosting.localaws import LocalAws
+from emulator.hosting.plan import Access
 from emulator.hosting.service import LocalSageMaker
 from emulator.hosting.variant import HostSettings, VariantHost
 from emulator.invocation.chain import Pipeline
 from emulator.resources.records import EndpointStatus
 
-ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")   # SageMaker's EndpointName pattern
+ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # SageMaker's EndpointName pattern
 
 
 def runtime_client(url: str, region: str = "us-east-1"):
@@ -35,19 +36,34 @@ def runtime_client(url: str, region: str = "us-east-1"):
 def check_endpoint_name(name: str) -> str:
     """Return `name` when SageMaker would accept it as an EndpointName, else raise EndpointError."""
     if not ENDPOINT_NAME.match(name):
-        raise EndpointError(f"endpoint name {name!r} breaks SageMaker's rule: 1 to 63 letters, digits and "
-                            "hyphens, starting and ending with a letter or digit", "pass another --name")
+        raise EndpointError(
+            f"endpoint name {name!r} breaks SageMaker's rule: 1 to 63 letters, digits and "
+            "hyphens, starting and ending with a letter or digit",
+            "pass another --name",
+        )
     return name
 
 
 class LocalEndpoint:
     """One endpoint of real containers behind a local SageMaker; a context manager."""
 
-    def __init__(self, definition: str | Path | PipelineSpec, name: str | None = None, port: int = 0, *,
-                 host: str = "127.0.0.1", sagemaker: LocalSageMaker | None = None,
-                 startup_timeout_s: float = DEFAULT_DEADLINE_S, invocation_timeout_s: float = 60.0,
-                 stream_logs: bool = True, log_sink: TextIO | None = None, say: Callable[[str], None] | None = None,
-                 docker: DockerLayer | None = None, access: Access | None = None, aws: LocalAws | None = None):
+    def __init__(
+        self,
+        definition: str | Path | PipelineSpec,
+        name: str | None = None,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        sagemaker: LocalSageMaker | None = None,
+        startup_timeout_s: float = DEFAULT_DEADLINE_S,
+        invocation_timeout_s: float = 60.0,
+        stream_logs: bool = True,
+        log_sink: TextIO | None = None,
+        say: Callable[[str], None] | None = None,
+        docker: DockerLayer | None = None,
+        access: Access | None = None,
+        aws: LocalAws | None = None,
+    ):
         self.spec = definition if isinstance(definition, PipelineSpec) else load_pipeline(Path(definition))
         self.name = check_endpoint_name(name or self.spec.name)
         self._own = sagemaker is None
@@ -55,7 +71,7 @@ class LocalEndpoint:
         self.sagemaker = sagemaker or LocalSageMaker(port, host, self.spec.region, settings, aws=aws, owner=self.name)
         self.startup_timeout_s = startup_timeout_s
         self.ready_s: float | None = None
-        self._started: VariantHost | None = None     # kept after stop, for its stats
+        self._started: VariantHost | None = None  # kept after stop, for its stats
 
     @property
     def url(self) -> str:

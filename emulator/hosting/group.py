@@ -3,23 +3,33 @@
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import TextIO
 
 from emulator.definitions import pipeline as spec_module
-from emulator.sagemaker import STARTUP_DEADLINE_S
-from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
-from emulator.errors import ContainerFailed, EndpointError
-from emulator.docker.logs import follow
-from emulator.hosting.plan import (FALLBACK_PORT, MOTO_IMAGE, MOTO_PORT, SESSION, Access, access_from_env, container_plans, docker_name,
-                   labels_for, moto_plan)
-from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
-from emulator.hosting.cloudwatch import LogShipper
-from emulator.hosting.sources import resolve_images
-from emulator.hosting.sidecars import dynamodb_client, prepare_dynamodb, seed_tables
-from emulator.sagemaker import log_group, log_stream
 from emulator.definitions.pipeline import PipelineSpec
+from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
+from emulator.docker.logs import follow
+from emulator.errors import ContainerFailed, EndpointError
+from emulator.hosting.cloudwatch import LogShipper
+from emulator.hosting.plan import (
+    FALLBACK_PORT,
+    MOTO_IMAGE,
+    MOTO_PORT,
+    SESSION,
+    Access,
+    access_from_env,
+    container_plans,
+    docker_name,
+    labels_for,
+    moto_plan,
+)
+from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
+from emulator.hosting.sidecars import dynamodb_client, prepare_dynamodb, seed_tables
+from emulator.hosting.sources import resolve_images
+from emulator.sagemaker import STARTUP_DEADLINE_S, log_group, log_stream
 
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
 LOG_TAIL_LINES = 20
@@ -34,7 +44,7 @@ class Running:
     hostname: str
     url: str
     container_id: str
-    port: int                    # the container port that answered (the bind port, or 8080 when it ignores it)
+    port: int  # the container port that answered (the bind port, or 8080 when it ignores it)
 
 
 class _Target:
@@ -63,12 +73,26 @@ class _Target:
 class ContainerGroup:
     """Start and stop the containers (and side services) of one endpoint; a context manager."""
 
-    def __init__(self, spec: PipelineSpec, endpoint: str, *, deadline_s: float = DEFAULT_DEADLINE_S,
-                 docker: DockerLayer | None = None, access: Access | None = None, variant: str = "AllTraffic",
-                 log_sink: TextIO | None = None, stream_logs: bool = True, say: Callable[[str], None] | None = None,
-                 session: str = SESSION, ping=ping_url, dynamodb=prepare_dynamodb, aws=None, unit: str | None = None):
+    def __init__(
+        self,
+        spec: PipelineSpec,
+        endpoint: str,
+        *,
+        deadline_s: float = DEFAULT_DEADLINE_S,
+        docker: DockerLayer | None = None,
+        access: Access | None = None,
+        variant: str = "AllTraffic",
+        log_sink: TextIO | None = None,
+        stream_logs: bool = True,
+        say: Callable[[str], None] | None = None,
+        session: str = SESSION,
+        ping=ping_url,
+        dynamodb=prepare_dynamodb,
+        aws=None,
+        unit: str | None = None,
+    ):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
-        self.unit = unit                 # names this group apart from others of the same endpoint (blue/green)
+        self.unit = unit  # names this group apart from others of the same endpoint (blue/green)
         self.deadline_s = deadline_s
         self.docker = docker or DockerLayer()
         self.access = access
@@ -81,8 +105,8 @@ class ContainerGroup:
         self.ready_s: float | None = None
         self.exit_listeners: list[Callable[[str, int | None], None]] = []
         self._ping, self._dynamodb = ping, dynamodb
-        self.aws = aws                           # the session's LocalAws: replaces the per-endpoint moto
-        self.shipper: LogShipper | None = None   # containers' output to the local CloudWatch Logs
+        self.aws = aws  # the session's LocalAws: replaces the per-endpoint moto
+        self.shipper: LogShipper | None = None  # containers' output to the local CloudWatch Logs
         self._followers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._abort = threading.Event()
@@ -97,16 +121,21 @@ class ContainerGroup:
     def start(self) -> list[Running]:
         """Start everything in parallel and return the containers once every /ping answers 200."""
         started = time.monotonic()
-        self.spec = resolve_images(self.spec, self.docker)   # ECR URIs and [Local.Images] to local images
+        self.spec = resolve_images(self.spec, self.docker)  # ECR URIs and [Local.Images] to local images
         self.check_images()
         try:
-            self.network = self.docker.create_network(docker_name(self.endpoint, "net", self.session, self.unit), self.labels)
+            self.network = self.docker.create_network(
+                docker_name(self.endpoint, "net", self.session, self.unit), self.labels
+            )
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
             self._join_local_aws(self.network)
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
-            self.running = self._start_all(container_plans(self.spec, self.endpoint, self.access, self.session,
-                                                         local_aws=local_aws, unit=self.unit))
+            self.running = self._start_all(
+                container_plans(
+                    self.spec, self.endpoint, self.access, self.session, local_aws=local_aws, unit=self.unit
+                )
+            )
         except BaseException:
             self.stop()
             raise
@@ -135,23 +164,29 @@ class ContainerGroup:
         """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""
         spec_module.check_images(self.spec, self.docker.image_labels)
         if self.own_moto and not self.docker.has_image(MOTO_IMAGE):
-            raise EndpointError(f"image {MOTO_IMAGE} (the DynamoDB stand-in) is not on the Docker engine",
-                                "run `byoc build moto` (images are never pulled here)")
+            raise EndpointError(
+                f"image {MOTO_IMAGE} (the DynamoDB stand-in) is not on the Docker engine",
+                "run `byoc build moto` (images are never pulled here)",
+            )
 
     def _start_all(self, plans: list[ContainerPlan]) -> list[Running]:
         jobs = len(plans) + self.own_moto
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
             futures = [pool.submit(self._start_container, plan) for plan in plans]
             if self.own_moto:
-                futures.append(pool.submit(self._start_dynamodb, moto_plan(self.spec, self.endpoint, self.access,
-                                                                           self.session, unit=self.unit)))
+                futures.append(
+                    pool.submit(
+                        self._start_dynamodb,
+                        moto_plan(self.spec, self.endpoint, self.access, self.session, unit=self.unit),
+                    )
+                )
             try:
                 for future in as_completed(futures):
                     future.result()
             except BaseException:
                 self._abort.set()
                 raise
-        return [future.result() for future in futures[:len(plans)]]
+        return [future.result() for future in futures[: len(plans)]]
 
     def _run(self, plan: ContainerPlan, ship: bool = True) -> ContainerHandle:
         if self._abort.is_set():
@@ -163,8 +198,9 @@ class ContainerGroup:
             raise Aborted()
         tee = self.shipper.writer(log_stream(self.variant, plan.alias)) if self.shipper and ship else None
         if self.stream_logs or tee:
-            self._followers.append(follow(handle.stream, f"{self.endpoint}/{plan.alias}", self.log_sink, tee=tee,
-                                          echo=self.stream_logs))
+            self._followers.append(
+                follow(handle.stream, f"{self.endpoint}/{plan.alias}", self.log_sink, tee=tee, echo=self.stream_logs)
+            )
         return handle
 
     def _start_container(self, plan: ContainerPlan) -> Running:
@@ -175,8 +211,10 @@ class ContainerGroup:
             healthy = wait_healthy(target, bind, FALLBACK_PORT, self.deadline_s, self._abort)
         except NotHealthy as err:
             # SageMaker's FailureReason, as quoted in "Troubleshoot inference pipelines" (SageMaker developer guide)
-            reason = (f"The {plan.alias} for production variant {self.variant} did not pass the ping health check. "
-                      "Please check CloudWatch logs for this endpoint.")
+            reason = (
+                f"The {plan.alias} for production variant {self.variant} did not pass the ping health check. "
+                "Please check CloudWatch logs for this endpoint."
+            )
             raise ContainerFailed(
                 f"The {plan.alias} for production variant {self.variant} did not pass the ping health check: {err}. "
                 f"Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}",
@@ -184,8 +222,10 @@ class ContainerGroup:
                 failure_reason=reason,
             ) from None
         if healthy.port != bind:
-            self._warn(f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
-                       f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT")
+            self._warn(
+                f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
+                f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT"
+            )
         threading.Thread(target=self._watch, args=(handle, plan.alias), name=f"watch {plan.alias}", daemon=True).start()
         return Running(plan.alias, target.url(healthy.port), handle.id, healthy.port)
 
@@ -226,25 +266,29 @@ class ContainerGroup:
         network, self.network = self.network, None
         shipper, self.shipper = self.shipper, None
         if shipper is not None:
-            for follower in self._followers:      # they end with their containers: their last lines count
+            for follower in self._followers:  # they end with their containers: their last lines count
                 follower.join(FOLLOWER_GRACE_S)
             shipper.close()
         try:
             if network is not None and self.aws is not None:
-                self.aws.detach(network.name)     # a network with the session's moto on it cannot go
+                self.aws.detach(network.name)  # a network with the session's moto on it cannot go
             if network is not None:
                 network.remove()
             self.docker.remove_labelled(self.labels)  # anything a failed start created but never handed back
         except Exception as err:
             errors.append(str(err))
         if errors:
-            raise EndpointError(f"tearing down endpoint {self.endpoint} left things behind: {'; '.join(errors)}",
-                                "run `byoc down` to remove everything the project labelled")
+            raise EndpointError(
+                f"tearing down endpoint {self.endpoint} left things behind: {'; '.join(errors)}",
+                "run `byoc down` to remove everything the project labelled",
+            )
 
     def container_id(self, hostname: str) -> str:
         """Return the Docker id of the running container named `hostname`."""
         for running in self.running:
             if running.hostname == hostname:
                 return running.container_id
-        raise EndpointError(f"endpoint {self.endpoint} has no container {hostname}",
-                            f"choose one of {', '.join(r.hostname for r in self.running)}")
+        raise EndpointError(
+            f"endpoint {self.endpoint} has no container {hostname}",
+            f"choose one of {', '.join(r.hostname for r in self.running)}",
+        )

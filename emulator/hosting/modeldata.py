@@ -30,14 +30,16 @@ def unpack_model(source: Path, cache_dir: Path = CACHE_DIR) -> Path:
     if target.is_dir():
         if record.is_file() and record.read_text().strip() == tree_digest(target):
             return target
-        shutil.rmtree(target, ignore_errors=True)   # planted, changed or half-written: unpack again
+        shutil.rmtree(target, ignore_errors=True)  # planted, changed or half-written: unpack again
     staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=cache_dir))
     try:
         with tarfile.open(source, "r:*") as archive:
             archive.extractall(staging, filter="data")
     except (tarfile.TarError, OSError) as err:
         shutil.rmtree(staging, ignore_errors=True)
-        raise SpecError(f"ModelDataUrl {source} is not a readable .tar.gz: {err}", "pack it with `tar -czf model.tar.gz -C DIR .`") from None
+        raise SpecError(
+            f"ModelDataUrl {source} is not a readable .tar.gz: {err}", "pack it with `tar -czf model.tar.gz -C DIR .`"
+        ) from None
     for path in [staging, *staging.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)  # readable by a container's non-root user
     digest_of_tree = tree_digest(staging)

@@ -6,17 +6,17 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from emulator.aws import DUMMY_CREDENTIALS
 from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, PUBLISH_PORTS_ENV, SESSION_LABEL, UNIT_LABEL, image_tag
+from emulator.definitions.pipeline import ContainerSpec, PipelineSpec
 from emulator.docker.launcher import ContainerPlan
 from emulator.hosting.modeldata import unpack_model
-from emulator.aws import DUMMY_CREDENTIALS
 from emulator.sagemaker import DEFAULT_PORT
-from emulator.definitions.pipeline import ContainerSpec, PipelineSpec
 
-SESSION = uuid.uuid4().hex[:12]          # one per process: teardown removes only what this run made
+SESSION = uuid.uuid4().hex[:12]  # one per process: teardown removes only what this run made
 
-FALLBACK_PORT = DEFAULT_PORT              # where a container that ignores SAGEMAKER_BIND_TO_PORT listens
-PORT_BASE = 9000                          # container i gets SAGEMAKER_SAFE_PORT_RANGE 9000+100i .. +99
+FALLBACK_PORT = DEFAULT_PORT  # where a container that ignores SAGEMAKER_BIND_TO_PORT listens
+PORT_BASE = 9000  # container i gets SAGEMAKER_SAFE_PORT_RANGE 9000+100i .. +99
 PORT_SPAN = 100
 MOTO_IMAGE = image_tag("moto")
 MOTO_ALIAS = "dynamodb"
@@ -33,8 +33,9 @@ class Access:
     reason: str
 
 
-def choose_access(system: str, docker_host: str | None, engine_os: str, force_publish: bool,
-                  gateway_is_local: bool) -> Access:
+def choose_access(
+    system: str, docker_host: str | None, engine_os: str, force_publish: bool, gateway_is_local: bool
+) -> Access:
     """Return container IPs on a local Linux engine whose bridge is routable, else published ports."""
     remote = urlparse(docker_host).hostname if docker_host and not docker_host.startswith(("unix:", "npipe:")) else None
     host = remote or "127.0.0.1"
@@ -83,8 +84,9 @@ def aws_env(region: str) -> dict[str, str]:
 ESCAPE_ENV_PREFIXES = ("AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_PROFILE")
 
 
-def container_env(spec: PipelineSpec, container: ContainerSpec, index: int,
-                  local_aws: dict[str, str] | None = None) -> dict[str, str]:
+def container_env(
+    spec: PipelineSpec, container: ContainerSpec, index: int, local_aws: dict[str, str] | None = None
+) -> dict[str, str]:
     """Return a container's environment: the definition's, then the port contract and local AWS.
 
     `local_aws` is the session's LocalAws.env() (AWS_ENDPOINT_URL, dummy credentials, region); with
@@ -108,27 +110,37 @@ def docker_name(endpoint: str, alias: str, session: str = SESSION, unit: str | N
     return f"byoc-{endpoint}-{unit}-{alias}-{session[:6]}" if unit else f"byoc-{endpoint}-{alias}-{session[:6]}"
 
 
-def container_plans(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
-                    local_aws: dict[str, str] | None = None, unit: str | None = None) -> list[ContainerPlan]:
+def container_plans(
+    spec: PipelineSpec,
+    endpoint: str,
+    access: Access,
+    session: str = SESSION,
+    *,
+    local_aws: dict[str, str] | None = None,
+    unit: str | None = None,
+) -> list[ContainerPlan]:
     """Return one plan per pipeline container, models unpacked once."""
     plans = []
     for index, container in enumerate(spec.containers):
         bind = port_range(index)[0]
-        plans.append(ContainerPlan(
-            name=docker_name(endpoint, container.hostname, session, unit),
-            image=container.image,
-            alias=container.hostname,
-            env=container_env(spec, container, index, local_aws),
-            labels=labels_for(endpoint, session, unit),
-            ports=(bind, FALLBACK_PORT) if access.publish else (),
-            publish_ip=_publish_ip(access),
-            model_dir=unpack_model(container.model_data) if container.model_data else None,
-        ))
+        plans.append(
+            ContainerPlan(
+                name=docker_name(endpoint, container.hostname, session, unit),
+                image=container.image,
+                alias=container.hostname,
+                env=container_env(spec, container, index, local_aws),
+                labels=labels_for(endpoint, session, unit),
+                ports=(bind, FALLBACK_PORT) if access.publish else (),
+                publish_ip=_publish_ip(access),
+                model_dir=unpack_model(container.model_data) if container.model_data else None,
+            )
+        )
     return plans
 
 
-def moto_plan(spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *,
-              unit: str | None = None) -> ContainerPlan:
+def moto_plan(
+    spec: PipelineSpec, endpoint: str, access: Access, session: str = SESSION, *, unit: str | None = None
+) -> ContainerPlan:
     """Return the plan of the moto server standing in for DynamoDB on the endpoint's network."""
     return ContainerPlan(
         name=docker_name(endpoint, MOTO_ALIAS, session, unit),

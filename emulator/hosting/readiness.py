@@ -3,14 +3,15 @@
 import http.client
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from emulator.sagemaker import PING_TIMEOUT_S
 
-CONNECT_TIMEOUT_S = 0.5     # a live container accepts or refuses at once; only a vanished address hangs
+CONNECT_TIMEOUT_S = 0.5  # a live container accepts or refuses at once; only a vanished address hangs
 POLL_INTERVAL_S = 0.05
-STATE_EVERY_S = 0.25        # ask Docker whether the container exited at most this often
+STATE_EVERY_S = 0.25  # ask Docker whether the container exited at most this often
 
 
 class NotHealthy(Exception):
@@ -51,8 +52,15 @@ def ping_url(host: str, port: int, timeout_s: float = PING_TIMEOUT_S) -> int | N
         conn.close()
 
 
-def wait_healthy(target: Target, bind_port: int, fallback_port: int, deadline_s: float, abort: threading.Event,
-                 interval_s: float = POLL_INTERVAL_S, clock: Callable[[], float] = time.monotonic) -> Healthy:
+def wait_healthy(
+    target: Target,
+    bind_port: int,
+    fallback_port: int,
+    deadline_s: float,
+    abort: threading.Event,
+    interval_s: float = POLL_INTERVAL_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> Healthy:
     """Poll until /ping answers 200 on the bind port (or only on the fallback port); raise NotHealthy."""
     started = clock()
     checked = None

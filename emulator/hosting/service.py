@@ -17,6 +17,7 @@ from pathlib import Path
 from emulator.api.control import ControlPlane
 from emulator.api.proxy import proxy_hook
 from emulator.api.server import RuntimeApi
+from emulator.api.shapes import request_of
 from emulator.aws import local_client
 from emulator.definitions.pipeline import PipelineSpec, load_pipeline
 from emulator.errors import EndpointError
@@ -26,7 +27,6 @@ from emulator.hosting.variant import HostSettings
 from emulator.resources.endpoints import Endpoints
 from emulator.resources.records import Endpoint, EndpointStatus, Variant
 from emulator.resources.store import Store
-from emulator.api.shapes import request_of
 from emulator.sagemaker import DEFAULT_VARIANT
 
 LOG = logging.getLogger(__name__)
@@ -35,13 +35,20 @@ LOG = logging.getLogger(__name__)
 class LocalSageMaker:
     """A local SageMaker (control plane + Runtime API) on `host:port`; 0 picks a free port."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", region: str = "us-east-1",
-                 settings: HostSettings | None = None, base_dir: Path | None = None, aws: LocalAws | None = None,
-                 owner: str | None = None):
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        region: str = "us-east-1",
+        settings: HostSettings | None = None,
+        base_dir: Path | None = None,
+        aws: LocalAws | None = None,
+        owner: str | None = None,
+    ):
         self.region = region
         self.server = RuntimeApi(host=host, port=port)
         self.settings = settings or HostSettings()
-        self._own_aws = aws is None          # none given: this local SageMaker runs the local AWS services itself
+        self._own_aws = aws is None  # none given: this local SageMaker runs the local AWS services itself
         # `owner`: the one endpoint this local SageMaker serves (LocalEndpoint), so that
         # `byoc down --endpoint NAME` also removes its local AWS services after a crash
         self.aws = aws or LocalAws(region, docker=self.settings.docker, endpoint=owner)
@@ -66,13 +73,15 @@ class LocalSageMaker:
         try:
             self.server.start()
         except OSError as err:
-            raise EndpointError(f"cannot serve the local SageMaker on {self.server.host}:{self.server.port}: {err.strerror}",
-                                "pass another --port (0 picks a free one), or stop what listens there") from None
+            raise EndpointError(
+                f"cannot serve the local SageMaker on {self.server.host}:{self.server.port}: {err.strerror}",
+                "pass another --port (0 picks a free one), or stop what listens there",
+            ) from None
         self._serving = True
         try:
             if self._own_aws:
                 self.aws.start()
-            self.server.app.hooks.append(proxy_hook(self.aws.url))   # S3, DynamoDB, Logs ... go to moto
+            self.server.app.hooks.append(proxy_hook(self.aws.url))  # S3, DynamoDB, Logs ... go to moto
         except BaseException:
             self.stop()
             raise
@@ -97,8 +106,13 @@ class LocalSageMaker:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def deploy(self, definition: str | Path | PipelineSpec, name: str | None = None, wait: bool = True,
-               startup_timeout_s: float | None = None) -> Endpoint:
+    def deploy(
+        self,
+        definition: str | Path | PipelineSpec,
+        name: str | None = None,
+        wait: bool = True,
+        startup_timeout_s: float | None = None,
+    ) -> Endpoint:
         """Create a definition's model, a one-variant endpoint config and the endpoint, all named `name`.
 
         The same calls CreateModel, CreateEndpointConfig and CreateEndpoint make (in-process, so the
@@ -109,15 +123,31 @@ class LocalSageMaker:
         spec = replace(spec, name=name)
         self.store.create_model(spec, request_of(spec))
         variant = Variant(DEFAULT_VARIANT, name, startup_timeout_s=startup_timeout_s)
-        self.store.create_config(name, (variant,), {"EndpointConfigName": name, "ProductionVariants": [
-            {"VariantName": DEFAULT_VARIANT, "ModelName": name, "InitialInstanceCount": 1, "InitialVariantWeight": 1.0}]})
+        self.store.create_config(
+            name,
+            (variant,),
+            {
+                "EndpointConfigName": name,
+                "ProductionVariants": [
+                    {
+                        "VariantName": DEFAULT_VARIANT,
+                        "ModelName": name,
+                        "InitialInstanceCount": 1,
+                        "InitialVariantWeight": 1.0,
+                    }
+                ],
+            },
+        )
         self.control.call("CreateEndpoint", {"EndpointName": name, "EndpointConfigName": name, "Tags": []})
         return self.wait(name) if wait else self.endpoints.get(name)
 
     def remove(self, name: str) -> None:
         """Remove endpoint `name` now, whatever its state, with the config and model `deploy` made for it."""
         self.endpoints.remove(name)
-        for forget, table in ((self.store.delete_config, self.store.configs), (self.store.delete_model, self.store.models)):
+        for forget, table in (
+            (self.store.delete_config, self.store.configs),
+            (self.store.delete_model, self.store.models),
+        ):
             if name in table:
                 forget(name)
 

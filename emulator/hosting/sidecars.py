@@ -7,11 +7,11 @@ from decimal import Decimal
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from emulator.errors import EndpointError
 from emulator.aws import local_client
 from emulator.definitions.pipeline import TableSpec
+from emulator.errors import EndpointError
 
-BATCH = 25                 # BatchWriteItem's limit
+BATCH = 25  # BatchWriteItem's limit
 POLL_INTERVAL_S = 0.05
 
 
@@ -72,12 +72,14 @@ def seed_tables(client, tables: tuple[TableSpec, ...]) -> int:
         try:
             _create_table(client, table)
             for start in range(0, len(table.items), BATCH):
-                chunk = table.items[start:start + BATCH]
+                chunk = table.items[start : start + BATCH]
                 requests = [{"PutRequest": {"Item": to_attribute_values(item)}} for item in chunk]
                 client.batch_write_item(RequestItems={table.name: requests})
                 written += len(chunk)
         except (BotoCoreError, ClientError) as err:
-            raise EndpointError(f"seeding DynamoDB table {table.name} failed: {err}", "check the table's seed items") from None
+            raise EndpointError(
+                f"seeding DynamoDB table {table.name} failed: {err}", "check the table's seed items"
+            ) from None
     return written
 
 
@@ -90,8 +92,14 @@ def _create_table(client, table: TableSpec) -> None:
             raise
 
 
-def prepare_dynamodb(url: str, region: str, tables: tuple[TableSpec, ...], deadline_s: float,
-                     abort: threading.Event, exit_code=lambda: None) -> None:
+def prepare_dynamodb(
+    url: str,
+    region: str,
+    tables: tuple[TableSpec, ...],
+    deadline_s: float,
+    abort: threading.Event,
+    exit_code=lambda: None,
+) -> None:
     """Wait for the moto server at `url`, then create and seed every table."""
     client = dynamodb_client(url, region)
     wait_for_dynamodb(client, deadline_s, abort, exit_code)

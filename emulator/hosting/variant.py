@@ -1,20 +1,21 @@
 """One production variant served: a ContainerGroup started, then an invocation Pipeline over its containers.
 
-    host = VariantHost(spec, "abalone", "AllTraffic", settings)
-    pipeline = host.start()        # every /ping green; raises EndpointError (ContainerFailed) otherwise
-    ...
-    host.stop()                    # containers and network removed
+host = VariantHost(spec, "abalone", "AllTraffic", settings)
+pipeline = host.start()        # every /ping green; raises EndpointError (ContainerFailed) otherwise
+...
+host.stop()                    # containers and network removed
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import TextIO
 
+from emulator.definitions.pipeline import PipelineSpec
 from emulator.docker.launcher import DockerLayer
 from emulator.hosting.group import DEFAULT_DEADLINE_S, ContainerGroup
 from emulator.hosting.plan import Access
 from emulator.invocation.chain import Pipeline
 from emulator.invocation.hops import HopResponse, HopUnreachable, HttpHop
-from emulator.definitions.pipeline import PipelineSpec
 from emulator.sagemaker import INVOCATION_TIMEOUT_S, log_group
 
 
@@ -29,7 +30,7 @@ class HostSettings:
     stream_logs: bool = True
     log_sink: TextIO | None = None
     say: Callable[[str], None] | None = None
-    group_options: dict = field(default_factory=dict)   # extra ContainerGroup arguments (tests: ping, dynamodb)
+    group_options: dict = field(default_factory=dict)  # extra ContainerGroup arguments (tests: ping, dynamodb)
 
     def layer(self) -> DockerLayer:
         """Return the Docker layer, made once on first use."""
@@ -65,14 +66,30 @@ class WatchedHop:
 class VariantHost:
     """The containers of one variant of one endpoint, and the Pipeline that calls them."""
 
-    def __init__(self, spec: PipelineSpec, endpoint: str, variant: str, settings: HostSettings,
-                 unit: str | None = None, startup_timeout_s: float | None = None):
+    def __init__(
+        self,
+        spec: PipelineSpec,
+        endpoint: str,
+        variant: str,
+        settings: HostSettings,
+        unit: str | None = None,
+        startup_timeout_s: float | None = None,
+    ):
         self.spec, self.endpoint, self.variant = spec, endpoint, variant
         self.settings = settings
         self.group = ContainerGroup(
-            spec, endpoint, deadline_s=startup_timeout_s or settings.startup_timeout_s, docker=settings.layer(),
-            access=settings.access, variant=variant, log_sink=settings.log_sink, stream_logs=settings.stream_logs,
-            say=settings.say, unit=unit, **settings.group_options)
+            spec,
+            endpoint,
+            deadline_s=startup_timeout_s or settings.startup_timeout_s,
+            docker=settings.layer(),
+            access=settings.access,
+            variant=variant,
+            log_sink=settings.log_sink,
+            stream_logs=settings.stream_logs,
+            say=settings.say,
+            unit=unit,
+            **settings.group_options,
+        )
         self.group.exit_listeners.append(self._container_exited)
         self.pipeline: Pipeline | None = None
         self._hops: list[WatchedHop] = []
@@ -81,11 +98,17 @@ class VariantHost:
         """Start the containers (every /ping green) and return the pipeline over them."""
         running = self.group.start()
         if self.settings.access is None:
-            self.settings.access = self.group.access    # decided once, shared by later hosts
+            self.settings.access = self.group.access  # decided once, shared by later hosts
         self._hops = [WatchedHop(HttpHop(r.hostname, r.url)) for r in running]
-        self.pipeline = Pipeline(self.endpoint, self._hops, mode=self.spec.mode, variant=self.variant,
-                                 timeout_s=self.settings.invocation_timeout_s, region=self.spec.region,
-                                 log_group=log_group(self.endpoint))
+        self.pipeline = Pipeline(
+            self.endpoint,
+            self._hops,
+            mode=self.spec.mode,
+            variant=self.variant,
+            timeout_s=self.settings.invocation_timeout_s,
+            region=self.spec.region,
+            log_group=log_group(self.endpoint),
+        )
         return self.pipeline
 
     def _container_exited(self, hostname: str, code: int | None) -> None:

@@ -25,14 +25,23 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence
+from typing import Protocol
 
 from emulator.api.errors import ModelError, ValidationError
-from emulator.sagemaker import (ACCOUNT_ID, H_CUSTOM_ATTRIBUTES, INSTANCE_ID, MAX_BETWEEN_CONTAINERS_BYTES,
-                                MAX_CUSTOM_ATTRIBUTES_CHARS, MAX_ORIGINAL_MESSAGE_CHARS, MAX_REQUEST_BYTES,
-                                MAX_RESPONSE_BYTES, MODES)
 from emulator.invocation.hops import HopResponse, HopUnreachable
+from emulator.sagemaker import (
+    ACCOUNT_ID,
+    H_CUSTOM_ATTRIBUTES,
+    INSTANCE_ID,
+    MAX_BETWEEN_CONTAINERS_BYTES,
+    MAX_CUSTOM_ATTRIBUTES_CHARS,
+    MAX_ORIGINAL_MESSAGE_CHARS,
+    MAX_REQUEST_BYTES,
+    MAX_RESPONSE_BYTES,
+    MODES,
+)
 
 __all__ = ["Answer", "Hop", "HopResponse", "HopUnreachable", "Invocation", "Pipeline", "PipelineStats"]
 
@@ -41,8 +50,10 @@ CUSTOM_ATTRIBUTES = H_CUSTOM_ATTRIBUTES
 # reports such as aws/amazon-sagemaker-examples#2047, where a call without ContentType reached the
 # model as "content-type application/octet-stream not supported").
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-TIMEOUT_TEXT = ("Your invocation timed out while waiting for a response from container {host}. Review the "
-                "latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.")
+TIMEOUT_TEXT = (
+    "Your invocation timed out while waiting for a response from container {host}. Review the "
+    "latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again."
+)
 
 
 @dataclass(frozen=True)
@@ -122,16 +133,28 @@ def percentile(values: list[float], q: float) -> float:
 
 def _summarise(values: list[float], errors: int) -> dict[str, float]:
     mean = sum(values) / len(values) if values else float("nan")
-    return {"count": len(values), "p50": percentile(values, 0.50), "p99": percentile(values, 0.99),
-            "mean": mean, "errors": errors}
+    return {
+        "count": len(values),
+        "p50": percentile(values, 0.50),
+        "p99": percentile(values, 0.99),
+        "mean": mean,
+        "errors": errors,
+    }
 
 
 class Pipeline:
     """An endpoint's containers and how to call them (Serial chain or Direct by hostname)."""
 
-    def __init__(self, name: str, hops: Sequence[Hop], mode: str = "Serial",
-                 variant: str = "AllTraffic", timeout_s: float = 60.0,
-                 log_group: str | None = None, region: str = "us-east-1"):
+    def __init__(
+        self,
+        name: str,
+        hops: Sequence[Hop],
+        mode: str = "Serial",
+        variant: str = "AllTraffic",
+        timeout_s: float = 60.0,
+        log_group: str | None = None,
+        region: str = "us-east-1",
+    ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if not hops:
@@ -160,8 +183,10 @@ class Pipeline:
 
     def log_stream_arn(self, hostname: str) -> str:
         """Return the CloudWatch log stream ARN SageMaker would give this container."""
-        return (f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{self.log_group}"
-                f":log-stream:{self.variant}/{INSTANCE_ID}/{hostname}")
+        return (
+            f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{self.log_group}"
+            f":log-stream:{self.variant}/{INSTANCE_ID}/{hostname}"
+        )
 
     def _check_request(self, inv: Invocation) -> None:
         if len(inv.body) > MAX_REQUEST_BYTES:
@@ -171,24 +196,28 @@ class Pipeline:
             raise ValidationError(
                 "1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: "
                 f"Member must have length less than or equal to {MAX_CUSTOM_ATTRIBUTES_CHARS} and "
-                f"contain only US-ASCII characters (got {len(attrs)} characters)")
+                f"contain only US-ASCII characters (got {len(attrs)} characters)"
+            )
 
     def _route(self, target: str | None) -> Sequence[Hop]:
         if self.mode == "Serial":
             if target is not None:
                 raise ValidationError(
                     f"TargetContainerHostname {target} was given, but endpoint {self.name} is not configured "
-                    "for direct invocation (its InferenceExecutionConfig.Mode is Serial): leave it out.")
+                    "for direct invocation (its InferenceExecutionConfig.Mode is Serial): leave it out."
+                )
             return self.hops
         if target is None:
             raise ValidationError(
                 f"Endpoint {self.name} is configured for direct invocation: give TargetContainerHostname, "
-                f"one of: {', '.join(self._by_hostname)}.")
+                f"one of: {', '.join(self._by_hostname)}."
+            )
         hop = self._by_hostname.get(target)
         if hop is None:
             raise ValidationError(
                 f"TargetContainerHostname {target} does not exist in endpoint {self.name}; its containers "
-                f"are: {', '.join(self._by_hostname)}.")
+                f"are: {', '.join(self._by_hostname)}."
+            )
         return (hop,)
 
     def _chain(self, hops: Sequence[Hop], inv: Invocation) -> Answer:
@@ -205,8 +234,9 @@ class Pipeline:
             body, content_type = response.body, response.headers.get("content-type")
         return Answer(body, content_type, response.headers.get(CUSTOM_ATTRIBUTES.lower()), latencies)
 
-    def _call(self, hop: Hop, body: bytes, headers: dict[str, str], deadline: float,
-              latencies: dict[str, float]) -> HopResponse:
+    def _call(
+        self, hop: Hop, body: bytes, headers: dict[str, str], deadline: float, latencies: dict[str, float]
+    ) -> HopResponse:
         started = time.perf_counter()
         remaining = deadline - started
         try:
@@ -224,8 +254,10 @@ class Pipeline:
     def _model_error(self, hostname: str, status: int, text: str) -> ModelError:
         kind = "server" if status >= 500 or status == 0 else "client"
         text = text[:MAX_ORIGINAL_MESSAGE_CHARS]
-        message = (f'Received {kind} error ({status}) from {hostname} with message "{text}". '
-                   f"See {self._console_url()} in account {ACCOUNT_ID} for more information.")
+        message = (
+            f'Received {kind} error ({status}) from {hostname} with message "{text}". '
+            f"See {self._console_url()} in account {ACCOUNT_ID} for more information."
+        )
         return ModelError(message, status, text, self.log_stream_arn(hostname), hostname)
 
     def _failed(self, hostname: str, response: HopResponse) -> ModelError:
@@ -235,24 +267,30 @@ class Pipeline:
         if err.timed_out:
             return self._model_error(hostname, 0, TIMEOUT_TEXT.format(host=hostname))
         return self._model_error(
-            hostname, 0, f"Container {hostname} is unreachable ({err.reason}). It may have crashed: "
-                         "check its log stream, resolve the issue, and try again.")
+            hostname,
+            0,
+            f"Container {hostname} is unreachable ({err.reason}). It may have crashed: "
+            "check its log stream, resolve the issue, and try again.",
+        )
 
     def _too_large(self, hop: Hop, next_hop: Hop | None, response: HopResponse) -> ModelError:
         src, size = hop.hostname, len(response.body)
         if next_hop is None:
-            message = (f"Received response from {src} with status code {response.status}. However, the "
-                       f"response payload from {src} is {size} bytes, which has exceeded the maximum limit of 6 MB.")
+            message = (
+                f"Received response from {src} with status code {response.status}. However, the "
+                f"response payload from {src} is {size} bytes, which has exceeded the maximum limit of 6 MB."
+            )
         else:
-            message = (f"Received response from {src} with status code {response.status}. However, the "
-                       f"request payload from {src} to {next_hop.hostname} is {size} bytes, which has "
-                       "exceeded the maximum limit of 5 MB.")
+            message = (
+                f"Received response from {src} with status code {response.status}. However, the "
+                f"request payload from {src} to {next_hop.hostname} is {size} bytes, which has "
+                "exceeded the maximum limit of 5 MB."
+            )
         return ModelError(message, response.status, "", self.log_stream_arn(src), src)
 
     def _console_url(self) -> str:
         r = self.region
-        return (f"https://{r}.console.aws.amazon.com/cloudwatch/home?region={r}"
-                f"#logEventViewer:group={self.log_group}")
+        return f"https://{r}.console.aws.amazon.com/cloudwatch/home?region={r}#logEventViewer:group={self.log_group}"
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, {[h.hostname for h in self.hops]}, mode={self.mode!r})"
@@ -274,4 +312,5 @@ def oversize_body(size: int, request_id: str | None = None) -> ValidationError:
     request_id = request_id or str(uuid.uuid4())
     return ValidationError(
         f"Request {request_id} has oversize body. The body is {size} bytes; InvokeEndpoint accepts at "
-        f"most {MAX_REQUEST_BYTES} bytes (6 MiB): send less per call, or use asynchronous inference.")
+        f"most {MAX_REQUEST_BYTES} bytes (6 MiB): send less per call, or use asynchronous inference."
+    )

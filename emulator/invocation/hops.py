@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import HTTPError, NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 
 class HopUnreachable(Exception):
@@ -36,14 +37,21 @@ class HttpHop:
         self.hostname = hostname
         self.base_url = base_url.rstrip("/")
         self._pool = urllib3.HTTPConnectionPool(
-            parts.hostname, parts.port or 80, maxsize=pool_size, block=False, retries=False)
+            parts.hostname, parts.port or 80, maxsize=pool_size, block=False, retries=False
+        )
 
     def post(self, body: bytes, headers: dict[str, str], timeout_s: float) -> HopResponse:
         """POST `body` to /invocations and return the answer; raise HopUnreachable on failure."""
         try:
             resp = self._pool.urlopen(
-                "POST", "/invocations", body=body, headers=headers, retries=False,
-                redirect=False, timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s))
+                "POST",
+                "/invocations",
+                body=body,
+                headers=headers,
+                retries=False,
+                redirect=False,
+                timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
+            )
         except NewConnectionError as err:  # in urllib3 2 a subclass of ConnectTimeoutError: test it first
             raise HopUnreachable(self.hostname, f"cannot connect to {self.base_url}: {err}") from None
         except Urllib3Timeout as err:

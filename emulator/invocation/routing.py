@@ -6,8 +6,8 @@ blue/green switch can wait for the old containers' last answers before stopping 
 
 import random
 import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Iterator, Mapping
 
 from emulator.api.errors import ValidationError
 from emulator.invocation.chain import Pipeline
@@ -16,8 +16,13 @@ from emulator.invocation.chain import Pipeline
 class VariantRouter:
     """An endpoint's variants (one Pipeline each) and their weights; thread-safe."""
 
-    def __init__(self, endpoint: str, pipelines: Mapping[str, Pipeline], weights: Mapping[str, float] | None = None,
-                 rng: random.Random | None = None):
+    def __init__(
+        self,
+        endpoint: str,
+        pipelines: Mapping[str, Pipeline],
+        weights: Mapping[str, float] | None = None,
+        rng: random.Random | None = None,
+    ):
         if not pipelines:
             raise ValueError("a router needs at least one variant")
         self.endpoint = endpoint
@@ -55,15 +60,19 @@ class VariantRouter:
             pipeline = self.pipelines.get(target)
             if pipeline is None:
                 # Our wording: no public report quotes SageMaker's for an unknown TargetVariant.
-                raise ValidationError(f"TargetVariant {target} is not a production variant of endpoint "
-                                      f"{self.endpoint}; its variants are: {', '.join(self.pipelines)}.")
+                raise ValidationError(
+                    f"TargetVariant {target} is not a production variant of endpoint "
+                    f"{self.endpoint}; its variants are: {', '.join(self.pipelines)}."
+                )
             return pipeline
         with self._lock:
             names, weights = list(self._weights), list(self._weights.values())
             if sum(weights) <= 0:
-                raise ValidationError(f"Endpoint {self.endpoint} has no production variant with a weight above 0: "
-                                      "give one a weight with UpdateEndpointWeightsAndCapacities, or name one "
-                                      "with TargetVariant.")
+                raise ValidationError(
+                    f"Endpoint {self.endpoint} has no production variant with a weight above 0: "
+                    "give one a weight with UpdateEndpointWeightsAndCapacities, or name one "
+                    "with TargetVariant."
+                )
             return self.pipelines[self._rng.choices(names, weights)[0]]
 
     def begin(self) -> None:

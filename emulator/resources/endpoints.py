@@ -13,7 +13,8 @@ and weights messages are ours.
 
 import logging
 import threading
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from emulator.api.errors import ValidationException
 from emulator.errors import ByocError
@@ -27,9 +28,9 @@ Status = EndpointStatus
 class Deployment(Protocol):
     """The containers of every variant of one endpoint config, started together."""
 
-    def start(self) -> None: ...               # blocks until every /ping is green; raises ByocError
+    def start(self) -> None: ...  # blocks until every /ping is green; raises ByocError
 
-    def stop(self) -> None: ...                # waits for invocations under way, then removes the containers
+    def stop(self) -> None: ...  # waits for invocations under way, then removes the containers
 
     def set_weights(self, weights: dict[str, float]) -> None: ...
 
@@ -39,7 +40,7 @@ class Deployer(Protocol):
 
     def prepare(self, endpoint: str, variants: Sequence[tuple[Variant, Model]], unit: str) -> Deployment: ...
 
-    def serve(self, endpoint: str, deployment: Deployment | None) -> None: ...   # None: still starting
+    def serve(self, endpoint: str, deployment: Deployment | None) -> None: ...  # None: still starting
 
     def unserve(self, endpoint: str) -> None: ...
 
@@ -77,8 +78,9 @@ class Endpoints:
             config = self.store.config(config_name)
             plan = self._plan(config)
             now = self.store.clock()
-            endpoint = Endpoint(name, endpoint_arn, config_name, Status.CREATING, now, now,
-                                variants=_states(config, plan))
+            endpoint = Endpoint(
+                name, endpoint_arn, config_name, Status.CREATING, now, now, variants=_states(config, plan)
+            )
             self.endpoints[name] = endpoint
             self.store.set_tags(endpoint_arn, tags or [])
             endpoint.pending = self.deployer.prepare(name, plan, self._unit())
@@ -104,8 +106,10 @@ class Endpoints:
             states = {state.name: state for state in endpoint.variants}
             unknown = [v for v in desired if v not in states]
             if unknown:
-                raise ValidationException(f"The variant(s) [{', '.join(unknown)}] are not present in endpoint "
-                                          f"{name}; its variants are: {', '.join(states)}.")
+                raise ValidationException(
+                    f"The variant(s) [{', '.join(unknown)}] are not present in endpoint "
+                    f"{name}; its variants are: {', '.join(states)}."
+                )
             for variant, (weight, count) in desired.items():
                 if weight is not None:
                     states[variant].weight = states[variant].desired_weight = weight
@@ -171,7 +175,7 @@ class Endpoints:
             self._create_failed(endpoint, err)
             return
         with self.store.lock:
-            if endpoint.status is not Status.CREATING:      # shut down meanwhile
+            if endpoint.status is not Status.CREATING:  # shut down meanwhile
                 return
             endpoint.deployment, endpoint.pending = deployment, None
             self.deployer.serve(endpoint.name, deployment)
@@ -199,9 +203,9 @@ class Endpoints:
             if endpoint.status is not Status.UPDATING:
                 return
             old, endpoint.deployment, endpoint.pending = endpoint.deployment, new, None
-            self.deployer.serve(endpoint.name, new)           # no new invocation reaches `old` after this
+            self.deployer.serve(endpoint.name, new)  # no new invocation reaches `old` after this
             endpoint.config_name, endpoint.variants = config.name, _states(config, plan)
-        _quietly_stop(old)                                    # its invocations under way finish first
+        _quietly_stop(old)  # its invocations under way finish first
         with self.store.lock:
             if endpoint.status is Status.UPDATING:
                 endpoint.status, endpoint.failure_reason = Status.IN_SERVICE, None
@@ -233,8 +237,10 @@ class Endpoints:
         if endpoint.status.in_progress:
             raise ValidationException(f'Cannot update in-progress endpoint "{endpoint.arn}".')
         if endpoint.status is not Status.IN_SERVICE:
-            raise ValidationException(f'Endpoint "{endpoint.arn}" is {endpoint.status.value}; only an InService '
-                                      "endpoint can be updated. Delete it and create it again.")
+            raise ValidationException(
+                f'Endpoint "{endpoint.arn}" is {endpoint.status.value}; only an InService '
+                "endpoint can be updated. Delete it and create it again."
+            )
         return endpoint
 
     def _plan(self, config: EndpointConfig) -> list[tuple[Variant, Model]]:
@@ -252,8 +258,10 @@ class Endpoints:
 
 
 def _states(config: EndpointConfig, plan) -> list[VariantState]:
-    return [VariantState(v.name, tuple(c.image for c in model.spec.containers), v.weight, v.instance_count)
-            for v, model in plan]
+    return [
+        VariantState(v.name, tuple(c.image for c in model.spec.containers), v.weight, v.instance_count)
+        for v, model in plan
+    ]
 
 
 def _quietly_stop(deployment) -> None:

@@ -26,14 +26,23 @@ class EndpointStatus(str, enum.Enum):
     @property
     def serving(self) -> bool:
         """Return whether the endpoint answers InvokeEndpoint in this status."""
-        return self in (EndpointStatus.IN_SERVICE, EndpointStatus.UPDATING, EndpointStatus.ROLLING_BACK,
-                        EndpointStatus.SYSTEM_UPDATING)
+        return self in (
+            EndpointStatus.IN_SERVICE,
+            EndpointStatus.UPDATING,
+            EndpointStatus.ROLLING_BACK,
+            EndpointStatus.SYSTEM_UPDATING,
+        )
 
     @property
     def in_progress(self) -> bool:
         """Return whether an operation is under way (SageMaker refuses another one then)."""
-        return self in (EndpointStatus.CREATING, EndpointStatus.UPDATING, EndpointStatus.ROLLING_BACK,
-                        EndpointStatus.SYSTEM_UPDATING, EndpointStatus.DELETING)
+        return self in (
+            EndpointStatus.CREATING,
+            EndpointStatus.UPDATING,
+            EndpointStatus.ROLLING_BACK,
+            EndpointStatus.SYSTEM_UPDATING,
+            EndpointStatus.DELETING,
+        )
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Model:
     name: str
     arn: str
     spec: PipelineSpec
-    request: dict                        # CreateModel's fields (without Tags), echoed by DescribeModel
+    request: dict  # CreateModel's fields (without Tags), echoed by DescribeModel
     created: float
 
 
@@ -56,7 +65,7 @@ class Variant:
     weight: float = 1.0
     instance_count: int = 1
     instance_type: str | None = None
-    startup_timeout_s: float | None = None   # ContainerStartupHealthCheckTimeoutInSeconds
+    startup_timeout_s: float | None = None  # ContainerStartupHealthCheckTimeoutInSeconds
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,7 @@ class Endpoint:
     modified: float
     failure_reason: str | None = None
     variants: list[VariantState] = field(default_factory=list)
-    deployment: object | None = None     # the hosting side's handle for the serving containers
-    pending: object | None = None        # a deployment being started (create or update)
-    error: BaseException | None = field(default=None, repr=False)   # why the last create/update failed
-    worker: object | None = field(default=None, repr=False)        # the thread of the operation under way
+    deployment: object | None = None  # the hosting side's handle for the serving containers
+    pending: object | None = None  # a deployment being started (create or update)
+    error: BaseException | None = field(default=None, repr=False)  # why the last create/update failed
+    worker: object | None = field(default=None, repr=False)  # the thread of the operation under way

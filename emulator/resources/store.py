@@ -11,7 +11,8 @@ Errors are raised here with SageMaker's code and wording, rendered once by `emul
 
 import threading
 import time
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from emulator.api.errors import ValidationException
 from emulator.definitions.pipeline import PipelineSpec
@@ -19,7 +20,7 @@ from emulator.resources.records import EndpointConfig, Model, Variant
 from emulator.sagemaker import MAX_TAGS, arn
 
 T = TypeVar("T")
-DEFAULT_MAX_RESULTS = 10            # List* MaxResults default (sagemaker/2017-07-24)
+DEFAULT_MAX_RESULTS = 10  # List* MaxResults default (sagemaker/2017-07-24)
 
 
 class Store:
@@ -65,8 +66,9 @@ class Store:
             self.tags.pop(model.arn, None)
 
     # ---- endpoint configs ------------------------------------------------------------------------
-    def create_config(self, name: str, variants: tuple[Variant, ...], request: dict,
-                      tags: list[dict] | None = None) -> EndpointConfig:
+    def create_config(
+        self, name: str, variants: tuple[Variant, ...], request: dict, tags: list[dict] | None = None
+    ) -> EndpointConfig:
         """Record an endpoint config; every variant's model must exist."""
         config_arn = self.arn("endpoint-config", name)
         with self.lock:
@@ -117,8 +119,9 @@ class Store:
         current = self.tags.setdefault(resource_arn, {})
         merged = current | {tag["Key"]: tag.get("Value", "") for tag in tags}
         if len(merged) > MAX_TAGS:
-            raise ValidationException(f"A resource can have at most {MAX_TAGS} tags; {resource_arn} would have "
-                                      f"{len(merged)}.")
+            raise ValidationException(
+                f"A resource can have at most {MAX_TAGS} tags; {resource_arn} would have {len(merged)}."
+            )
         self.tags[resource_arn] = merged
 
 

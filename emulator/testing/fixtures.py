@@ -55,8 +55,9 @@ def byoc_endpoint(byoc_sagemaker, byoc_startup_timeout_s):
     def factory(definition: str | Path, name: str | None = None) -> LocalEndpoint:
         key = (str(Path(definition).resolve()), name)
         if key not in started:
-            endpoint = LocalEndpoint(definition, name=name, sagemaker=byoc_sagemaker,
-                                     startup_timeout_s=byoc_startup_timeout_s)
+            endpoint = LocalEndpoint(
+                definition, name=name, sagemaker=byoc_sagemaker, startup_timeout_s=byoc_startup_timeout_s
+            )
             started[key] = endpoint.start()
         return started[key]
 

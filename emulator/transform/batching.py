@@ -24,8 +24,8 @@ class Batch:
     """Records `first` .. `first + len(records) - 1` (1-based) of one file, and the request body."""
 
     key: str
-    index: int                  # position of the batch in its file, from 0
-    first: int                  # number of the first record in the file, from 1
+    index: int  # position of the batch in its file, from 0
+    first: int  # number of the first record in the file, from 1
     records: tuple[Record, ...]
     body: bytes
 
@@ -51,8 +51,12 @@ def make_batches(key: str, records: Iterable[Record], strategy: str, max_payload
     for number, record in enumerate(records, start=1):
         piece = record.data if single else record.framed
         if limit and len(piece) > limit:
-            raise OversizeRecord(f"the record is {len(piece)} bytes, over MaxPayloadInMB={max_payload_in_mb} "
-                                 f"({limit} bytes); raise MaxPayloadInMB or split the record", key, number)
+            raise OversizeRecord(
+                f"the record is {len(piece)} bytes, over MaxPayloadInMB={max_payload_in_mb} "
+                f"({limit} bytes); raise MaxPayloadInMB or split the record",
+                key,
+                number,
+            )
         if pending and (single or (limit and size + len(piece) > limit)):
             yield _batch(key, index, first, pending, single)
             pending, size, first, index = [], 0, number, index + 1

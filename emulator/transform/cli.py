@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Self
 
 from emulator.errors import ByocError
+
 from .errors import ExecutionParametersError, ModelInvocationError, TransformError
 from .limits import ExecutionParameters, container_environment, parse_execution_parameters, resolve
 from .local import LocalInput, LocalManifestInput, LocalOutput
@@ -30,19 +31,28 @@ PING_TIMEOUT_S = 2.0
 
 def register(subparsers) -> None:
     """Add `transform` to the byoc parser."""
-    p = subparsers.add_parser("transform", help="run a batch transform job over local files",
-                              description="Run a SageMaker batch transform job locally: every file under --input "
-                              "goes through the pipeline, results land in --output as <file>.out.")
+    p = subparsers.add_parser(
+        "transform",
+        help="run a batch transform job over local files",
+        description="Run a SageMaker batch transform job locally: every file under --input "
+        "goes through the pipeline, results land in --output as <file>.out.",
+    )
     p.add_argument("definition", help="pipeline definition (TOML or CreateModel JSON)")
     p.add_argument("--input", required=True, help="a file, or a folder whose files are the input objects")
     p.add_argument("--output", required=True, help="folder for the .out files (created when missing)")
-    p.add_argument("--s3-data-type", choices=S3_DATA_TYPES, default="S3Prefix",
-                   help="S3Prefix: --input is a folder or file; ManifestFile: --input is a manifest whose prefix is a "
-                   "local folder")
+    p.add_argument(
+        "--s3-data-type",
+        choices=S3_DATA_TYPES,
+        default="S3Prefix",
+        help="S3Prefix: --input is a folder or file; ManifestFile: --input is a manifest whose prefix is a "
+        "local folder",
+    )
     p.add_argument("--content-type", help="TransformInput.ContentType, sent on every call (e.g. text/csv)")
     p.add_argument("--split-type", choices=SPLIT_TYPES, default="None", help="TransformInput.SplitType")
     p.add_argument("--compression-type", choices=COMPRESSION_TYPES, default="None")
-    p.add_argument("--batch-strategy", choices=("MultiRecord", "SingleRecord"), help="default: the container's, else MultiRecord")
+    p.add_argument(
+        "--batch-strategy", choices=("MultiRecord", "SingleRecord"), help="default: the container's, else MultiRecord"
+    )
     p.add_argument("--max-payload-in-mb", type=int, help="0 to 100; default: the container's, else 6")
     p.add_argument("--max-concurrent-transforms", type=int, help="default: the container's, else 1")
     p.add_argument("--accept", help="TransformOutput.Accept, sent on every call")
@@ -52,8 +62,14 @@ def register(subparsers) -> None:
     p.add_argument("--join-source", choices=JOIN_SOURCES, default="None", help="DataProcessing.JoinSource")
     p.add_argument("--invocations-timeout-in-seconds", type=int, default=600, help="1 to 3600 (default 600)")
     p.add_argument("--invocations-max-retries", type=int, default=3, help="0 to 3 (default 3)")
-    p.add_argument("--environment", nargs="+", default=[], metavar="KEY=VALUE", type=_key_value,
-                   help="extra environment for the containers (CreateTransformJob.Environment)")
+    p.add_argument(
+        "--environment",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        type=_key_value,
+        help="extra environment for the containers (CreateTransformJob.Environment)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--logs", action="store_true", help="stream the containers' logs to stderr")
     p.set_defaults(func=run)
@@ -69,14 +85,24 @@ def _key_value(text: str) -> tuple[str, str]:
 def settings_from_args(args: argparse.Namespace) -> TransformSettings:
     """Return the job's settings from the command line (raises TransformValidationError)."""
     return TransformSettings(
-        input_uri=str(args.input), output_path=str(args.output), input_data_type=args.s3_data_type,
+        input_uri=str(args.input),
+        output_path=str(args.output),
+        input_data_type=args.s3_data_type,
         content_type=args.content_type,
-        compression_type=args.compression_type, split_type=args.split_type, batch_strategy=args.batch_strategy,
-        max_payload_in_mb=args.max_payload_in_mb, max_concurrent_transforms=args.max_concurrent_transforms,
-        environment=dict(args.environment), accept=args.accept, assemble_with=args.assemble_with,
-        input_filter=args.input_filter, output_filter=args.output_filter, join_source=args.join_source,
+        compression_type=args.compression_type,
+        split_type=args.split_type,
+        batch_strategy=args.batch_strategy,
+        max_payload_in_mb=args.max_payload_in_mb,
+        max_concurrent_transforms=args.max_concurrent_transforms,
+        environment=dict(args.environment),
+        accept=args.accept,
+        assemble_with=args.assemble_with,
+        input_filter=args.input_filter,
+        output_filter=args.output_filter,
+        join_source=args.join_source,
         invocations_timeout_s=args.invocations_timeout_in_seconds,
-        invocations_max_retries=args.invocations_max_retries)
+        invocations_max_retries=args.invocations_max_retries,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,12 +113,17 @@ def run(args: argparse.Namespace) -> int:
     spec = job_spec(args.definition, settings)
     from emulator import LocalEndpoint
 
-    say = (lambda text: print(text, file=sys.stderr))
-    with LocalEndpoint(spec, stream_logs=args.logs, log_sink=sys.stderr, say=say,
-                       invocation_timeout_s=settings.invocations_timeout_s) as ep:
+    def say(text: str) -> None:
+        print(text, file=sys.stderr)
+
+    with LocalEndpoint(
+        spec, stream_logs=args.logs, log_sink=sys.stderr, say=say, invocation_timeout_s=settings.invocations_timeout_s
+    ) as ep:
         limits = resolve(settings, execution_parameters(ep.containers[0].url))
-        say(f"MaxConcurrentTransforms={limits.max_concurrent_transforms}, MaxPayloadInMB={limits.max_payload_in_mb}, "
-            f"BatchStrategy={limits.batch_strategy}")
+        say(
+            f"MaxConcurrentTransforms={limits.max_concurrent_transforms}, MaxPayloadInMB={limits.max_payload_in_mb}, "
+            f"BatchStrategy={limits.batch_strategy}"
+        )
         invoke = endpoint_invoke(ep, limits.max_concurrent_transforms, settings.invocations_timeout_s)
         with ProgressBar(source.total_bytes(settings.compression_type == "Gzip"), args.no_progress) as bar:
             runner = TransformRunner(settings, limits, invoke, sink, progress=bar.update)
@@ -107,10 +138,13 @@ def job_spec(definition: str, settings: TransformSettings):
 
     spec = load_pipeline(definition)
     if spec.mode != "Serial":
-        raise TransformError(f"{definition} is a {spec.mode} pipeline; batch transform calls its containers as a serial chain",
-                        "set InferenceExecutionConfig.Mode to Serial (or leave it out) for batch transform")
-    containers = tuple(dataclasses.replace(c, environment=container_environment(c.environment, settings))
-                       for c in spec.containers)
+        raise TransformError(
+            f"{definition} is a {spec.mode} pipeline; batch transform calls its containers as a serial chain",
+            "set InferenceExecutionConfig.Mode to Serial (or leave it out) for batch transform",
+        )
+    containers = tuple(
+        dataclasses.replace(c, environment=container_environment(c.environment, settings)) for c in spec.containers
+    )
     return dataclasses.replace(spec, containers=containers)
 
 
@@ -119,8 +153,9 @@ def execution_parameters(base_url: str) -> ExecutionParameters | None:
     import urllib3
 
     try:
-        response = urllib3.request("GET", f"{base_url.rstrip('/')}/execution-parameters", timeout=PING_TIMEOUT_S,
-                                   retries=False)
+        response = urllib3.request(
+            "GET", f"{base_url.rstrip('/')}/execution-parameters", timeout=PING_TIMEOUT_S, retries=False
+        )
     except urllib3.exceptions.HTTPError as err:
         log.info("no /execution-parameters (%s); using the job's values and the defaults", err)
         return None
@@ -129,8 +164,10 @@ def execution_parameters(base_url: str) -> ExecutionParameters | None:
     try:
         return parse_execution_parameters(response.data)
     except ExecutionParametersError as err:
-        raise ExecutionParametersError(f"the first container's {err.message}", "fix the container's "
-                                       "/execution-parameters, or give all three limits on the command line") from None
+        raise ExecutionParametersError(
+            f"the first container's {err.message}",
+            "fix the container's /execution-parameters, or give all three limits on the command line",
+        ) from None
 
 
 def endpoint_invoke(ep, concurrency: int, timeout_s: int) -> Callable:
@@ -139,10 +176,18 @@ def endpoint_invoke(ep, concurrency: int, timeout_s: int) -> Callable:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = boto3.client("sagemaker-runtime", endpoint_url=ep.url, region_name=ep.spec.region,
-                          aws_access_key_id="testing", aws_secret_access_key="testing",
-                          config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=timeout_s + 5,
-                                        max_pool_connections=max(10, concurrency)))
+    client = boto3.client(
+        "sagemaker-runtime",
+        endpoint_url=ep.url,
+        region_name=ep.spec.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(
+            retries={"max_attempts": 1, "mode": "standard"},
+            read_timeout=timeout_s + 5,
+            max_pool_connections=max(10, concurrency),
+        ),
+    )
 
     def invoke(body: bytes, content_type: str | None, accept: str | None, _timeout_s: float):
         kwargs = {k: v for k, v in (("ContentType", content_type), ("Accept", accept)) if v}
@@ -180,8 +225,16 @@ class ProgressBar:
     def __init__(self, total_bytes: int, disabled: bool):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, desc="transform",
-                        disable=disabled, file=sys.stderr, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc="transform",
+            disable=disabled,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
         self.started = time.monotonic()
         self.last_bytes = 0
         self._lock = threading.Lock()
@@ -193,8 +246,9 @@ class ProgressBar:
                 self.bar.update(progress.bytes - self.last_bytes)
                 self.last_bytes = progress.bytes
             rate = progress.records / max(time.monotonic() - self.started, 1e-9)
-            self.bar.set_postfix_str(f"{progress.records} records, {rate:.0f} rec/s, {progress.files} files",
-                                     refresh=False)
+            self.bar.set_postfix_str(
+                f"{progress.records} records, {rate:.0f} rec/s, {progress.files} files", refresh=False
+            )
 
     def __enter__(self) -> Self:
         return self
@@ -206,8 +260,10 @@ class ProgressBar:
 def report(result: TransformResult) -> None:
     """Print the job's outcome: status, counts, outputs, and every failure."""
     written = len(result.outputs)
-    print(f"TransformJobStatus: {result.status.value} - {written} of {len(result.files)} file(s) written, "
-          f"{result.records} records, {result.seconds:.1f} s")
+    print(
+        f"TransformJobStatus: {result.status.value} - {written} of {len(result.files)} file(s) written, "
+        f"{result.records} records, {result.seconds:.1f} s"
+    )
     if result.failure_reason:
         print(f"FailureReason: {result.failure_reason}")
     for outcome in result.failed:

@@ -54,7 +54,7 @@ class FileFailure(Exception):
         self.detail = detail
         self.key = key
         self.record = record
-        self.last = last            # the last record of the mini-batch that failed, when it held several
+        self.last = last  # the last record of the mini-batch that failed, when it held several
 
     def located(self, key: str, record: int | None = None, last: int | None = None) -> "FileFailure":
         """Return this failure with the file (and the records, when not known yet) filled in."""
@@ -93,8 +93,14 @@ class InvocationFailed(FileFailure):
 
     kind = "AlgorithmError"
 
-    def __init__(self, detail: str, key: str | None = None, record: int | None = None, last: int | None = None,
-                 status: int | None = None):
+    def __init__(
+        self,
+        detail: str,
+        key: str | None = None,
+        record: int | None = None,
+        last: int | None = None,
+        status: int | None = None,
+    ):
         super().__init__(detail, key, record, last)
         self.status = status
 

@@ -86,8 +86,10 @@ def parse_answer(piece: bytes, fmt: str | None) -> Any:
 
 def _exactly(pieces: list[bytes], count: int, what: str) -> list[bytes]:
     if len(pieces) != count:
-        raise JoinError(f"the model answered {len(pieces)} {what} for {count} input record(s); to join or filter "
-                        "its output, the model must answer one per record, in order")
+        raise JoinError(
+            f"the model answered {len(pieces)} {what} for {count} input record(s); to join or filter "
+            "its output, the model must answer one per record, in order"
+        )
     return pieces
 
 

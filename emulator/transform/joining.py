@@ -30,7 +30,7 @@ class Prepared:
 
     record: Record
     units: tuple[Any, ...] | None
-    count: int                      # how many answers the model owes for this record
+    count: int  # how many answers the model owes for this record
 
 
 class DataProcessor:
@@ -38,7 +38,7 @@ class DataProcessor:
 
     def __init__(self, settings: TransformSettings):
         self.active = settings.processes_data
-        self.input_format = media_type(settings.content_type) or CSV    # checked by the settings when active
+        self.input_format = media_type(settings.content_type) or CSV  # checked by the settings when active
         self.output_format = media_type(settings.accept) or CSV
         self.input_filter = jsonpath.parse(settings.input_filter)
         self.output_filter = jsonpath.parse(settings.output_filter)
@@ -66,7 +66,7 @@ class DataProcessor:
         pieces = split_answer(answer, fmt, len(units))
         if not self.join:
             return [self._filtered(piece, fmt) for piece in pieces]
-        return [self._joined(unit, piece, fmt) for unit, piece in zip(units, pieces)]
+        return [self._joined(unit, piece, fmt) for unit, piece in zip(units, pieces, strict=False)]
 
     def _filtered(self, piece: bytes, fmt: str | None) -> bytes:
         if fmt == CSV:

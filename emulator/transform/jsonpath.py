@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import FilterError, JsonPathError
 
-SLICE_END_INCLUSIVE = True   # see the module docstring: the developer guide's `$[1:4]` = columns 2..5
+SLICE_END_INCLUSIVE = True  # see the module docstring: the developer guide's `$[1:4]` = columns 2..5
 ROOT = "$"
 
 _NAME = re.compile(r"[^.\[\]'\s*]+")
@@ -88,8 +88,9 @@ def parse(text: str) -> JsonPath:
     pos = 1
     while pos < len(text):
         if steps and steps[-1].multi:
-            raise JsonPathError(f"Invalid JsonPath: {text}: nothing may follow a multi-element selection "
-                                f"(at {text[pos:]!r})")
+            raise JsonPathError(
+                f"Invalid JsonPath: {text}: nothing may follow a multi-element selection (at {text[pos:]!r})"
+            )
         step, pos = _step(text, pos)
         steps.append(step)
     return JsonPath(text, tuple(steps))
@@ -102,14 +103,16 @@ def _step(text: str, pos: int) -> tuple[Step, int]:
         end = text.find("]", pos)
         if end < 0:
             raise JsonPathError(f"Invalid JsonPath: {text}: '[' without a closing ']'")
-        return _bracket(text, text[pos + 1:end].strip()), end + 1
+        return _bracket(text, text[pos + 1 : end].strip()), end + 1
     if text[pos] == ".":
         if text.startswith("*", pos + 1):
             return Step("wildcard"), pos + 2
         match = _NAME.match(text, pos + 1)
         if match:
             return Step("child", names=(match.group(),)), match.end()
-    raise JsonPathError(f"Invalid JsonPath: {text}: unexpected {text[pos:]!r}; use .name, ['name'], [index] or [start:end]")
+    raise JsonPathError(
+        f"Invalid JsonPath: {text}: unexpected {text[pos:]!r}; use .name, ['name'], [index] or [start:end]"
+    )
 
 
 def _bracket(text: str, inner: str) -> Step:
@@ -120,8 +123,10 @@ def _bracket(text: str, inner: str) -> Step:
         return Step("names", names=tuple(p[1:-1] for p in parts))
     items = tuple(_item(text, p) for p in parts)
     if sum(isinstance(i, Slice) for i in items) > 1:
-        raise JsonPathError(f"Invalid JsonPath: {text}: only single range filters of format (eg: [1:5]) are "
-                            f"supported. Format [{inner}] is not supported")
+        raise JsonPathError(
+            f"Invalid JsonPath: {text}: only single range filters of format (eg: [1:5]) are "
+            f"supported. Format [{inner}] is not supported"
+        )
     return Step("indexes", items=items)
 
 
@@ -170,7 +175,7 @@ def _slice(s: Slice, value: list) -> list:
     else:
         end = s.end + size if s.end < 0 else s.end
         stop = end + 1 if SLICE_END_INCLUSIVE else end
-    return value[max(start, 0):max(stop, 0)]
+    return value[max(start, 0) : max(stop, 0)]
 
 
 def _kind(value: Any) -> str:

@@ -16,7 +16,9 @@ from .errors import ExecutionParametersError
 from .settings import DEFAULT_MAX_PAYLOAD_IN_MB, MAX_PAYLOAD_IN_MB, TransformSettings
 
 DEFAULT_MAX_CONCURRENT_TRANSFORMS = 1  # "If the execution-parameters endpoint is not enabled, the default value is 1"
-DEFAULT_BATCH_STRATEGY = "MultiRecord"  # SageMaker logs "BatchStrategy=MULTI_RECORD" when none is given (aws/amazon-sagemaker-examples#1620)
+DEFAULT_BATCH_STRATEGY = (
+    "MultiRecord"  # SageMaker logs "BatchStrategy=MULTI_RECORD" when none is given (aws/amazon-sagemaker-examples#1620)
+)
 STRATEGY_ENV = {"MultiRecord": "MULTI_RECORD", "SingleRecord": "SINGLE_RECORD"}
 
 
@@ -46,8 +48,11 @@ def parse_execution_parameters(answer: bytes | str | dict) -> ExecutionParameter
         raise ExecutionParametersError(f"/execution-parameters answered with no JSON object ({err})") from None
     if not isinstance(doc, dict):
         raise ExecutionParametersError(f"/execution-parameters must answer a JSON object, got {type(doc).__name__}")
-    return ExecutionParameters(_positive(doc, "MaxConcurrentTransforms"), _strategy(doc.get("BatchStrategy")),
-                               _positive(doc, "MaxPayloadInMB", allow_zero=True))
+    return ExecutionParameters(
+        _positive(doc, "MaxConcurrentTransforms"),
+        _strategy(doc.get("BatchStrategy")),
+        _positive(doc, "MaxPayloadInMB", allow_zero=True),
+    )
 
 
 def _positive(doc: dict, key: str, allow_zero: bool = False) -> int | None:
@@ -55,8 +60,9 @@ def _positive(doc: dict, key: str, allow_zero: bool = False) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < (0 if allow_zero else 1):
-        raise ExecutionParametersError(f"/execution-parameters gave {key}={value!r}; it must be a whole number "
-                                       f"{'>= 0' if allow_zero else '>= 1'}")
+        raise ExecutionParametersError(
+            f"/execution-parameters gave {key}={value!r}; it must be a whole number {'>= 0' if allow_zero else '>= 1'}"
+        )
     return value
 
 
@@ -67,8 +73,10 @@ def _strategy(value: Any) -> str | None:
     for strategy in STRATEGIES:
         if spelled == strategy.lower():
             return strategy
-    raise ExecutionParametersError(f"/execution-parameters gave BatchStrategy={value!r}; expected MultiRecord "
-                                   "(MULTI_RECORD) or SingleRecord (SINGLE_RECORD)")
+    raise ExecutionParametersError(
+        f"/execution-parameters gave BatchStrategy={value!r}; expected MultiRecord "
+        "(MULTI_RECORD) or SingleRecord (SINGLE_RECORD)"
+    )
 
 
 def resolve(s: TransformSettings, container: ExecutionParameters | None = None) -> Limits:
@@ -77,11 +85,15 @@ def resolve(s: TransformSettings, container: ExecutionParameters | None = None) 
     limits = Limits(
         batch_strategy=s.batch_strategy or container.batch_strategy or DEFAULT_BATCH_STRATEGY,
         max_payload_in_mb=_first(s.max_payload_in_mb, container.max_payload_in_mb, DEFAULT_MAX_PAYLOAD_IN_MB),
-        max_concurrent_transforms=s.max_concurrent_transforms or container.max_concurrent_transforms
-        or DEFAULT_MAX_CONCURRENT_TRANSFORMS)
+        max_concurrent_transforms=s.max_concurrent_transforms
+        or container.max_concurrent_transforms
+        or DEFAULT_MAX_CONCURRENT_TRANSFORMS,
+    )
     if limits.max_payload_in_mb > MAX_PAYLOAD_IN_MB:
-        raise ExecutionParametersError(f"/execution-parameters gave MaxPayloadInMB={limits.max_payload_in_mb}, "
-                                       f"over SageMaker's {MAX_PAYLOAD_IN_MB} MB")
+        raise ExecutionParametersError(
+            f"/execution-parameters gave MaxPayloadInMB={limits.max_payload_in_mb}, "
+            f"over SageMaker's {MAX_PAYLOAD_IN_MB} MB"
+        )
     return limits
 
 

@@ -39,13 +39,17 @@ class LocalManifestInput(LocalInput):
             raise TransformError(f"the manifest {manifest} does not exist", "pass a ManifestFile to --input")
         prefix, keys = read_manifest(manifest.read_bytes())
         if "://" in prefix:
-            raise TransformError(f"the manifest's prefix {prefix!r} is not a local folder",
-                                 "locally the prefix names a folder; s3:// inputs come with the control plane")
+            raise TransformError(
+                f"the manifest's prefix {prefix!r} is not a local folder",
+                "locally the prefix names a folder; s3:// inputs come with the control plane",
+            )
         root = manifest.parent / prefix
         missing = [k for k in keys if not (root / k).is_file()]
         if missing:
-            raise TransformError(f"the manifest lists {len(missing)} file(s) missing under {root}: "
-                                 f"{', '.join(missing[:5])}", "fix the manifest or its prefix")
+            raise TransformError(
+                f"the manifest lists {len(missing)} file(s) missing under {root}: {', '.join(missing[:5])}",
+                "fix the manifest or its prefix",
+            )
         self.path = manifest
         self.files = [(key, root / key) for key in keys]
 
@@ -56,7 +60,9 @@ class LocalOutput:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
-            raise TransformError(f"the output {self.path} is a file", "pass a folder (created when missing) to --output")
+            raise TransformError(
+                f"the output {self.path} is a file", "pass a folder (created when missing) to --output"
+            )
 
     def __call__(self, location: str, body: bytes) -> None:
         target = Path(location)

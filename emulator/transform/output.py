@@ -27,7 +27,7 @@ def relative_key(prefix: str, key: str) -> str:
     base = prefix[: prefix.rfind("/") + 1]
     if not key.startswith(base):
         raise ValueError(f"{key!r} does not lie under the prefix {prefix!r}")
-    return key[len(base):]
+    return key[len(base) :]
 
 
 def output_location(output_path: str, relative: str) -> str:
@@ -41,8 +41,12 @@ def read_manifest(document: bytes | str) -> tuple[str, list[str]]:
         entries = json.loads(document)
     except ValueError as err:
         raise _bad_manifest(f"it is not JSON ({err})") from None
-    if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict) \
-            or not isinstance(entries[0].get("prefix"), str):
+    if (
+        not isinstance(entries, list)
+        or not entries
+        or not isinstance(entries[0], dict)
+        or not isinstance(entries[0].get("prefix"), str)
+    ):
         raise _bad_manifest('it must be a JSON array whose first element is {"prefix": "s3://bucket/prefix/"}')
     keys = entries[1:]
     if not keys or not all(isinstance(k, str) and k for k in keys):
@@ -51,8 +55,10 @@ def read_manifest(document: bytes | str) -> tuple[str, list[str]]:
 
 
 def _bad_manifest(why: str) -> TransformValidationError:
-    return TransformValidationError(f"the ManifestFile cannot be read: {why}",
-                                    'write it as [{"prefix": "s3://bucket/prefix/"}, "relative/key-1", ...]')
+    return TransformValidationError(
+        f"the ManifestFile cannot be read: {why}",
+        'write it as [{"prefix": "s3://bucket/prefix/"}, "relative/key-1", ...]',
+    )
 
 
 def assemble(pieces: Iterable[bytes], assemble_with: str) -> bytes:

@@ -88,15 +88,17 @@ def split_recordio(body: bytes) -> Iterator[Record]:
             raise RecordError(f"RecordIO: {len(body) - pos} stray byte(s) at offset {pos}, too few for a header")
         magic, lrec = struct.unpack_from("<II", body, pos)
         if magic != RECORDIO_MAGIC:
-            raise RecordError(f"RecordIO: no magic number 0xced7230a at offset {pos} (found {magic:#010x}); "
-                              "is SplitType right for this file?")
+            raise RecordError(
+                f"RecordIO: no magic number 0xced7230a at offset {pos} (found {magic:#010x}); "
+                "is SplitType right for this file?"
+            )
         flag, length = lrec >> 29, lrec & ((1 << 29) - 1)
         end = pos + 8 + length
         if end > len(body):
             raise RecordError(f"RecordIO: the record at offset {pos} says {length} bytes but the file ends first")
         if not parts:
             first = pos
-        parts.append(body[pos + 8:end])
+        parts.append(body[pos + 8 : end])
         pos = end + (-length % 4)
         if flag in (0, 3):
             yield Record(_MAGIC_BYTES.join(parts), body[first:pos], pos - first)
@@ -111,14 +113,16 @@ def split_tfrecord(body: bytes) -> Iterator[Record]:
     while pos < len(body):
         if len(body) - pos < 12:
             raise RecordError(f"TFRecord: {len(body) - pos} stray byte(s) at offset {pos}, too few for a header")
-        header = body[pos:pos + 8]
+        header = body[pos : pos + 8]
         (length,), (length_crc,) = struct.unpack("<Q", header), struct.unpack_from("<I", body, pos + 8)
         if masked_crc32c(header) != length_crc:
-            raise RecordError(f"TFRecord: the length CRC at offset {pos} does not match; is SplitType right for this file?")
+            raise RecordError(
+                f"TFRecord: the length CRC at offset {pos} does not match; is SplitType right for this file?"
+            )
         end = pos + 12 + length + 4
         if end > len(body):
             raise RecordError(f"TFRecord: the record at offset {pos} says {length} bytes but the file ends first")
-        data = body[pos + 12:pos + 12 + length]
+        data = body[pos + 12 : pos + 12 + length]
         if masked_crc32c(data) != struct.unpack_from("<I", body, end - 4)[0]:
             raise RecordError(f"TFRecord: the data CRC of the record at offset {pos} does not match (corrupt record)")
         yield Record(data, body[pos:end], end - pos)

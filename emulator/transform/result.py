@@ -20,9 +20,9 @@ class JobStatus(str, Enum):
 class FileStatus(str, Enum):
     """How one input file ended."""
 
-    SUCCEEDED = "Succeeded"   # its .out was written
-    FAILED = "Failed"         # a record failed: no .out
-    STOPPED = "Stopped"       # the job was stopped before it finished: no .out
+    SUCCEEDED = "Succeeded"  # its .out was written
+    FAILED = "Failed"  # a record failed: no .out
+    STOPPED = "Stopped"  # the job was stopped before it finished: no .out
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ class TransformResult:
     files: list[FileOutcome]
     records: int
     bytes: int
-    started: datetime            # TransformStartTime
-    ended: datetime              # TransformEndTime
+    started: datetime  # TransformStartTime
+    ended: datetime  # TransformEndTime
     seconds: float
 
     @property

@@ -55,9 +55,17 @@ class _File:
 class TransformRunner:
     """Run one transform job's data through a model; `run(source)` returns a TransformResult."""
 
-    def __init__(self, settings: TransformSettings, limits: Limits, invoke: Invoke, sink: Sink, *,
-                 stop: threading.Event | None = None, progress: Callable[[Progress], None] | None = None,
-                 retry_delay_s: float = 0.2):
+    def __init__(
+        self,
+        settings: TransformSettings,
+        limits: Limits,
+        invoke: Invoke,
+        sink: Sink,
+        *,
+        stop: threading.Event | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        retry_delay_s: float = 0.2,
+    ):
         self.settings, self.limits = settings, limits
         self.invoke, self.sink = invoke, sink
         self.stop = stop or threading.Event()
@@ -71,8 +79,12 @@ class TransformRunner:
     def run(self, source: Iterable[tuple[str, bytes]]) -> TransformResult:
         """Transform every input object of `source`; never raises for a file's failure."""
         started, clock = datetime.now(UTC), time.monotonic()
-        log.info("MaxConcurrentTransforms=%d, MaxPayloadInMB=%d, BatchStrategy=%s", self.limits.max_concurrent_transforms,
-                 self.limits.max_payload_in_mb, self.limits.batch_strategy.upper().replace("RECORD", "_RECORD"))
+        log.info(
+            "MaxConcurrentTransforms=%d, MaxPayloadInMB=%d, BatchStrategy=%s",
+            self.limits.max_concurrent_transforms,
+            self.limits.max_payload_in_mb,
+            self.limits.batch_strategy.upper().replace("RECORD", "_RECORD"),
+        )
         workers = self.limits.max_concurrent_transforms
         files: list[_File] = []
         self._source_error = None
@@ -82,8 +94,13 @@ class TransformRunner:
                 f.done.wait()
         return self._result(files, started, time.monotonic() - clock, exhausted)
 
-    def _feed(self, items: Iterator[tuple[str, bytes]], pool: ThreadPoolExecutor, slots: threading.BoundedSemaphore,
-              files: list[_File]) -> bool:
+    def _feed(
+        self,
+        items: Iterator[tuple[str, bytes]],
+        pool: ThreadPoolExecutor,
+        slots: threading.BoundedSemaphore,
+        files: list[_File],
+    ) -> bool:
         """Start every input object in turn; return True when the source was read to its end."""
         while not self.stop.is_set():
             try:
@@ -141,7 +158,7 @@ class TransformRunner:
             if f.failure is None and not self.stop.is_set():
                 self._answer(f, batch)
         except InvocationFailed as err:
-            if not self.stop.is_set():     # a call cut short by StopTransformJob leaves the file Stopped, not Failed
+            if not self.stop.is_set():  # a call cut short by StopTransformJob leaves the file Stopped, not Failed
                 self._fail(f, err.located(f.key, batch.first, batch.last))
         except FileFailure as err:
             self._fail(f, err.located(f.key, batch.first, batch.last))
@@ -155,7 +172,7 @@ class TransformRunner:
 
     def _answer(self, f: _File, batch: Batch) -> None:
         body, content_type = self._invoke(batch)
-        prepared = f.prepared[batch.first - 1: batch.first - 1 + len(batch.records)]
+        prepared = f.prepared[batch.first - 1 : batch.first - 1 + len(batch.records)]
         pieces = self.processor.finish(body, content_type, prepared)
         with self._lock:
             f.pieces[batch.index] = pieces
@@ -172,14 +189,26 @@ class TransformRunner:
             try:
                 return self.invoke(batch.body, s.content_type, s.accept, float(s.invocations_timeout_s))
             except ModelInvocationError as err:
-                log.warning("%s: records %d-%d: attempt %d of %d failed: %s", batch.key, batch.first, batch.last,
-                            attempt, attempts, err.message)
+                log.warning(
+                    "%s: records %d-%d: attempt %d of %d failed: %s",
+                    batch.key,
+                    batch.first,
+                    batch.last,
+                    attempt,
+                    attempts,
+                    err.message,
+                )
                 last = err
                 if attempt < attempts and self.stop.wait(self.retry_delay_s * attempt):
                     break
-        raise InvocationFailed(f"the model failed {attempt} attempt(s) (InvocationsMaxRetries="
-                               f"{s.invocations_max_retries}): {last.message}", batch.key, batch.first, batch.last,
-                               last.status)
+        raise InvocationFailed(
+            f"the model failed {attempt} attempt(s) (InvocationsMaxRetries="
+            f"{s.invocations_max_retries}): {last.message}",
+            batch.key,
+            batch.first,
+            batch.last,
+            last.status,
+        )
 
     def _fail(self, f: _File, err: FileFailure) -> None:
         with self._lock:
@@ -202,7 +231,9 @@ class TransformRunner:
     def _close(self, f: _File) -> FileOutcome:
         seconds = time.monotonic() - f.started
         if f.failure is None and len(f.pieces) < f.expected:
-            return FileOutcome(f.key, None, FileStatus.STOPPED, f.records, "stopped before every record was sent", seconds)
+            return FileOutcome(
+                f.key, None, FileStatus.STOPPED, f.records, "stopped before every record was sent", seconds
+            )
         if f.failure is None:
             body = assemble((p for i in sorted(f.pieces) for p in f.pieces[i]), self.settings.assemble_with)
             try:
@@ -217,13 +248,15 @@ class TransformRunner:
         outcomes = [f.outcome for f in files if f.outcome is not None]
         stopped = self.stop.is_set() and (not exhausted or any(o.status is FileStatus.STOPPED for o in outcomes))
         failed = [o for o in outcomes if o.status is FileStatus.FAILED]
-        status = JobStatus.STOPPED if stopped else JobStatus.FAILED if failed or self._source_error else \
-            JobStatus.COMPLETED
+        status = (
+            JobStatus.STOPPED if stopped else JobStatus.FAILED if failed or self._source_error else JobStatus.COMPLETED
+        )
         reason = None
         if status is JobStatus.FAILED:
             reason = self._source_error or failure_reason(failed, len(outcomes))
-        return TransformResult(status, reason, outcomes, self._records, self._bytes, started, datetime.now(UTC),
-                               seconds)
+        return TransformResult(
+            status, reason, outcomes, self._records, self._bytes, started, datetime.now(UTC), seconds
+        )
 
 
 def _kind(err: FileFailure) -> str:

@@ -50,7 +50,8 @@ def test_one_test_per_rule_and_target_is_collected(pytester, sample):
 def test_a_broken_rule_fails_its_own_test_with_the_rules_message(pytester, sample):
     pytester.makeconftest(FAKE_SESSION)
     result = pytester.runpytest("--byoc-image", "byoc/myimage:1", "--byoc-sample", sample)
-    result.assert_outcomes(passed=13, failed=1, skipped=1, warnings=1)
+    result.assert_outcomes(passed=13, failed=1, skipped=1)  # warnings: ours plus whatever the libraries raise
+    assert result.stdout.str().count("ContractWarning: ") == 1
     result.stdout.fnmatch_lines(["*test_rule[[]sigterm-myimage[]]*", "sigterm: observed on myimage",
                                  "  why: SageMaker stops containers with SIGTERM*", "  what to do: *",
                                  "  more: docs/contract.md#sigterm*"])
