@@ -41,8 +41,11 @@ def test_pipeline_model_deploy_predict_delete(aws_env, docker_client):
     from sagemaker.session import Session
 
     name = unique("sdk-abalone")
-    session = Session()  # the SDK's own S3 calls: default_bucket (STS, CreateBucket) and upload_data
-    bucket = session.default_bucket()
+    # The SDK's own S3 upload. Not Session.default_bucket(): it calls STS at an explicit regional
+    # endpoint_url (sts.REGION.amazonaws.com), which AWS_ENDPOINT_URL does not redirect (docs/local-sagemaker.md).
+    session = Session()
+    bucket = unique("sdk-models")
+    session.boto_session.client("s3").create_bucket(Bucket=bucket)
     data = {part: session.upload_data(str(ABALONE / part / "model.tar.gz"), bucket, f"{name}/{part}")
             for part in ("featurizer", "predictor")}
     assert all(url.startswith(f"s3://{bucket}/") for url in data.values())
