@@ -1,0 +1,217 @@
+"""`deploy`: one definition to a SageMaker endpoint, step by step; returns the endpoint's description.
+
+    description = deploy("fixtures/pipelines/abalone.toml", Target("abalone", ROLE, "bucket"), registry="127.0.0.1:5000")
+
+Steps: contract gate, images pushed by content tag, model data uploaded by sha256, CreateModel and
+CreateEndpointConfig (named by content: skipped when they exist), CreateEndpoint or UpdateEndpoint,
+wait for InService, smoke test and parity with the local emulator. `dry_run` prints the requests.
+"""
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from emulator.definitions.pipeline import PipelineSpec, load_pipeline
+from emulator.live import images as img
+from emulator.live import modeldata
+from emulator.live import smoke as smoke_test
+from emulator.live.aws import LiveClients, live_clients
+from emulator.live.plan import DeployError, Plan, Target, build_plan, validate
+from emulator.live.waiting import describe, wait_in_service
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to deploy: what to check, where images go, how long to wait."""
+
+    registry: str | None = None  # host[:port]; None: this account's ECR
+    endpoint_url: str | None = None  # every AWS service at one URL (a local SageMaker)
+    dry_run: bool = False
+    skip_contract: bool = False
+    wait: bool = True
+    smoke: bool = True
+    parity: bool = True
+    tolerance: float = smoke_test.DEFAULT_TOLERANCE
+    sample: Path | None = None
+    poll_s: float = 15.0
+    timeout_s: float = 3600.0
+
+
+def deploy(
+    definition: str | Path | PipelineSpec,
+    target: Target,
+    options: Options = Options(),
+    say: Callable[[str], None] = print,
+    docker_client=None,
+) -> dict:
+    """Deploy `definition` to `target`; return DescribeEndpoint's answer ({"DryRun": requests} with dry_run)."""
+    spec = definition if isinstance(definition, PipelineSpec) else load_pipeline(Path(definition))
+    clients = live_clients(target.region, options.endpoint_url)
+    target = Target(**{**target.__dict__, "region": clients.region})
+    try:
+        return _deploy(spec, target, options, clients, say, docker_client)
+    except NoCredentialsError:
+        raise DeployError(
+            "no AWS credentials: boto3's chain (environment, profile, role) gave none",
+            "set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role applies",
+        ) from None
+    except ClientError as err:
+        raise DeployError(f"AWS refused a request: {err}", "check the IAM permissions in docs/deploy.md") from None
+    except BotoCoreError as err:
+        raise DeployError(f"AWS did not answer: {err}", "check --endpoint-url, --region and the network") from None
+
+
+def _deploy(spec: PipelineSpec, target: Target, options: Options, clients: LiveClients, say, docker_client) -> dict:
+    if not options.skip_contract and not options.dry_run:
+        from emulator.live.gate import check_contract
+
+        if spec.source is None:
+            raise DeployError("the contract gate needs the definition's file", "pass a path, or skip_contract")
+        say(f"contract: {check_contract(spec.source, options.sample)} checks passed")
+    sample = smoke_test.sample_of(spec, options.sample) if options.smoke else None
+    docker_client = docker_client or _docker()
+    with tempfile.TemporaryDirectory(prefix="byoc-deploy-") as work:
+        registry = _registry(options, clients)
+        images = _images(spec, registry, docker_client, options.dry_run, say)
+        urls, uploads = _model_data(spec, target, clients.s3, Path(work), options.dry_run, say)
+        plan = build_plan(spec, target, images, urls)
+        if options.dry_run:
+            return {"DryRun": _dry_run(plan, uploads, say)}
+        description = _apply(plan, target, options, clients, say)
+    if sample is not None and options.wait:
+        _smoke(spec, target.endpoint_name, sample, options, clients, say)
+    return description
+
+
+def _docker():
+    import docker
+
+    try:
+        return docker.from_env(timeout=600)
+    except docker.errors.DockerException as err:
+        raise DeployError(f"no Docker engine answers: {err}", "run `byoc doctor --fix`") from None
+
+
+def _registry(options: Options, clients: LiveClients) -> img.Registry:
+    if options.registry:
+        return img.Registry.given(options.registry)
+    if options.dry_run:  # no login: the account alone names the registry
+        account = clients.sts.get_caller_identity()["Account"]  # type: ignore[attr-defined]
+        return img.Registry(f"{account}.dkr.ecr.{clients.region}.amazonaws.com")
+    return img.Registry.ecr(clients.ecr)
+
+
+def _images(spec: PipelineSpec, registry: img.Registry, docker_client, dry_run: bool, say) -> dict[str, str]:
+    refs: dict[str, str] = {}
+    for image in dict.fromkeys(c.image for c in spec.containers):
+        refs[image] = img.remote_ref(image, img.image_id(docker_client, image), registry.host)
+        if dry_run:
+            continue
+        pushed = img.push(docker_client, image, refs[image], registry)
+        say(f"image: {image} -> {refs[image]} ({'pushed' if pushed else 'already there'})")
+    return refs
+
+
+def _model_data(spec: PipelineSpec, target: Target, s3, work: Path, dry_run: bool, say):
+    urls, uploads = {}, []
+    for c in spec.containers:
+        if c.model_data is None:
+            continue
+        if isinstance(c.model_data, str):  # already an s3:// URL: used as it is
+            urls[c.hostname] = c.model_data
+            continue
+        archive = modeldata.archive_of(c.model_data, work)
+        key = modeldata.key_of(archive, target.prefix)
+        urls[c.hostname] = f"s3://{target.bucket}/{key}"
+        uploads.append({"Bucket": target.bucket, "Key": key, "Body": f"<{archive.stat().st_size} bytes>"})
+        if not dry_run:
+            sent = modeldata.upload(s3, archive, target.bucket, key)
+            say(f"model data: {c.hostname} -> {urls[c.hostname]} ({'uploaded' if sent else 'already there'})")
+    return urls, uploads
+
+
+def dry_run_requests(plan: Plan, uploads: list[dict]) -> list[dict]:
+    """Return every request a deploy would send, each checked against botocore's model of its operation."""
+    requests = [{"service": "s3", "operation": "PutObject", "params": u} for u in uploads]
+    requests += [
+        {"service": "sagemaker", "operation": "CreateModel", "params": plan.create_model},
+        {"service": "sagemaker", "operation": "CreateEndpointConfig", "params": plan.create_endpoint_config},
+        {"service": "sagemaker", "operation": "CreateEndpoint", "params": plan.create_endpoint},
+        {"service": "sagemaker", "operation": "UpdateEndpoint", "params": plan.update_endpoint},
+    ]
+    for request in requests:
+        params = request["params"]
+        validate(request["service"], request["operation"], {**params, "Body": b""} if "Body" in params else params)
+    return requests
+
+
+def _dry_run(plan: Plan, uploads: list[dict], say) -> list[dict]:
+    requests = dry_run_requests(plan, uploads)
+    say(json.dumps(requests, indent=2))
+    return requests
+
+
+def _apply(plan: Plan, target: Target, options: Options, clients: LiveClients, say) -> dict:
+    sm = clients.sagemaker
+    if _exists(lambda: sm.describe_model(ModelName=plan.model_name)):  # type: ignore[attr-defined]
+        say(f"model: {plan.model_name} (unchanged, already there)")
+    else:
+        sm.create_model(**plan.create_model)  # type: ignore[attr-defined]
+        say(f"model: created {plan.model_name}")
+    if _exists(lambda: sm.describe_endpoint_config(EndpointConfigName=plan.config_name)):  # type: ignore[attr-defined]
+        say(f"endpoint config: {plan.config_name} (unchanged, already there)")
+    else:
+        sm.create_endpoint_config(**plan.create_endpoint_config)  # type: ignore[attr-defined]
+        say(f"endpoint config: created {plan.config_name}")
+    current = describe(sm, target.endpoint_name)
+    if current is None:
+        sm.create_endpoint(**plan.create_endpoint)  # type: ignore[attr-defined]
+        say(f"endpoint: creating {target.endpoint_name}")
+    elif current.get("EndpointConfigName") == plan.config_name and current["EndpointStatus"] == "InService":
+        say(f"endpoint: {target.endpoint_name} already serves {plan.config_name}; nothing to change")
+        return current
+    elif current["EndpointStatus"] == "Failed":
+        raise DeployError(
+            f"endpoint {target.endpoint_name} is Failed ({current.get('FailureReason', '')}); it cannot be updated",
+            f"remove it with `byoc teardown {target.endpoint_name}`, then deploy again",
+        )
+    else:
+        sm.update_endpoint(**plan.update_endpoint)  # type: ignore[attr-defined]
+        say(f"endpoint: updating {target.endpoint_name} to {plan.config_name} (blue/green)")
+    if not options.wait:
+        return describe(sm, target.endpoint_name) or {}
+    return wait_in_service(
+        sm, clients.logs, target.endpoint_name, plan.config_name, say, options.poll_s, options.timeout_s
+    )
+
+
+def _exists(call) -> bool:
+    try:
+        call()
+        return True
+    except ClientError as err:
+        if "Could not find" in str(err):
+            return False
+        raise
+
+
+def _smoke(
+    spec: PipelineSpec, name: str, sample: smoke_test.Sample, options: Options, clients: LiveClients, say
+) -> None:
+    live = smoke_test.invoke(clients.runtime, name, sample)
+    say(f"smoke test: {sample.source or 'sample'} -> {live.decode(errors='replace').strip()[:200]}")
+    if not options.parity:
+        return
+    local = smoke_test.local_answer(spec, sample)
+    say(f"parity: the local emulator answers {local.decode(errors='replace').strip()[:200]}")
+    found = smoke_test.differences(live, local, options.tolerance)
+    if found:
+        raise DeployError(
+            f"parity: the endpoint's answer differs from the local emulator's: {'; '.join(found[:5])}",
+            "the same images and model data should answer alike; compare the images' digests and the model data",
+        )
+    say(f"parity: equal within {options.tolerance:g}")
