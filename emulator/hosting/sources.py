@@ -151,7 +151,7 @@ def local_image(
 
 
 def names_registry(uri: str) -> bool:
-    """Return True when `uri` starts with a registry host (`host.domain/`, `host:port/`, `localhost/`), as Docker reads it."""
+    """Return True when `uri` starts with a registry host (`host.domain/`, `host:port/`, `localhost/`)."""
     first, sep, _ = uri.partition("/")
     return bool(sep) and ("." in first or ":" in first or first == "localhost")
 

@@ -1,6 +1,7 @@
 """`deploy`: one definition to a SageMaker endpoint, step by step; returns the endpoint's description.
 
-    description = deploy("fixtures/pipelines/abalone.toml", Target("abalone", ROLE, "bucket"), registry="127.0.0.1:5000")
+    target = Target("abalone", ROLE_ARN, "my-bucket")
+    description = deploy("fixtures/pipelines/abalone.toml", target, Options(registry="127.0.0.1:5000"))
 
 Steps: contract gate, images pushed by content tag, model data uploaded by sha256, CreateModel and
 CreateEndpointConfig (named by content: skipped when they exist), CreateEndpoint or UpdateEndpoint,
@@ -12,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -44,11 +46,12 @@ class Options:
 def deploy(
     definition: str | Path | PipelineSpec,
     target: Target,
-    options: Options = Options(),
+    options: Options | None = None,
     say: Callable[[str], None] = print,
     docker_client=None,
 ) -> dict:
     """Deploy `definition` to `target`; return DescribeEndpoint's answer ({"DryRun": requests} with dry_run)."""
+    options = options or Options()
     spec = definition if isinstance(definition, PipelineSpec) else load_pipeline(Path(definition))
     clients = live_clients(target.region, options.endpoint_url)
     target = Target(**{**target.__dict__, "region": clients.region})
@@ -102,7 +105,7 @@ def _registry(options: Options, clients: LiveClients) -> img.Registry:
     if options.dry_run:  # no login: the account alone names the registry
         account = clients.sts.get_caller_identity()["Account"]  # type: ignore[attr-defined]
         return img.Registry(f"{account}.dkr.ecr.{clients.region}.amazonaws.com")
-    return img.Registry.ecr(clients.ecr)
+    return img.Registry.for_ecr(clients.ecr)
 
 
 def _images(spec: PipelineSpec, registry: img.Registry, docker_client, dry_run: bool, say) -> dict[str, str]:
@@ -136,7 +139,7 @@ def _model_data(spec: PipelineSpec, target: Target, s3, work: Path, dry_run: boo
 
 def dry_run_requests(plan: Plan, uploads: list[dict]) -> list[dict]:
     """Return every request a deploy would send, each checked against botocore's model of its operation."""
-    requests = [{"service": "s3", "operation": "PutObject", "params": u} for u in uploads]
+    requests: list[dict[str, Any]] = [{"service": "s3", "operation": "PutObject", "params": u} for u in uploads]
     requests += [
         {"service": "sagemaker", "operation": "CreateModel", "params": plan.create_model},
         {"service": "sagemaker", "operation": "CreateEndpointConfig", "params": plan.create_endpoint_config},

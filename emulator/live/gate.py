@@ -1,4 +1,4 @@
-"""The contract gate: the suite on every container of the definition (`byoc contract --pipeline`), before anything moves.
+"""The contract gate: the suite on every container of a definition (`byoc contract --pipeline`), before anything.
 
 The contract suite is imported here, inside the call, as the CLI imports it inside its commands.
 """

@@ -1,7 +1,7 @@
 """Images to a registry, tagged by content: `REGISTRY/REPO:sha256-<image id>`, pushed only when not already there.
 
 registry = Registry.given("127.0.0.1:5000")            # any registry (--registry)
-registry = Registry.ecr(session.client("ecr"))         # ECR: repositories created, login from the API
+registry = Registry.for_ecr(session.client("ecr"))         # ECR: repositories created, login from the API
 ref = remote_ref("byoc/featurizer:latest", image_id, registry.host)
 push(docker_client, "byoc/featurizer:latest", ref, registry)    # -> True when pushed, False when present
 """
@@ -26,7 +26,7 @@ class Registry:
 
     host: str
     auth: dict | None = None  # {"username", "password"} for docker push
-    ecr: object | None = None
+    ecr_client: object | None = None
     _repositories: set[str] = field(default_factory=set)
 
     @classmethod
@@ -39,7 +39,7 @@ class Registry:
         return cls(host)
 
     @classmethod
-    def ecr(cls, client) -> "Registry":
+    def for_ecr(cls, client) -> "Registry":
         """Return this account's ECR registry, logged in with a token from GetAuthorizationToken."""
         try:
             data = client.get_authorization_token()["authorizationData"][0]
@@ -51,9 +51,9 @@ class Registry:
 
     def ensure_repository(self, name: str) -> None:
         """Create ECR repository `name` when it is missing (nothing to do for another registry)."""
-        if self.ecr is None or name in self._repositories:
+        if self.ecr_client is None or name in self._repositories:
             return
-        client = self.ecr
+        client = self.ecr_client
         try:
             client.describe_repositories(repositoryNames=[name])  # type: ignore[attr-defined]
         except ClientError as err:
@@ -65,9 +65,9 @@ class Registry:
 
     def has_tag(self, repository: str, tag: str, docker_client) -> bool:
         """Return True when `repository:tag` is already in the registry."""
-        if self.ecr is not None:
+        if self.ecr_client is not None:
             try:
-                self.ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])  # type: ignore[attr-defined]
+                self.ecr_client.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])  # type: ignore[attr-defined]
                 return True
             except ClientError:
                 return False
