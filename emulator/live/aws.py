@@ -50,7 +50,7 @@ def live_clients(region: str | None = None, endpoint_url: str | None = None) -> 
     session = live_session(region)
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, read_timeout=70)
     made = {
-        name: session.client(name, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+        name: session.client(name, endpoint_url=endpoint_url, config=config)
         for name in SERVICES
     }
     return LiveClients(
