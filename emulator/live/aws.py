@@ -48,11 +48,13 @@ def live_session(region: str | None = None) -> boto3.session.Session:
 def live_clients(region: str | None = None, endpoint_url: str | None = None) -> LiveClients:
     """Return the deploy's clients for `region` (or the chain's), all sent to `endpoint_url` when one is given."""
     session = live_session(region)
+    if session.get_credentials() is None:  # read from the chain, never printed nor written
+        raise DeployError(
+            "no AWS credentials: boto3's chain (environment, profile, SSO, role) gave none",
+            "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role applies",
+        )
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, read_timeout=70)
-    made = {
-        name: session.client(name, endpoint_url=endpoint_url, config=config)
-        for name in SERVICES
-    }
+    made = {name: session.client(name, endpoint_url=endpoint_url, config=config) for name in SERVICES}
     return LiveClients(
         session.region_name,
         made["sagemaker"],

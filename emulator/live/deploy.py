@@ -76,6 +76,8 @@ def _deploy(spec: PipelineSpec, target: Target, options: Options, clients: LiveC
             raise DeployError("the contract gate needs the definition's file", "pass a path, or skip_contract")
         say(f"contract: {check_contract(spec.source, options.sample)} checks passed")
     sample = smoke_test.sample_of(spec, options.sample) if options.smoke else None
+    for table in spec.tables:  # [Local] side services are this machine's stand-ins: in AWS they must exist
+        say(f"note: DynamoDB table {table.name} ([Local]) is not created by deploy; it must exist in the account")
     docker_client = docker_client or _docker()
     with tempfile.TemporaryDirectory(prefix="byoc-deploy-") as work:
         registry = _registry(options, clients)

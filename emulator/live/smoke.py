@@ -38,7 +38,8 @@ def sample_of(spec: PipelineSpec, given: Path | None = None, content_type: str |
         found = sorted(folder.glob("sample.*")) if folder is not None else []
         if not found:
             raise DeployError(
-                f"no sample request beside the first container's model ({model})", "give one with --sample FILE"
+                f"no sample request beside the first container's model ({model})",
+                "give one with --sample FILE, or skip the smoke test with --no-smoke",
             )
         path = found[0]
     ctype = content_type or CONTENT_TYPES.get(path.suffix.lower())
@@ -63,7 +64,7 @@ def local_answer(spec: PipelineSpec, sample: Sample) -> bytes:
     """Return the local emulator's answer to the sample (the definition started here, then stopped)."""
     from emulator.hosting.endpoint import LocalEndpoint
 
-    with LocalEndpoint(spec, name=f"{spec.name}-parity", stream_logs=False) as local:
+    with LocalEndpoint(spec, name=f"{spec.name[:55].rstrip('-')}-parity", stream_logs=False) as local:
         answer = local.client().invoke_endpoint(
             EndpointName=local.name, ContentType=sample.content_type, Body=sample.body
         )

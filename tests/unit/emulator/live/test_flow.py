@@ -122,3 +122,14 @@ def test_a_missing_region_is_a_clear_error(local):
     with pytest.raises(DeployError, match="no AWS region"):
         deploy(ABALONE, Target("x", ROLE, "models"), Options(endpoint_url=local, dry_run=True),
                docker_client=FakeDocker(IDS))
+
+
+def test_no_credentials_is_a_clear_error(local, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    with pytest.raises(DeployError, match="no AWS credentials"):
+        deploy(ABALONE, Target("x", ROLE, "models", region="us-east-1"), Options(endpoint_url=local, dry_run=True),
+               docker_client=FakeDocker(IDS))
