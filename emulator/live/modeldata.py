@@ -72,6 +72,12 @@ def upload(s3, archive: Path, bucket: str, key: str) -> bool:
         code = err.response.get("Error", {}).get("Code", "")
         if code == "NoSuchBucket":
             raise DeployError(f"bucket {bucket} does not exist", "create it, or pass another --bucket") from None
+        if code in ("403", "AccessDenied", "Forbidden"):
+            # HeadObject answers 403, not 404, for a missing key without s3:ListBucket (S3 API reference, HeadObject)
+            raise DeployError(
+                f"S3 HeadObject {url}: access denied",
+                f"grant s3:GetObject and s3:ListBucket on {bucket} (see docs/deploy.md), or pass another --bucket",
+            ) from None
         if code not in MISSING:
             raise DeployError(f"S3 HeadObject {url} failed: {err}", "check --bucket and the credentials") from None
     except BotoCoreError as err:

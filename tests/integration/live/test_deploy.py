@@ -25,6 +25,7 @@ from .conftest import BUCKET, ROLE
 pytestmark = pytest.mark.integration
 
 ABALONE = REPO_ROOT / "fixtures" / "pipelines" / "abalone.toml"
+SUPPORT = REPO_ROOT / "fixtures" / "pipelines" / "support.toml"
 SAMPLE = REPO_ROOT / "fixtures" / "abalone" / "featurizer" / "sample.csv"
 LOOP_LIMIT_S = 300  # the request loop stops by itself after this, whatever happens
 
@@ -140,6 +141,22 @@ def test_abalone_deploys_updates_in_place_and_tears_down(sagemaker, registry, do
     assert "teardown: endpoint abalone deleted" in gone.stdout
     assert sm.list_endpoints()["Endpoints"] == []
     assert sm.list_endpoint_configs()["EndpointConfigs"] == [] and sm.list_models()["Models"] == []
+
+
+def test_support_deploys_with_its_table_and_tears_down(sagemaker, registry, pushed_tags):
+    from emulator.definitions.pipeline import load_pipeline
+    from emulator.hosting.sidecars import seed_tables
+
+    seed_tables(sagemaker.client("dynamodb"), load_pipeline(SUPPORT).tables)  # in AWS the table exists already
+    done = byoc(sagemaker, *deploy_args(SUPPORT, "support", registry, "--skip-contract"))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "note: DynamoDB table PipelineLookupTable ([Local]) is not created by deploy" in done.stdout
+    assert "byoc/postprocessor" in catalog(registry)
+    assert '"category"' in done.stdout and "parity: equal within" in done.stdout
+    gone = byoc(sagemaker, "teardown", "support", "--poll", "0.5")
+    assert gone.returncode == 0, gone.stderr[-2000:]
+    sm = sagemaker.client("sagemaker")
+    assert sm.list_endpoints()["Endpoints"] == [] and sm.list_models()["Models"] == []
 
 
 def test_an_image_that_fails_the_contract_is_refused_before_anything_is_pushed(sagemaker, registry, broken_port,
