@@ -26,6 +26,10 @@ from emulator.live.plan import DeployError, Plan, Target, build_plan, validate
 from emulator.live.waiting import describe, wait_in_service
 
 
+# EndpointStatus values during which UpdateEndpoint is refused (botocore sagemaker model, EndpointStatus)
+BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting", "UpdateRollbackFailed")
+
+
 @dataclass(frozen=True)
 class Options:
     """How to deploy: what to check, where images go, how long to wait."""
@@ -63,7 +67,9 @@ def deploy(
             "set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role applies",
         ) from None
     except ClientError as err:
-        raise DeployError(f"AWS refused a request: {err}", "check the IAM permissions in docs/deploy.md") from None
+        code = err.response.get("Error", {}).get("Code", "")
+        hint = "docs/deploy.md lists the IAM permissions" if "Denied" in code else "read the message above"
+        raise DeployError(f"AWS refused a request: {err}", hint) from None
     except BotoCoreError as err:
         raise DeployError(f"AWS did not answer: {err}", "check --endpoint-url, --region and the network") from None
 
@@ -179,6 +185,11 @@ def _apply(plan: Plan, target: Target, options: Options, clients: LiveClients, s
     elif current.get("EndpointConfigName") == plan.config_name and current["EndpointStatus"] == "InService":
         say(f"endpoint: {target.endpoint_name} already serves {plan.config_name}; nothing to change")
         return current
+    elif current["EndpointStatus"] in BUSY:
+        raise DeployError(
+            f"endpoint {target.endpoint_name} is {current['EndpointStatus']}; SageMaker refuses an update meanwhile",
+            "wait until it is InService (or gone), then deploy again",
+        )
     elif current["EndpointStatus"] == "Failed":
         raise DeployError(
             f"endpoint {target.endpoint_name} is Failed ({current.get('FailureReason', '')}); it cannot be updated",
