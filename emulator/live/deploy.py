@@ -25,7 +25,6 @@ from emulator.live.aws import LiveClients, live_clients
 from emulator.live.plan import DeployError, Plan, Target, build_plan, validate
 from emulator.live.waiting import describe, wait_in_service
 
-
 # EndpointStatus values during which UpdateEndpoint is refused (botocore sagemaker model, EndpointStatus)
 BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting", "UpdateRollbackFailed")
 
