@@ -18,19 +18,38 @@ def sagemaker():
 
 
 @pytest.fixture(scope="module")
-def broken_port(docker_client):  # noqa: F811
-    """Build the image that ignores SAGEMAKER_BIND_TO_PORT under this suite's own tag; removed afterwards."""
-    broken = load_broken_build()
-    base = "byoc-deploy/broken-no-label:test"
-    tag = "byoc-deploy/broken-port:test"
+def broken_image(docker_client):  # noqa: F811
+    """Return a builder of fixtures/broken images under this suite's own tags; they are removed afterwards."""
     from emulator.config import Settings
     from emulator.docker.images import build_image, choose_base
 
+    broken, built = load_broken_build(), []
     say = lambda _: None  # noqa: E731
-    build_image(docker_client, base, choose_base(docker_client, Settings.from_env(), fix=False).image, say,
-                dockerfile="Dockerfile", context=broken.HERE, tag=base)
-    build_image(docker_client, tag, base, say, dockerfile="fault.Dockerfile", context=broken.HERE, tag=tag,
-                buildargs={"FAULT": "port"})
-    yield tag
-    for image in (tag, base):
-        docker_client.images.remove(image, noprune=False)
+    base = "byoc-deploy/broken-no-label:test"
+
+    def build(fault: str) -> str:
+        if not built:
+            start = choose_base(docker_client, Settings.from_env(), fix=False).image
+            build_image(docker_client, base, start, say, dockerfile="Dockerfile", context=broken.HERE, tag=base)
+            built.append(base)
+        tag = f"byoc-deploy/broken-{fault}:test"
+        build_image(docker_client, tag, base, say, dockerfile="fault.Dockerfile", context=broken.HERE, tag=tag,
+                    buildargs={"FAULT": fault})
+        built.insert(0, tag)
+        return tag
+
+    yield build
+    for image in built:
+        docker_client.images.remove(image)
+
+
+@pytest.fixture(scope="module")
+def broken_port(broken_image):
+    """The image that ignores SAGEMAKER_BIND_TO_PORT (the contract's bind-to-port fails)."""
+    return broken_image("port")
+
+
+@pytest.fixture(scope="module")
+def broken_ping(broken_image):
+    """The image whose /ping answers too slowly: no endpoint with it becomes InService."""
+    return broken_image("slow-ping")

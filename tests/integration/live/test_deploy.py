@@ -174,3 +174,28 @@ def test_an_image_that_fails_the_contract_is_refused_before_anything_is_pushed(s
     assert "byoc-deploy/broken-port" not in catalog(registry)
     assert s3_keys(sagemaker) == keys_before
     assert sagemaker.client("sagemaker").list_models()["Models"] == []
+
+
+def test_a_failed_endpoint_says_why_with_the_containers_last_log_lines(registry, broken_ping, pushed_tags, tmp_path):
+    from emulator import LocalSageMaker
+    from emulator.hosting.variant import HostSettings
+
+    definition = tmp_path / "failing.toml"
+    predictor = REPO_ROOT / "fixtures" / "abalone" / "predictor"
+    definition.write_text(
+        'ModelName = "failing"\n'
+        f'[[Containers]]\nContainerHostname = "bad"\nImage = "{broken_ping}"\n'
+        f"ModelDataUrl = {json.dumps(str(predictor))}\n"
+        '[[Containers]]\nContainerHostname = "predictor"\nImage = "byoc/predictor:latest"\n'
+        f"ModelDataUrl = {json.dumps(str(predictor / 'model.tar.gz'))}\n")
+    # the image's /ping answers too slowly: the endpoint fails; 10 s of start deadline is enough to say so
+    with LocalSageMaker(settings=HostSettings(startup_timeout_s=10, stream_logs=False)) as sm:
+        sm.client("s3").create_bucket(Bucket=BUCKET)
+        done = byoc(sm, *deploy_args(definition, "failing", registry, "--skip-contract", "--no-parity"))
+        assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+        assert ("endpoint failing failed: The bad for production variant AllTraffic did not pass the ping health "
+                "check") in done.stderr
+        assert "AllTraffic/i-local/bad:" in done.stderr  # its last lines, read from the local CloudWatch Logs
+        gone = byoc(sm, "teardown", "failing", "--poll", "0.5")
+        assert gone.returncode == 0, gone.stderr[-2000:]
+        assert sm.client("sagemaker").list_models()["Models"] == []
