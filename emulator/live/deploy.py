@@ -18,6 +18,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from emulator.definitions.pipeline import PipelineSpec, load_pipeline
+from emulator.errors import EndpointError
+from emulator.hosting.endpoint import check_endpoint_name
 from emulator.live import images as img
 from emulator.live import modeldata
 from emulator.live import smoke as smoke_test
@@ -74,23 +76,37 @@ def deploy(
 
 
 def _deploy(spec: PipelineSpec, target: Target, options: Options, clients: LiveClients, say, docker_client) -> dict:
+    try:
+        check_endpoint_name(target.endpoint_name)
+    except EndpointError as err:
+        raise DeployError(err.message, "pass another --endpoint-name") from None
+    sample = smoke_test.sample_of(spec, options.sample) if options.smoke else None
     if not options.skip_contract and not options.dry_run:
         from emulator.live.gate import check_contract
 
         if spec.source is None:
             raise DeployError("the contract gate needs the definition's file", "pass a path, or skip_contract")
         say(f"contract: {check_contract(spec.source, options.sample)} checks passed")
-    sample = smoke_test.sample_of(spec, options.sample) if options.smoke else None
     for table in spec.tables:  # [Local] side services are this machine's stand-ins: in AWS they must exist
         say(f"note: DynamoDB table {table.name} ([Local]) is not created by deploy; it must exist in the account")
     docker_client = docker_client or _docker()
     with tempfile.TemporaryDirectory(prefix="byoc-deploy-") as work:
         registry = _registry(options, clients)
-        images = _images(spec, registry, docker_client, options.dry_run, say)
-        urls, uploads = _model_data(spec, target, clients.s3, Path(work), options.dry_run, say)
+        images = {i: img.remote_ref(i, img.image_id(docker_client, i), registry.host) for i in _images_of(spec)}
+        archives = _archives(spec, target, Path(work))
+        urls = {**_given_urls(spec), **{hostname: url for hostname, (_, url) in archives.items()}}
         plan = build_plan(spec, target, images, urls)
-        if options.dry_run:
-            return {"DryRun": _dry_run(plan, uploads, say)}
+        requests = dry_run_requests(plan, [_upload_request(archive, url) for archive, url in archives.values()])
+        if options.dry_run:  # every request built and validated; nothing sent
+            say(json.dumps(requests, indent=2))
+            return {"DryRun": requests}
+        for image, ref in images.items():
+            pushed = img.push(docker_client, image, ref, registry)
+            say(f"image: {image} -> {ref} ({'pushed' if pushed else 'already there'})")
+        for hostname, (archive, url) in archives.items():
+            bucket, _, key = url.removeprefix("s3://").partition("/")
+            sent = modeldata.upload(clients.s3, archive, bucket, key)
+            say(f"model data: {hostname} -> {url} ({'uploaded' if sent else 'already there'})")
         description = _apply(plan, target, options, clients, say)
     if sample is not None and options.wait:
         _smoke(spec, target.endpoint_name, sample, options, clients, say)
@@ -115,33 +131,28 @@ def _registry(options: Options, clients: LiveClients) -> img.Registry:
     return img.Registry.for_ecr(clients.ecr)
 
 
-def _images(spec: PipelineSpec, registry: img.Registry, docker_client, dry_run: bool, say) -> dict[str, str]:
-    refs: dict[str, str] = {}
-    for image in dict.fromkeys(c.image for c in spec.containers):
-        refs[image] = img.remote_ref(image, img.image_id(docker_client, image), registry.host)
-        if dry_run:
-            continue
-        pushed = img.push(docker_client, image, refs[image], registry)
-        say(f"image: {image} -> {refs[image]} ({'pushed' if pushed else 'already there'})")
-    return refs
+def _images_of(spec: PipelineSpec) -> list[str]:
+    return list(dict.fromkeys(c.image for c in spec.containers))
 
 
-def _model_data(spec: PipelineSpec, target: Target, s3, work: Path, dry_run: bool, say):
-    urls, uploads = {}, []
+def _given_urls(spec: PipelineSpec) -> dict[str, str]:
+    """Return hostname -> ModelDataUrl for models the definition already gives as s3:// (used as they are)."""
+    return {c.hostname: c.model_data for c in spec.containers if isinstance(c.model_data, str)}
+
+
+def _archives(spec: PipelineSpec, target: Target, work: Path) -> dict[str, tuple[Path, str]]:
+    """Return hostname -> (archive, its s3:// URL) for every local model, folders packed into `work`."""
+    found = {}
     for c in spec.containers:
-        if c.model_data is None:
-            continue
-        if isinstance(c.model_data, str):  # already an s3:// URL: used as it is
-            urls[c.hostname] = c.model_data
-            continue
-        archive = modeldata.archive_of(c.model_data, work)
-        key = modeldata.key_of(archive, target.prefix)
-        urls[c.hostname] = f"s3://{target.bucket}/{key}"
-        uploads.append({"Bucket": target.bucket, "Key": key, "Body": f"<{archive.stat().st_size} bytes>"})
-        if not dry_run:
-            sent = modeldata.upload(s3, archive, target.bucket, key)
-            say(f"model data: {c.hostname} -> {urls[c.hostname]} ({'uploaded' if sent else 'already there'})")
-    return urls, uploads
+        if isinstance(c.model_data, Path):
+            archive = modeldata.archive_of(c.model_data, work)
+            found[c.hostname] = (archive, f"s3://{target.bucket}/{modeldata.key_of(archive, target.prefix)}")
+    return found
+
+
+def _upload_request(archive: Path, url: str) -> dict:
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return {"Bucket": bucket, "Key": key, "Body": f"<{archive.stat().st_size} bytes>"}
 
 
 def dry_run_requests(plan: Plan, uploads: list[dict]) -> list[dict]:
@@ -156,12 +167,6 @@ def dry_run_requests(plan: Plan, uploads: list[dict]) -> list[dict]:
     for request in requests:
         params = request["params"]
         validate(request["service"], request["operation"], {**params, "Body": b""} if "Body" in params else params)
-    return requests
-
-
-def _dry_run(plan: Plan, uploads: list[dict], say) -> list[dict]:
-    requests = dry_run_requests(plan, uploads)
-    say(json.dumps(requests, indent=2))
     return requests
 
 

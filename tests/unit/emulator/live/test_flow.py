@@ -133,3 +133,14 @@ def test_no_credentials_is_a_clear_error(local, monkeypatch):
     with pytest.raises(DeployError, match="no AWS credentials"):
         deploy(ABALONE, Target("x", ROLE, "models", region="us-east-1"), Options(endpoint_url=local, dry_run=True),
                docker_client=FakeDocker(IDS))
+
+
+def test_bad_names_and_requests_are_refused_before_anything_is_sent(local):
+    docker = FakeDocker(IDS)
+    options = Options(registry="127.0.0.1:5000", endpoint_url=local, skip_contract=True, parity=False)
+    with pytest.raises(DeployError, match="endpoint name 'no_underscores' breaks SageMaker's rule"):
+        deploy(ABALONE, Target("no_underscores", ROLE, "models", region="us-east-1"), options, docker_client=docker)
+    with pytest.raises(DeployError, match="CreateModel would be refused by botocore.*ExecutionRoleArn"):
+        deploy(ABALONE, Target("fine", "short", "models", "fresh", region="us-east-1"), options, docker_client=docker)
+    assert docker.pushes == []
+    assert "Contents" not in local_client("s3", local).list_objects_v2(Bucket="models", Prefix="fresh/")
