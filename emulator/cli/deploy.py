@@ -35,7 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=True,
         help="compare the answer with the local emulator's (starts the definition here)",
     )
-    deploy.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="parity: absolute, per number")
+    deploy.add_argument(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        metavar="X",
+        help=f"parity: absolute, per number (default {DEFAULT_TOLERANCE:g})",
+    )
     deploy.add_argument("--sample", type=Path, metavar="FILE", help="request body (default: sample.* of the model)")
     deploy.add_argument("--poll", type=float, default=15.0, metavar="S", help="seconds between status checks")
     deploy.set_defaults(func=run_deploy)
