@@ -223,11 +223,11 @@ def _smoke(
     spec: PipelineSpec, name: str, sample: smoke_test.Sample, options: Options, clients: LiveClients, say
 ) -> None:
     live = smoke_test.invoke(clients.runtime, name, sample)
-    say(f"smoke test: {sample.source or 'sample'} -> {live.decode(errors='replace').strip()[:200]}")
+    say(f"smoke test: {sample.source or 'sample'} -> {_one_line(live)}")
     if not options.parity:
         return
     local = smoke_test.local_answer(spec, sample)
-    say(f"parity: the local emulator answers {local.decode(errors='replace').strip()[:200]}")
+    say(f"parity: the local emulator answers {_one_line(local)}")
     found = smoke_test.differences(live, local, options.tolerance)
     if found:
         raise DeployError(
@@ -235,3 +235,9 @@ def _smoke(
             "the same images and model data should answer alike; compare the images' digests and the model data",
         )
     say(f"parity: equal within {options.tolerance:g}")
+
+
+def _one_line(answer: bytes, width: int = 200) -> str:
+    """Return an answer on one line (records joined by ' | '), cut to `width` characters."""
+    text = " | ".join(line.strip() for line in answer.decode(errors="replace").strip().splitlines())
+    return text if len(text) <= width else text[: width - 3] + "..."
