@@ -14,6 +14,9 @@ from emulator.sagemaker import log_group
 
 SETTLED = ("InService", "Failed", "OutOfService")
 LOG_LINES = 20
+# Still InService on the old config with no FailureReason right after UpdateEndpoint: the update has not
+# shown yet; a rolled-back one carries a FailureReason. Waited for this long before calling it settled.
+UPDATE_GRACE_S = 60.0
 # SageMaker's FailureReason names the container: "The container-2 for production variant AllTraffic did
 # not pass the ping health check. ..." (docs/local-sagemaker.md has the wording the local one copies).
 CONTAINER_IN_REASON = re.compile(r"\bThe (?P<hostname>[A-Za-z0-9-]+) for production variant")
@@ -50,7 +53,8 @@ def wait_in_service(
         if status != last:
             say(f"endpoint {name}: {status} ({elapsed:.0f} s)")
             last = status
-        if status in SETTLED:
+        stale = status == "InService" and found.get("EndpointConfigName") != config_name
+        if status in SETTLED and not (stale and not found.get("FailureReason") and elapsed < UPDATE_GRACE_S):
             break
         if elapsed > timeout_s:
             raise DeployError(f"endpoint {name} still {status} after {timeout_s:.0f} s", "look at it in the console")
