@@ -11,8 +11,8 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `deploy` and `teardown` to the CLI."""
-    from emulator.live.plan import DEFAULT_INSTANCE_TYPE
-    from emulator.live.smoke import DEFAULT_TOLERANCE
+    from emulator.config import DEPLOY_INSTANCE_TYPE as DEFAULT_INSTANCE_TYPE
+    from emulator.config import PARITY_TOLERANCE as DEFAULT_TOLERANCE
 
     deploy = sub.add_parser("deploy", help="deploy a definition to a SageMaker endpoint (contract gate, push, create)")
     deploy.add_argument("definition", metavar="DEFINITION", help="pipeline definition (.toml or CreateModel .json)")

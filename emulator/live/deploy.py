@@ -17,9 +17,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from emulator.config import PARITY_TOLERANCE
 from emulator.definitions.pipeline import PipelineSpec, load_pipeline
 from emulator.errors import EndpointError
-from emulator.hosting.endpoint import check_endpoint_name
 from emulator.live import images as img
 from emulator.live import modeldata
 from emulator.live import smoke as smoke_test
@@ -42,7 +42,7 @@ class Options:
     wait: bool = True
     smoke: bool = True
     parity: bool = True
-    tolerance: float = smoke_test.DEFAULT_TOLERANCE
+    tolerance: float = PARITY_TOLERANCE
     sample: Path | None = None
     poll_s: float = 15.0
     timeout_s: float = 3600.0
@@ -76,6 +76,8 @@ def deploy(
 
 
 def _deploy(spec: PipelineSpec, target: Target, options: Options, clients: LiveClients, say, docker_client) -> dict:
+    from emulator.hosting.endpoint import check_endpoint_name  # hosting only when a deploy runs
+
     try:
         check_endpoint_name(target.endpoint_name)
     except EndpointError as err:

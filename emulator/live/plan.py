@@ -16,11 +16,11 @@ import botocore.session
 from botocore.exceptions import ParamValidationError
 from botocore.validate import ParamValidator
 
+from emulator.config import DEPLOY_INSTANCE_TYPE
 from emulator.definitions.pipeline import PipelineSpec
 from emulator.errors import ByocError
 from emulator.sagemaker import DEFAULT_VARIANT
 
-DEFAULT_INSTANCE_TYPE = "ml.m5.xlarge"
 NAME_MAX = 63  # ModelName, EndpointConfigName, EndpointName: max 63 (botocore sagemaker 2017-07-24 model)
 HASH_CHARS = 12
 
@@ -37,7 +37,7 @@ class Target:
     role_arn: str
     bucket: str
     prefix: str = "byoc"
-    instance_type: str = DEFAULT_INSTANCE_TYPE
+    instance_type: str = DEPLOY_INSTANCE_TYPE
     instance_count: int = 1
     region: str | None = None  # None: from boto3's chain
 

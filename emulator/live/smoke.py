@@ -11,11 +11,11 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from emulator.config import PARITY_TOLERANCE
 from emulator.definitions.pipeline import PipelineSpec
 from emulator.live.plan import DeployError
 
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/jsonlines"}
-DEFAULT_TOLERANCE = 1e-4  # absolute, per number: the same model on another CPU may round the last digits
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def local_answer(spec: PipelineSpec, sample: Sample) -> bytes:
         return answer["Body"].read()
 
 
-def differences(live: bytes, local: bytes, tolerance: float = DEFAULT_TOLERANCE) -> list[str]:
+def differences(live: bytes, local: bytes, tolerance: float = PARITY_TOLERANCE) -> list[str]:
     """Return how the two answers differ beyond `tolerance` (numbers by absolute difference, other fields exactly)."""
     a, b = _fields(live), _fields(local)
     if len(a) != len(b):
