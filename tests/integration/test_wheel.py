@@ -61,7 +61,7 @@ def byoc(outside, env) -> Path:
 
 def test_help(byoc, outside, env):
     done = run([byoc, "--help"], outside, env)
-    for command in ("contract", "push", "up", "invoke", "down", "serve", "transform", "evaluate"):
+    for command in ("contract", "push", "up", "invoke", "down", "serve", "transform", "evaluate", "deploy", "teardown"):
         assert command in done.stdout
 
 
