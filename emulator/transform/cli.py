@@ -136,10 +136,15 @@ def job_spec(definition: str, settings: TransformSettings):
     """Return the pipeline definition with every container's environment as a transform job sets it."""
     from emulator.definitions.pipeline import load_pipeline
 
-    spec = load_pipeline(definition)
+    return batch_spec(load_pipeline(definition), settings, str(definition))
+
+
+def batch_spec(spec, settings: TransformSettings, what: str | None = None):
+    """Return `spec` (a PipelineSpec) with every container's environment as a transform job sets it."""
     if spec.mode != "Serial":
         raise TransformError(
-            f"{definition} is a {spec.mode} pipeline; batch transform calls its containers as a serial chain",
+            f"{what or f'model {spec.name}'} is a {spec.mode} pipeline; batch transform calls its containers "
+            "as a serial chain",
             "set InferenceExecutionConfig.Mode to Serial (or leave it out) for batch transform",
         )
     containers = tuple(
