@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from .batching import Batch, make_batches
+from .batching import Batch, line_batches, make_batches
 from .errors import FileFailure, InvocationFailed, ModelInvocationError
 from .joining import DataProcessor, Prepared
 from .limits import Limits
@@ -142,6 +142,14 @@ class TransformRunner:
 
     def _batches(self, f: _File, body: bytes) -> list[Batch]:
         data = decompress(body, self.settings.compression_type)
+        if (
+            not self.processor.active
+            and self.settings.split_type == "Line"
+            and self.limits.batch_strategy == "MultiRecord"
+            and (fast := line_batches(f.key, data, self.limits.max_payload_in_mb)) is not None
+        ):
+            f.records = sum(b.count for b in fast)
+            return fast
         for number, record in enumerate(split(data, self.settings.split_type), start=1):
             try:
                 f.prepared.append(self.processor.prepare(record))
@@ -179,11 +187,11 @@ class TransformRunner:
 
     def _answer(self, f: _File, batch: Batch) -> None:
         body, content_type = self._invoke(batch)
-        prepared = f.prepared[batch.first - 1 : batch.first - 1 + len(batch.records)]
+        prepared = f.prepared[batch.first - 1 : batch.first - 1 + batch.count]
         pieces = self.processor.finish(body, content_type, prepared)
         with self._lock:
             f.pieces[batch.index] = pieces
-            self._records += len(batch.records)
+            self._records += batch.count
             self._bytes += batch.span
             snapshot = Progress(self._records, self._bytes, self._files_done)
         if self.progress:
