@@ -189,3 +189,35 @@ def test_stop_transform_job_mid_run(sm, s3, model, test_rows):
     assert described["TransformJobStatus"] == "Stopped"
     assert 1 <= len(outputs(s3, name)) < files
     assert "FailureReason" not in described
+
+
+def test_support_pipeline_json_lines_with_filters_and_join(api, sm, s3, support):
+    from dataclasses import replace
+
+    from emulator.api.shapes import request_of
+    from emulator.definitions.pipeline import load_pipeline
+
+    spec = load_pipeline(FIXTURES_DIR / "pipelines/support.toml")                  # with its DynamoDB table
+    spec = replace(spec, name=unique("tj-support"))
+    api.store.create_model(spec, request_of(spec))
+    tickets = [row for row in csv.reader(io.StringIO((FIXTURES_DIR / "support/data/test.csv").read_text())) if row][1:41]
+    lines = [{"id": f"t{i}", "keywords": row[1:]} for i, row in enumerate(tickets)]
+    name = unique("tj-jsonl")
+    body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    s3.put_object(Bucket=s3.bucket, Key=f"{name}/in/tickets.jsonl", Body=body)
+    sm.create_transform_job(**request(
+        name, spec.name, f"s3://{s3.bucket}/{name}/in/", s3,
+        TransformInput={"ContentType": "application/jsonlines"},
+        TransformOutput={"Accept": "application/jsonlines"},
+        DataProcessing={"InputFilter": "$.keywords", "JoinSource": "Input", "OutputFilter": "$['id','SageMakerOutput']"}))
+    described = finished(sm, name)
+    assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
+    out = s3.get_object(Bucket=s3.bucket, Key=f"out/{name}/tickets.jsonl.out")["Body"].read().decode()
+    joined = [json.loads(line) for line in out.splitlines()]
+    direct = support.client().invoke_endpoint(
+        EndpointName=support.name, ContentType="application/jsonlines", Accept="application/jsonlines",
+        Body="".join(json.dumps(line["keywords"]) + "\n" for line in lines).encode())
+    answers = [json.loads(line) for line in direct["Body"].read().decode().splitlines()]
+    assert [j["id"] for j in joined] == [line["id"] for line in lines]
+    assert all(set(j) == {"id", "SageMakerOutput"} for j in joined)
+    assert [j["SageMakerOutput"] for j in joined] == answers
