@@ -85,6 +85,11 @@ class S3Input:
                 for _, future in pending:
                     future.cancel()
 
+    def total_bytes(self, gzipped: bool) -> int | None:
+        """Return the input's size for a progress bar, or None when it is not known (Gzip, a manifest)."""
+        sizes = [obj.size for obj in self.objects]
+        return None if gzipped or None in sizes else sum(s for s in sizes if s is not None)
+
     def _read(self, obj: S3Object) -> bytes:
         return self.client.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
 

@@ -221,3 +221,18 @@ def test_support_pipeline_json_lines_with_filters_and_join(api, sm, s3, support)
     assert [j["id"] for j in joined] == [line["id"] for line in lines]
     assert all(set(j) == {"id", "SageMakerOutput"} for j in joined)
     assert [j["SageMakerOutput"] for j in joined] == answers
+
+
+def test_byoc_transform_reads_and_writes_a_local_sagemakers_s3(api, s3, test_rows, capsys):
+    from emulator.transform import cli
+
+    name = unique("tj-cli")
+    chunks = put_parts(s3, f"{name}/in/", test_rows[:60], parts=2)
+    code = cli.main(["transform", str(FIXTURES_DIR / "pipelines/abalone.toml"), "--input", f"s3://{s3.bucket}/{name}/in/",
+                     "--output", f"s3://{s3.bucket}/out/{name}", "--endpoint-url", api.url, "--content-type", "text/csv",
+                     "--accept", "text/csv", "--split-type", "Line", "--join-source", "Input", "--assemble-with", "Line",
+                     "--input-filter", "$[0:7]", "--no-progress"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert outputs(s3, name) == ["part-0.csv.out", "part-1.csv.out"]
+    assert [row[:9] for row in out_rows(s3, f"out/{name}/part-1.csv.out")] == chunks[1]
