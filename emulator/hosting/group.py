@@ -139,7 +139,13 @@ class ContainerGroup:
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
             self.running = self._start_all(
                 container_plans(
-                    self.spec, self.endpoint, self.access, self.session, local_aws=local_aws, unit=self.unit
+                    self.spec,
+                    self.endpoint,
+                    self.access,
+                    self.session,
+                    local_aws=local_aws,
+                    unit=self.unit,
+                    s3=self.aws.client("s3", self.spec.region) if self.aws is not None else None,
                 )
             )
         except BaseException:
