@@ -11,7 +11,9 @@
 - direct: the same mini-batches (emulator.transform.batching over the same objects, so the same sizes)
   POSTed straight to the containers of a freshly started abalone endpoint (a job starts its own
   containers too), featurizer then predictor, with the same concurrency, keep-alive connections;
-  rows/s over the wall time; a second pass on the now warm containers is printed for reference.
+  rows/s over the wall time; a second pass on the now warm containers, and a third in which each
+  worker also reads its object from the local S3 and writes the answers back (boto3, as the job does),
+  are printed for reference: the difference between those two is what the S3 traffic costs.
 - the ratio transform / direct per round (a direct run, then a job, adjacent in time, so a machine
   shared with other work loads both alike), and their median (target at least 90 %).
 Needs the images (`byoc build`); nothing leaves this host.
@@ -101,6 +103,31 @@ def run_direct(containers, bodies: list[bytes], concurrency: int, payload_mb: in
     return {"seconds": time.perf_counter() - started, "rows": rows, "batches": len(batches)}
 
 
+def run_direct_s3(containers, s3, keys: list[str], concurrency: int, payload_mb: int) -> dict:
+    """As run_direct, but each worker also reads its object from the local S3 and writes the answers back."""
+    import urllib3
+
+    pools = [urllib3.connection_from_url(c.url, maxsize=concurrency, retries=False) for c in containers]
+
+    def one(key: str) -> int:
+        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        answers = []
+        for batch in make_batches(key, split(body, "Line"), "MultiRecord", payload_mb):
+            data, content_type = batch.body, "text/csv"
+            for i, pool in enumerate(pools):
+                headers = {"Content-Type": content_type, **({"Accept": "text/csv"} if i == len(pools) - 1 else {})}
+                answer = pool.urlopen("POST", "/invocations", body=data, headers=headers, retries=False)
+                data, content_type = answer.data, answer.headers.get("Content-Type", "")
+            answers.append(data)
+        s3.put_object(Bucket=BUCKET, Key=f"direct-out/{key}.out", Body=b"".join(answers))
+        return sum(a.count(b"\n") for a in answers)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        rows = sum(pool.map(one, keys))
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
 def report(sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 2, rounds: int = 3,
            payload_mb: int = 6) -> float:
     """Print transform vs direct rows/s on a running LocalSageMaker; return the median ratio."""
@@ -109,8 +136,9 @@ def report(sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 
     s3 = sagemaker.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     bodies = abalone_objects(rows, files)
-    for i, body in enumerate(bodies):
-        s3.put_object(Bucket=BUCKET, Key=f"in/part-{i:04}.csv", Body=body)
+    keys = [f"in/part-{i:04}.csv" for i in range(len(bodies))]
+    for key, body in zip(keys, bodies, strict=True):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body)
     create_model(sagemaker.client("sagemaker"), "bench-transform")
     print(f"\ntransform job vs direct calls: {rows} abalone rows in {len(bodies)} objects, MultiRecord, "
           f"MaxPayloadInMB {payload_mb}, concurrency {concurrency}")
@@ -122,9 +150,12 @@ def report(sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 
                            sagemaker=sagemaker, stream_logs=False) as endpoint:
             d = run_direct(endpoint.containers, bodies, concurrency, payload_mb)
             warm = run_direct(endpoint.containers, bodies, concurrency, payload_mb)
+            with_s3 = run_direct_s3(endpoint.containers, s3, keys, concurrency, payload_mb)
         direct.append(d)
         print(f"  round {r + 1} direct:    {d['rows'] / d['seconds']:9.0f} rows/s  ({d['seconds']:.2f} s, "
-              f"{d['batches']} mini-batches, fresh containers; {warm['rows'] / warm['seconds']:.0f} rows/s warm)")
+              f"{d['batches']} mini-batches, fresh containers; {warm['rows'] / warm['seconds']:.0f} rows/s warm; "
+              f"{with_s3['rows'] / with_s3['seconds']:.0f} rows/s warm with each object read from and its answer "
+              "written to the local S3 by the caller)")
         t = run_transform(sagemaker, "bench-transform", f"bench-transform-{r}", concurrency, payload_mb)
         transform.append(t)
         print(f"  round {r + 1} transform: {t['rows'] / t['seconds']:9.0f} rows/s  ({t['seconds']:.2f} s data "
