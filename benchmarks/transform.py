@@ -164,7 +164,8 @@ def report(sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 
     ratios = [t["rows"] / t["seconds"] / (d["rows"] / d["seconds"]) for t, d in zip(transform, direct, strict=True)]
     ratio = statistics.median(ratios)
     verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
-    print(f"  transform / direct per round (adjacent runs): {', '.join(f'{r:.1%}' for r in ratios)}; median {ratio:.1%} "
+    per_round = ", ".join(f"{r:.1%}" for r in ratios)
+    print(f"  transform / direct per round (adjacent runs): {per_round}; median {ratio:.1%} "
           f"(target >= {TARGET_RATIO:.0%}: {verdict})")
     return ratio
 
