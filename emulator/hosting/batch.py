@@ -14,6 +14,7 @@ MaxPayloadInMB applies) and writes each `.out` to the local S3.
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -43,7 +44,8 @@ class ServedModel(Protocol):
     ) -> tuple[bytes, str | None]: ...
 
 
-Containers = Callable[[str, PipelineSpec, float], contextlib.AbstractContextManager[ServedModel]]
+# (job name, the job's PipelineSpec, invocation timeout, the job's stop event) -> the started containers
+Containers = Callable[[str, PipelineSpec, float, threading.Event], contextlib.AbstractContextManager[ServedModel]]
 
 
 class PipelineModel:
@@ -83,15 +85,20 @@ class DockerBatchHost:
         s3 = self.aws.client("s3", spec.region)
         source = S3Input(s3, settings, spec.region)
         LOG.info("transform job %s: %d input object(s)", job.name, len(source.objects))
-        with self.containers(job.name, spec, float(settings.invocations_timeout_s)) as served:
+        with self.containers(job.name, spec, float(settings.invocations_timeout_s), job.stop) as served:
             limits = resolve(settings, served.execution_parameters())
             job.limits = limits
             runner = TransformRunner(settings, limits, served.invoke, S3Output(s3), stop=job.stop)
             return runner.run(source)
 
     @contextlib.contextmanager
-    def docker_containers(self, job_name: str, spec: PipelineSpec, timeout_s: float) -> Iterator[ServedModel]:
-        """Start the job's containers (every /ping green), yield them as a PipelineModel, then remove them."""
+    def docker_containers(
+        self, job_name: str, spec: PipelineSpec, timeout_s: float, stop: threading.Event
+    ) -> Iterator[ServedModel]:
+        """Start the job's containers (every /ping green), yield them as a PipelineModel, then remove them.
+
+        A StopTransformJob while they start gives the start up (ContainerGroup.abort) instead of waiting.
+        """
         s = self.settings
         group = ContainerGroup(
             spec,
@@ -108,8 +115,15 @@ class DockerBatchHost:
             **s.group_options,
         )
         hops: list[HttpHop] = []
+        started = threading.Event()
+        watcher = threading.Thread(target=_abort_on_stop, args=(group, stop, started), name=f"stop {job_name}")
+        watcher.daemon = True
+        watcher.start()
         try:
-            running = group.start()
+            try:
+                running = group.start()
+            finally:
+                started.set()
             if s.access is None:
                 s.access = group.access
             hops = [HttpHop(r.hostname, r.url, pool_size=64) for r in running]
@@ -126,3 +140,12 @@ class DockerBatchHost:
             for hop in hops:
                 hop.close()
             group.stop()
+
+
+def _abort_on_stop(group: ContainerGroup, stop: threading.Event, started: threading.Event) -> None:
+    """Abort the group's start when the job is stopped before every container answered /ping."""
+    while not started.is_set():
+        if stop.wait(0.1):
+            if not started.is_set():
+                group.abort()
+            return

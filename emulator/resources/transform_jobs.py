@@ -117,6 +117,9 @@ class TransformJobs:
         try:
             result = self.host.run(job, model)
         except Exception as err:  # the job could not run (containers, input, a bug): it fails with the reason
+            if job.stop.is_set():  # stopped while its containers started: the start was given up
+                self._end(job, Status.STOPPED, None)
+                return
             LOG.warning("transform job %s failed: %s", job.name, err)
             self._end(job, Status.FAILED, _reason(err))
             return

@@ -39,7 +39,7 @@ class SumModel:
         self.parameters = None
 
     @contextlib.contextmanager
-    def containers(self, job_name, spec, timeout_s):
+    def containers(self, job_name, spec, timeout_s, stop):
         self.specs.append(spec)
         yield self
 

@@ -91,3 +91,11 @@ def test_names_models_and_modes_are_checked(jobs):
         jobs.create("y", "direct", SETTINGS, {})
     with pytest.raises(ValidationException, match="Could not find requested job with name ghost"):
         jobs.get("ghost")
+
+
+def test_a_job_stopped_while_its_containers_start_ends_stopped(jobs):
+    jobs.host.release.clear()
+    jobs.host.outcome = ContainerFailed("the start was given up")
+    jobs.create("early", "m", SETTINGS, {})
+    jobs.stop("early")
+    assert ended(jobs, "early").status.value == "Stopped" and jobs.get("early").failure_reason is None
