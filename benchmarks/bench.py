@@ -10,6 +10,8 @@
 - throughput: whole-pipeline requests per second at concurrency 1, 8 and 32 (bounded counts, loopback).
 - control plane (benchmarks/control_plane.py): CreateEndpoint -> InService for abalone (target <= 3 s),
   and a blue/green UpdateEndpoint's switch time under load. `--only control-plane` runs just these.
+- transform (benchmarks/transform.py): rows/s of a transform job over 100,000 abalone rows vs the same
+  mini-batches sent straight to the containers; target at least 90 %. `--only transform` runs just this.
 Needs the images (`byoc build`); nothing leaves this host.
 """
 
@@ -30,7 +32,7 @@ from emulator.config import FIXTURES_DIR  # noqa: E402
 from emulator.hosting.endpoint import LocalEndpoint  # noqa: E402
 from emulator.errors import ByocError  # noqa: E402
 from emulator.invocation.chain import percentile  # noqa: E402
-from benchmarks import control_plane  # noqa: E402
+from benchmarks import control_plane, transform  # noqa: E402
 
 PIPELINES = {
     "abalone": (FIXTURES_DIR / "pipelines/abalone.toml", FIXTURES_DIR / "abalone/featurizer/sample.csv", "text/csv"),
@@ -127,13 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=300, help="interleaved direct/emulated pairs per pipeline")
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
-    parser.add_argument("--only", choices=("pipelines", "control-plane"), help="run one group of figures")
+    parser.add_argument("--only", choices=("pipelines", "control-plane", "transform"), help="run one group of figures")
     args = parser.parse_args(argv)
     try:
         with LocalSageMaker(settings=HostSettings(stream_logs=False)) as api:
-            if args.only != "pipelines":
+            if args.only in (None, "control-plane"):
                 control_plane.report(api)
-            for name, (definition, sample, accept) in PIPELINES.items() if args.only != "control-plane" else ():
+            if args.only in (None, "transform"):
+                transform.report(api)
+            for name, (definition, sample, accept) in PIPELINES.items() if args.only in (None, "pipelines") else ():
                 body = sample.read_bytes()
                 with LocalEndpoint(definition, sagemaker=api, stream_logs=False) as endpoint:
                     hops = " -> ".join(c.hostname for c in endpoint.containers)

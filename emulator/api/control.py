@@ -13,11 +13,12 @@ from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
-from emulator.api import shapes
+from emulator.api import shapes, transform_shapes
 from emulator.api.errors import UnknownControlOperation, ValidationException
 from emulator.resources.endpoints import Endpoints
-from emulator.resources.records import EndpointStatus
+from emulator.resources.records import EndpointStatus, TransformJobStatus
 from emulator.resources.store import Store, page
+from emulator.resources.transform_jobs import TransformJobs
 from emulator.sagemaker import JSON_CONTENT_TYPE, TARGET_PREFIX
 
 LOG = logging.getLogger(__name__)
@@ -25,10 +26,17 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 class ControlPlane:
-    """SageMaker's model, endpoint-config, endpoint and tag operations over a Store and its Endpoints."""
+    """SageMaker's model, endpoint-config, endpoint, transform job and tag operations over a Store."""
 
-    def __init__(self, store: Store, endpoints: Endpoints, base_dir: Path | None = None):
+    def __init__(
+        self,
+        store: Store,
+        endpoints: Endpoints,
+        base_dir: Path | None = None,
+        transform_jobs: TransformJobs | None = None,
+    ):
         self.store, self.endpoints = store, endpoints
+        self._transform_jobs = transform_jobs  # None: no local AWS to read input from, so no transform jobs
         self.base_dir = base_dir  # what relative ModelDataUrl paths are relative to (default: cwd)
         self.operations: dict[str, Callable[[dict], dict]] = {
             name: getattr(self, name) for name in dir(self) if name[:1].isupper()
@@ -140,6 +148,45 @@ class ControlPlane:
 
     def DeleteEndpoint(self, request: dict) -> dict:
         self.endpoints.delete(shapes.required(request, "EndpointName"))
+        return {}
+
+    # ---- transform jobs --------------------------------------------------------------------------
+    @property
+    def transform_jobs(self) -> TransformJobs:
+        """Return the transform jobs, or refuse the operation where this control plane has none."""
+        if self._transform_jobs is None:
+            raise UnknownControlOperation("Transform jobs are served by a LocalSageMaker (byoc serve) only.")
+        return self._transform_jobs
+
+    def CreateTransformJob(self, request: dict) -> dict:
+        name = shapes.checked_name(request, "TransformJobName")
+        model_name = shapes.required(request, "ModelName")
+        settings = transform_shapes.settings(request)
+        body = {k: v for k, v in request.items() if k != "Tags"}
+        job = self.transform_jobs.create(name, model_name, settings, body, shapes.tags(request))
+        return {"TransformJobArn": job.arn}
+
+    def DescribeTransformJob(self, request: dict) -> dict:
+        jobs = self.transform_jobs
+        with self.store.lock:
+            return transform_shapes.describe(jobs.get(shapes.required(request, "TransformJobName")))
+
+    def ListTransformJobs(self, request: dict) -> dict:
+        status = request.get("StatusEquals")
+        if status is not None and status not in {s.value for s in TransformJobStatus}:
+            raise ValidationException(
+                f"1 validation error detected: Value '{status}' at 'statusEquals' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(s.value for s in TransformJobStatus)}]"
+            )
+        jobs = self.transform_jobs
+        with self.store.lock:
+            found = [j for j in jobs.jobs.values() if status is None or j.status.value == status]
+            found = [j for j in found if _modified_within(j.modified, request)]
+            items, token = _listed(found, request, lambda j: j.name, lambda j: j.created, lambda j: j.status.value)
+            return _with_token({"TransformJobSummaries": [transform_shapes.summarise(j) for j in items]}, token)
+
+    def StopTransformJob(self, request: dict) -> dict:
+        self.transform_jobs.stop(shapes.required(request, "TransformJobName"))
         return {}
 
     # ---- tags ------------------------------------------------------------------------------------

@@ -90,6 +90,8 @@ class ContainerGroup:
         dynamodb=prepare_dynamodb,
         aws=None,
         unit: str | None = None,
+        log_group_name: str | None = None,
+        log_stream_of: Callable[[str], str] | None = None,
     ):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
         self.unit = unit  # names this group apart from others of the same endpoint (blue/green)
@@ -107,6 +109,10 @@ class ContainerGroup:
         self._ping, self._dynamodb = ping, dynamodb
         self.aws = aws  # the session's LocalAws: replaces the per-endpoint moto
         self.shipper: LogShipper | None = None  # containers' output to the local CloudWatch Logs
+        # where that output goes: an endpoint's group and VARIANT/i-local/HOSTNAME streams by default;
+        # a transform job passes /aws/sagemaker/TransformJobs and JOB/i-local-HOSTNAME
+        self.log_group_name = log_group_name or log_group(endpoint)
+        self.log_stream_of = log_stream_of or (lambda hostname: log_stream(self.variant, hostname))
         self._followers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._abort = threading.Event()
@@ -164,7 +170,7 @@ class ContainerGroup:
             return
         self.aws.attach(network.name)
         seed_tables(dynamodb_client(self.aws.url, self.spec.region), self.spec.tables)
-        self.shipper = LogShipper(self.aws.client("logs", self.spec.region), log_group(self.endpoint)).start()
+        self.shipper = LogShipper(self.aws.client("logs", self.spec.region), self.log_group_name).start()
 
     def check_images(self) -> None:
         """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""
@@ -202,7 +208,7 @@ class ContainerGroup:
             self.handles.append(handle)
         if self._abort.is_set():
             raise Aborted()
-        tee = self.shipper.writer(log_stream(self.variant, plan.alias)) if self.shipper and ship else None
+        tee = self.shipper.writer(self.log_stream_of(plan.alias)) if self.shipper and ship else None
         if self.stream_logs or tee:
             self._followers.append(
                 follow(handle.stream, f"{self.endpoint}/{plan.alias}", self.log_sink, tee=tee, echo=self.stream_logs)

@@ -4,7 +4,8 @@
         client = sm.client("sagemaker")                # boto3, dummy credentials
         client.create_model(...); client.create_endpoint_config(...); client.create_endpoint(...)
         client.get_waiter("endpoint_in_service").wait(EndpointName="abalone")
-    # every endpoint's containers and networks removed here, also after an exception or Ctrl-C
+        client.create_transform_job(...)               # input and output in sm.client("s3"), the local S3
+    # every job stopped, every endpoint's containers and networks removed here, also after an exception or Ctrl-C
 
 `deploy(definition)` turns a definition file into the same Create* calls (what `byoc up` does).
 """
@@ -21,12 +22,14 @@ from emulator.api.shapes import request_of
 from emulator.aws import local_client
 from emulator.definitions.pipeline import PipelineSpec, load_pipeline
 from emulator.errors import EndpointError
+from emulator.hosting.batch import DockerBatchHost
 from emulator.hosting.deployment import DockerDeployer
 from emulator.hosting.localaws import LocalAws
 from emulator.hosting.variant import HostSettings
 from emulator.resources.endpoints import Endpoints
 from emulator.resources.records import Endpoint, EndpointStatus, Variant
 from emulator.resources.store import Store
+from emulator.resources.transform_jobs import TransformJobs
 from emulator.sagemaker import DEFAULT_VARIANT
 
 LOG = logging.getLogger(__name__)
@@ -55,7 +58,8 @@ class LocalSageMaker:
         self.settings.group_options.setdefault("aws", self.aws)
         self.store = Store(region)
         self.endpoints = Endpoints(self.store, DockerDeployer(self.server.app, self.settings))
-        self.control = ControlPlane(self.store, self.endpoints, base_dir)
+        self.transform_jobs = TransformJobs(self.store, DockerBatchHost(self.settings, self.aws))
+        self.control = ControlPlane(self.store, self.endpoints, base_dir, self.transform_jobs)
         self.server.app.hooks.insert(0, self.control.hook)
         self._serving = False
 
@@ -88,9 +92,12 @@ class LocalSageMaker:
         return self
 
     def stop(self) -> None:
-        """Remove every endpoint's containers and networks, then stop serving; safe to call twice."""
+        """Stop every transform job, remove every endpoint's containers and networks, stop serving; idempotent."""
         try:
-            self.endpoints.shutdown()
+            try:
+                self.transform_jobs.shutdown()
+            finally:
+                self.endpoints.shutdown()
         finally:
             try:
                 if self._own_aws:

@@ -154,6 +154,7 @@ class Pipeline:
         timeout_s: float = 60.0,
         log_group: str | None = None,
         region: str = "us-east-1",
+        payload_limits: bool = True,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -166,6 +167,9 @@ class Pipeline:
         self.timeout_s = timeout_s
         self.region = region
         self.log_group = log_group or f"/aws/sagemaker/Endpoints/{name}"
+        # InvokeEndpoint's 6 MiB and the 5 MB between containers; a transform job turns them off
+        # (its MaxPayloadInMB, up to 100, is enforced when its mini-batches are made)
+        self.payload_limits = payload_limits
         self.stats = PipelineStats([hop.hostname for hop in self.hops])
         self._by_hostname = {hop.hostname: hop for hop in self.hops}
 
@@ -189,7 +193,7 @@ class Pipeline:
         )
 
     def _check_request(self, inv: Invocation) -> None:
-        if len(inv.body) > MAX_REQUEST_BYTES:
+        if self.payload_limits and len(inv.body) > MAX_REQUEST_BYTES:
             raise oversize_body(len(inv.body), inv.inference_id)
         attrs = inv.custom_attributes
         if attrs is not None and (len(attrs) > MAX_CUSTOM_ATTRIBUTES_CHARS or not attrs.isascii()):
@@ -229,7 +233,7 @@ class Pipeline:
             headers = _headers(content_type, inv.accept if last else None, inv.custom_attributes)
             response = self._call(hop, body, headers, deadline, latencies)
             limit = MAX_RESPONSE_BYTES if last else MAX_BETWEEN_CONTAINERS_BYTES
-            if len(response.body) > limit:
+            if self.payload_limits and len(response.body) > limit:
                 raise self._too_large(hop, None if last else hops[i + 1], response)
             body, content_type = response.body, response.headers.get("content-type")
         return Answer(body, content_type, response.headers.get(CUSTOM_ATTRIBUTES.lower()), latencies)

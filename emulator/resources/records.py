@@ -5,9 +5,11 @@ renders a record. Times are epoch seconds, as botocore's JSON parser reads a `Ti
 """
 
 import enum
+import threading
 from dataclasses import dataclass, field
 
 from emulator.definitions.pipeline import PipelineSpec
+from emulator.transform import Limits, TransformResult, TransformSettings
 
 
 class EndpointStatus(str, enum.Enum):
@@ -107,3 +109,39 @@ class Endpoint:
     pending: object | None = None  # a deployment being started (create or update)
     error: BaseException | None = field(default=None, repr=False)  # why the last create/update failed
     worker: object | None = field(default=None, repr=False)  # the thread of the operation under way
+
+
+class TransformJobStatus(str, enum.Enum):
+    """A transform job's lifecycle, named as SageMaker's TransformJobStatus enum (sagemaker/2017-07-24)."""
+
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+    @property
+    def finished(self) -> bool:
+        """Return whether the job has ended (the waiter transform_job_completed_or_stopped stops on these)."""
+        return self in (TransformJobStatus.COMPLETED, TransformJobStatus.FAILED, TransformJobStatus.STOPPED)
+
+
+@dataclass
+class TransformJob:
+    """A transform job: its model, settings, status and times. Mutated only under the store's lock."""
+
+    name: str
+    arn: str
+    model_name: str
+    settings: TransformSettings
+    request: dict  # CreateTransformJob's fields (without Tags), echoed by DescribeTransformJob
+    status: TransformJobStatus
+    created: float
+    modified: float
+    started: float | None = None  # TransformStartTime
+    ended: float | None = None  # TransformEndTime
+    failure_reason: str | None = None
+    limits: Limits | None = None  # once the first container answered /execution-parameters (or did not)
+    result: TransformResult | None = field(default=None, repr=False)
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)  # StopTransformJob
+    worker: object | None = field(default=None, repr=False)

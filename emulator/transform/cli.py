@@ -9,6 +9,7 @@ local SageMaker Runtime API (so ModelError and timeouts read as they do there).
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from .local import LocalInput, LocalManifestInput, LocalOutput
 from .records import SPLIT_TYPES
 from .result import JobStatus, Progress, TransformResult
 from .runner import TransformRunner
+from .s3 import S3Input, S3Output
 from .settings import ASSEMBLE_WITH, COMPRESSION_TYPES, JOIN_SOURCES, S3_DATA_TYPES, TransformSettings
 
 log = logging.getLogger("emulator.transform")
@@ -38,8 +40,16 @@ def register(subparsers) -> None:
         "goes through the pipeline, results land in --output as <file>.out.",
     )
     p.add_argument("definition", help="pipeline definition (TOML or CreateModel JSON)")
-    p.add_argument("--input", required=True, help="a file, or a folder whose files are the input objects")
-    p.add_argument("--output", required=True, help="folder for the .out files (created when missing)")
+    p.add_argument(
+        "--input", required=True, help="a file, or a folder whose files are the input objects, or s3://bucket/prefix"
+    )
+    p.add_argument("--output", required=True, help="folder for the .out files (created when missing), or s3://...")
+    p.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL"),
+        help="a local SageMaker's URL (byoc serve) whose local S3 holds s3:// inputs and outputs "
+        "(default: $AWS_ENDPOINT_URL)",
+    )
     p.add_argument(
         "--s3-data-type",
         choices=S3_DATA_TYPES,
@@ -108,8 +118,7 @@ def settings_from_args(args: argparse.Namespace) -> TransformSettings:
 def run(args: argparse.Namespace) -> int:
     """Start the pipeline, run the job over the input files, print the outcome; 0 when Completed."""
     settings = settings_from_args(args)
-    source = LocalManifestInput(args.input) if settings.input_data_type == "ManifestFile" else LocalInput(args.input)
-    sink = LocalOutput(args.output)
+    source, sink = data_of(args, settings)
     spec = job_spec(args.definition, settings)
     from emulator import LocalEndpoint
 
@@ -132,14 +141,41 @@ def run(args: argparse.Namespace) -> int:
     return {JobStatus.COMPLETED: 0, JobStatus.FAILED: 1, JobStatus.STOPPED: 130}[result.status]
 
 
+def data_of(args: argparse.Namespace, settings: TransformSettings) -> tuple:
+    """Return the input (local files, or objects in a local SageMaker's S3) and the sink for the .out files."""
+    s3 = None
+    if str(args.input).startswith("s3://") or str(args.output).startswith("s3://"):
+        if not args.endpoint_url:
+            raise TransformError(
+                "s3:// inputs and outputs are read from and written to a local SageMaker's S3, and no URL was given",
+                "start `byoc serve` and pass its URL with --endpoint-url (or set AWS_ENDPOINT_URL)",
+            )
+        from emulator.aws import local_client
+
+        s3 = local_client("s3", args.endpoint_url)
+    source: S3Input | LocalInput
+    if str(args.input).startswith("s3://"):
+        source = S3Input(s3, settings)
+    elif settings.input_data_type == "ManifestFile":
+        source = LocalManifestInput(args.input)
+    else:
+        source = LocalInput(args.input)
+    return source, S3Output(s3) if str(args.output).startswith("s3://") else LocalOutput(args.output)
+
+
 def job_spec(definition: str, settings: TransformSettings):
     """Return the pipeline definition with every container's environment as a transform job sets it."""
     from emulator.definitions.pipeline import load_pipeline
 
-    spec = load_pipeline(definition)
+    return batch_spec(load_pipeline(definition), settings, str(definition))
+
+
+def batch_spec(spec, settings: TransformSettings, what: str | None = None):
+    """Return `spec` (a PipelineSpec) with every container's environment as a transform job sets it."""
     if spec.mode != "Serial":
         raise TransformError(
-            f"{definition} is a {spec.mode} pipeline; batch transform calls its containers as a serial chain",
+            f"{what or f'model {spec.name}'} is a {spec.mode} pipeline; batch transform calls its containers "
+            "as a serial chain",
             "set InferenceExecutionConfig.Mode to Serial (or leave it out) for batch transform",
         )
     containers = tuple(
@@ -222,7 +258,7 @@ def run_until_done(runner: TransformRunner, source) -> TransformResult:
 class ProgressBar:
     """A tqdm bar over input bytes with records and records/s beside it; a context manager."""
 
-    def __init__(self, total_bytes: int, disabled: bool):
+    def __init__(self, total_bytes: int | None, disabled: bool):
         from tqdm import tqdm
 
         self.bar = tqdm(

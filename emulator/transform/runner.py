@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from .batching import Batch, make_batches
+from .batching import Batch, line_batches, make_batches
 from .errors import FileFailure, InvocationFailed, ModelInvocationError
 from .joining import DataProcessor, Prepared
 from .limits import Limits
@@ -33,6 +33,7 @@ from .settings import TransformSettings
 
 log = logging.getLogger("emulator.transform")
 
+WRITERS = 2  # threads assembling and writing `.out` objects
 Invoke = Callable[[bytes, str | None, str | None, float], tuple[bytes, str | None]]
 Sink = Callable[[str, bytes], None]
 
@@ -75,6 +76,7 @@ class TransformRunner:
         self._lock = threading.Lock()
         self._records = self._bytes = self._files_done = 0
         self._source_error: str | None = None
+        self._writer: ThreadPoolExecutor
 
     def run(self, source: Iterable[tuple[str, bytes]]) -> TransformResult:
         """Transform every input object of `source`; never raises for a file's failure."""
@@ -88,7 +90,12 @@ class TransformRunner:
         workers = self.limits.max_concurrent_transforms
         files: list[_File] = []
         self._source_error = None
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transform") as pool:
+        # `.out` objects are assembled and written by writer threads, so a slow sink (S3) never holds
+        # one of the MaxConcurrentTransforms request slots
+        with (
+            ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="transform-out") as self._writer,
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transform") as pool,
+        ):
             exhausted = self._feed(iter(source), pool, threading.BoundedSemaphore(2 * workers), files)
             for f in files:
                 f.done.wait()
@@ -135,6 +142,14 @@ class TransformRunner:
 
     def _batches(self, f: _File, body: bytes) -> list[Batch]:
         data = decompress(body, self.settings.compression_type)
+        if (
+            not self.processor.active
+            and self.settings.split_type == "Line"
+            and self.limits.batch_strategy == "MultiRecord"
+            and (fast := line_batches(f.key, data, self.limits.max_payload_in_mb)) is not None
+        ):
+            f.records = sum(b.count for b in fast)
+            return fast
         for number, record in enumerate(split(data, self.settings.split_type), start=1):
             try:
                 f.prepared.append(self.processor.prepare(record))
@@ -172,11 +187,11 @@ class TransformRunner:
 
     def _answer(self, f: _File, batch: Batch) -> None:
         body, content_type = self._invoke(batch)
-        prepared = f.prepared[batch.first - 1 : batch.first - 1 + len(batch.records)]
+        prepared = f.prepared[batch.first - 1 : batch.first - 1 + batch.count]
         pieces = self.processor.finish(body, content_type, prepared)
         with self._lock:
             f.pieces[batch.index] = pieces
-            self._records += len(batch.records)
+            self._records += batch.count
             self._bytes += batch.span
             snapshot = Progress(self._records, self._bytes, self._files_done)
         if self.progress:
@@ -220,13 +235,22 @@ class TransformRunner:
             if f.closed or not f.sealed or f.pending:
                 return
             f.closed = True
-        f.outcome = self._close(f)
-        with self._lock:
-            self._files_done += 1
-            snapshot = Progress(self._records, self._bytes, self._files_done)
-        if self.progress:
-            self.progress(snapshot)
-        f.done.set()
+        self._writer.submit(self._closed, f)
+
+    def _closed(self, f: _File) -> None:
+        try:
+            f.outcome = self._close(f)
+        except Exception as err:  # a bug here must not leave run() waiting for this file forever
+            log.exception("%s: closing the file failed", f.key)
+            f.outcome = FileOutcome(f.key, None, FileStatus.FAILED, f.records, f"internal error: {err!r}", 0.0)
+        try:
+            with self._lock:
+                self._files_done += 1
+                snapshot = Progress(self._records, self._bytes, self._files_done)
+            if self.progress:
+                self.progress(snapshot)
+        finally:
+            f.done.set()
 
     def _close(self, f: _File) -> FileOutcome:
         seconds = time.monotonic() - f.started

@@ -48,3 +48,32 @@ def test_batches_never_mix_files():
     per_file = {key: list(make_batches(key, split(b"1\n2\n3\n", "Line"), "MultiRecord", 6)) for key in ("a", "b")}
     assert [len(v) for v in per_file.values()] == [1, 1]
     assert all(b.key == key for key, batches in per_file.items() for b in batches)
+
+
+def test_line_batches_are_the_general_paths_batches_without_a_record_per_line():
+    import random
+
+    from emulator.transform.batching import line_batches
+
+    rng = random.Random(7)
+    for _ in range(80):
+        lines = [b"x" * rng.randint(1, 40) for _ in range(rng.randint(1, 30))]
+        body = b"\n".join(lines) + (b"\n" if rng.random() < 0.7 else b"")
+        mb = rng.choice([0, 1])
+        limit_lines = rng.randint(1, 12)                   # shrink MiB so that batches split: scale the lines up
+        body = body.replace(b"x", b"x" * (MIB // (40 * limit_lines) or 1)) if mb else body
+        fast = line_batches("f", body, mb)
+        general = list(make_batches("f", split(body, "Line"), "MultiRecord", mb))
+        assert fast is not None
+        assert [(b.index, b.first, b.count, b.span, b.body) for b in fast] == \
+            [(b.index, b.first, b.count, b.span, b.body) for b in general]
+
+
+def test_line_batches_leave_blank_lines_and_carriage_returns_to_the_general_path():
+    from emulator.transform.batching import line_batches
+
+    for body in (b"a\n\nb\n", b"\na\n", b"a\r\nb\r\n", b"a\n  \nb\n", b"a\n \t"):
+        assert line_batches("f", body, 6) is None
+    with pytest.raises(OversizeRecord) as caught:
+        line_batches("f", b"a\n" + b"y" * (MIB + 1) + b"\nb\n", 1)
+    assert caught.value.record == 2

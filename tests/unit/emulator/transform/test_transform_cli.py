@@ -216,3 +216,33 @@ def test_a_local_manifest_lists_files_under_its_prefix(tmp_path):
     manifest.write_text('[{"prefix": "s3://bucket/data/"}, "b.csv"]')
     with pytest.raises(TransformError, match="not a local folder"):
         LocalManifestInput(manifest)
+
+
+def test_s3_input_and_output_live_in_the_local_sagemakers_s3(tmp_path, monkeypatch):
+    from emulator.aws import local_client
+    from emulator.transform.s3 import S3Input, S3Output
+    from tests.unit.emulator.inprocess_moto import moto_url
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with pytest.raises(TransformError, match="--endpoint-url"):
+        args = parse()
+        args.input = "s3://bucket/in/"
+        cli.data_of(args, cli.settings_from_args(args))
+    with moto_url() as url:
+        s3 = local_client("s3", url)
+        s3.create_bucket(Bucket="bucket")
+        s3.put_object(Bucket="bucket", Key="in/a.csv", Body=b"1\n")
+        s3.put_object(Bucket="bucket", Key="in/b/c.csv", Body=b"22\n")
+        args = parse("--endpoint-url", url)
+        args.input, args.output = "s3://bucket/in/", "s3://bucket/out"
+        source, sink = cli.data_of(args, cli.settings_from_args(args))
+        assert isinstance(source, S3Input) and isinstance(sink, S3Output)
+        assert list(source) == [("a.csv", b"1\n"), ("b/c.csv", b"22\n")]
+        assert source.total_bytes(gzipped=False) == 5 and source.total_bytes(gzipped=True) is None
+        sink("s3://bucket/out/a.csv.out", b"x")
+        assert s3.get_object(Bucket="bucket", Key="out/a.csv.out")["Body"].read() == b"x"
+        args = parse("--endpoint-url", url)
+        args.input, args.output = str(tmp_path), "s3://bucket/out"
+        (tmp_path / "f.csv").write_text("1\n")
+        source, sink = cli.data_of(args, cli.settings_from_args(args))
+        assert isinstance(source, LocalInput) and isinstance(sink, S3Output)
