@@ -10,12 +10,14 @@ from typing import TextIO
 
 from emulator.definitions import pipeline as spec_module
 from emulator.definitions.pipeline import PipelineSpec
+from emulator.docker.events import ExitWatch
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
 from emulator.docker.logs import follow
 from emulator.errors import ContainerFailed, EndpointError
 from emulator.hosting.cloudwatch import LogShipper
 from emulator.hosting.plan import (
     FALLBACK_PORT,
+    MOTO_ALIAS,
     MOTO_IMAGE,
     MOTO_PORT,
     SESSION,
@@ -27,13 +29,14 @@ from emulator.hosting.plan import (
     moto_plan,
 )
 from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
-from emulator.hosting.sidecars import dynamodb_client, prepare_dynamodb, seed_tables
+from emulator.hosting.sidecars import prepare_dynamodb
 from emulator.hosting.sources import resolve_images
 from emulator.sagemaker import STARTUP_DEADLINE_S, log_group, log_stream
 
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
 LOG_TAIL_LINES = 20
 FOLLOWER_GRACE_S = 2.0
+MAX_RESTARTS = 3  # replacements per container before the endpoint is given up (Failed)
 LOG = logging.getLogger(__name__)
 
 
@@ -90,6 +93,7 @@ class ContainerGroup:
         dynamodb=prepare_dynamodb,
         aws=None,
         unit: str | None = None,
+        max_restarts: int = MAX_RESTARTS,
     ):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
         self.unit = unit  # names this group apart from others of the same endpoint (blue/green)
@@ -103,7 +107,15 @@ class ContainerGroup:
         self.running: list[Running] = []
         self.warnings: list[str] = []
         self.ready_s: float | None = None
-        self.exit_listeners: list[Callable[[str, int | None], None]] = []
+        self.exit_listeners: list[Callable[[str, int | None], None]] = []  # hostname, exit code
+        self.replaced_listeners: list[Callable[[Running], None]] = []  # the replacement, ready
+        self.gave_up_listeners: list[Callable[[str, str], None]] = []  # hostname, FailureReason
+        self.max_restarts = max_restarts
+        self.restarts: dict[str, int] = {}
+        self._plans: dict[str, ContainerPlan] = {}
+        self._current: dict[str, ContainerHandle] = {}  # hostname -> the container serving it now
+        self._moto: ContainerHandle | None = None
+        self._exits: ExitWatch | None = None
         self._ping, self._dynamodb = ping, dynamodb
         self.aws = aws  # the session's LocalAws: replaces the per-endpoint moto
         self.shipper: LogShipper | None = None  # containers' output to the local CloudWatch Logs
@@ -127,6 +139,7 @@ class ContainerGroup:
             self.network = self.docker.create_network(
                 docker_name(self.endpoint, "net", self.session, self.unit), self.labels
             )
+            self._exits = self.docker.watch_exits(self.labels, self._exited, name=f"{self.endpoint} {self.unit or ''}")
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
             self._join_local_aws(self.network)
@@ -157,7 +170,7 @@ class ContainerGroup:
         if self.aws is None:
             return
         self.aws.attach(network.name)
-        seed_tables(dynamodb_client(self.aws.url, self.spec.region), self.spec.tables)
+        self.aws.seed(self.spec.region, self.spec.tables)  # seeded again when the server restarts
         self.shipper = LogShipper(self.aws.client("logs", self.spec.region), log_group(self.endpoint)).start()
 
     def check_images(self) -> None:
@@ -195,6 +208,7 @@ class ContainerGroup:
         with self._lock:
             self.handles.append(handle)
         if self._abort.is_set():
+            self._forget(handle)  # a stop under way may have listed the handles before this one
             raise Aborted()
         tee = self.shipper.writer(log_stream(self.variant, plan.alias)) if self.shipper and ship else None
         if self.stream_logs or tee:
@@ -205,6 +219,12 @@ class ContainerGroup:
 
     def _start_container(self, plan: ContainerPlan) -> Running:
         handle = self._run(plan)
+        running = self._wait_ready(plan, handle)
+        with self._lock:
+            self._plans[plan.alias], self._current[plan.alias] = plan, handle
+        return running
+
+    def _wait_ready(self, plan: ContainerPlan, handle: ContainerHandle) -> Running:
         bind = int(plan.env["SAGEMAKER_BIND_TO_PORT"])
         target = _Target(handle, self.access, (bind, FALLBACK_PORT), self._ping)
         try:
@@ -221,25 +241,98 @@ class ContainerGroup:
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
                 failure_reason=reason,
             ) from None
-        if healthy.port != bind:
+        if healthy.port != bind and plan.alias not in self._plans:
             self._warn(
                 f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
                 f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT"
             )
-        threading.Thread(target=self._watch, args=(handle, plan.alias), name=f"watch {plan.alias}", daemon=True).start()
         return Running(plan.alias, target.url(healthy.port), handle.id, healthy.port)
 
-    def _watch(self, handle: ContainerHandle, hostname: str) -> None:
-        """Tell the listeners when a running container exits (not when we remove it)."""
-        code = handle.wait_exit()
+    # ---- health monitoring: an exit seen through Docker's events, then a replacement ------------------
+    def _exited(self, container_id: str, code: int | None) -> None:
+        """Handle a `die` event: tell the listeners, log the last lines, start a replacement."""
         if self._abort.is_set():
-            return
-        self._warn(f"{self.endpoint}/{hostname} exited with code {code}; calls to it now fail with ModelError")
+            return  # our own teardown
+        with self._lock:
+            alias = next((a for a, h in self._current.items() if h.id == container_id), None)
+            handle = self._current.pop(alias, None) if alias is not None else None
+        if handle is None:
+            if self._moto is not None and self._moto.id == container_id:
+                self._spawn(self._restart_dynamodb, code)
+            return  # a replacement that died while starting: its own wait notices
         for listener in list(self.exit_listeners):
-            listener(hostname, code)
+            listener(alias, code)
+        self._warn(
+            f"{self.endpoint}/{alias} exited with code {code}; calls to it fail with ModelError until it is "
+            f"replaced. Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}"
+        )
+        self._spawn(self._replace, alias, handle, code)
+
+    def _spawn(self, target, *args) -> None:
+        threading.Thread(target=target, args=args, name=f"recover {self.endpoint}", daemon=True).start()
+
+    def _replace(self, alias: str, dead: ContainerHandle, code: int | None) -> None:
+        """Start a new container from the same plan until one passes its ping, or give up after the limit."""
+        plan = self._plans[alias]
+        self._forget(dead)
+        while not self._abort.is_set():
+            self.restarts[alias] = self.restarts.get(alias, 0) + 1
+            if self.restarts[alias] > self.max_restarts:
+                self._give_up(alias, code)
+                return
+            handle = None
+            try:
+                handle = self._run(plan)
+                running = self._wait_ready(plan, handle)
+            except (Aborted, EndpointError) as err:
+                self._forget(handle)
+                if not self._abort.is_set():
+                    LOG.warning("%s/%s: a replacement failed: %s", self.endpoint, alias, err)
+                continue
+            with self._lock:
+                if not self._abort.is_set():
+                    self._current[alias] = handle
+                    self.running = [running if r.hostname == alias else r for r in self.running]
+            if self._abort.is_set():
+                self._forget(handle)
+                return
+            self._warn(f"{self.endpoint}/{alias} replaced (restart {self.restarts[alias]} of {self.max_restarts})")
+            for listener in list(self.replaced_listeners):
+                listener(running)
+            return
+
+    def _forget(self, handle: ContainerHandle | None) -> None:
+        """Remove a dead container (its name and alias become free for the replacement)."""
+        if handle is None:
+            return
+        with self._lock:
+            if handle in self.handles:
+                self.handles.remove(handle)
+        handle.remove()
+
+    def _give_up(self, alias: str, code: int | None) -> None:
+        # Our wording: SageMaker's own text for an instance it cannot replace is not published.
+        reason = (
+            f"The {alias} for production variant {self.variant} exited (last exit code {code}) and was "
+            f"replaced {self.max_restarts} time(s), the limit; the endpoint is no longer served. "
+            "Please check CloudWatch logs for this endpoint."
+        )
+        self._warn(f"{self.endpoint}/{alias}: giving up after {self.max_restarts} replacement(s)")
+        for listener in list(self.gave_up_listeners):
+            listener(alias, reason)
+
+    def _restart_dynamodb(self, code: int | None) -> None:
+        """Start the endpoint's own DynamoDB stand-in again and seed its tables again."""
+        self._warn(f"{self.endpoint}/{MOTO_ALIAS} exited with code {code}; starting it again and reseeding")
+        self._forget(self._moto)
+        try:
+            self._start_dynamodb(moto_plan(self.spec, self.endpoint, self.access, self.session, unit=self.unit))
+        except (Aborted, EndpointError) as err:
+            if not self._abort.is_set():
+                self._warn(f"{self.endpoint}/{MOTO_ALIAS} could not be started again: {err}")
 
     def _start_dynamodb(self, plan: ContainerPlan) -> None:
-        handle = self._run(plan, ship=False)
+        handle = self._moto = self._run(plan, ship=False)
         url = _Target(handle, self.access, (MOTO_PORT,), self._ping).url(MOTO_PORT)
         self._dynamodb(url, self.spec.region, self.spec.tables, self.deadline_s, self._abort, handle.exit_code)
 
@@ -254,8 +347,12 @@ class ContainerGroup:
     def stop(self) -> None:
         """Remove every container and the network this runtime made; safe to call twice."""
         self._abort.set()
+        exits, self._exits = self._exits, None
+        if exits is not None:
+            exits.close()
         with self._lock:
             handles, self.handles = self.handles, []
+            self._current.clear()
         errors = []
         with ThreadPoolExecutor(max_workers=max(1, len(handles))) as pool:
             for future in [pool.submit(handle.remove) for handle in handles]:

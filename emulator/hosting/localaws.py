@@ -20,9 +20,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.aws import DEFAULT_REGION, DUMMY_CREDENTIALS, local_client
 from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, SERVICE_LABEL, SESSION_LABEL
+from emulator.definitions.pipeline import TableSpec
+from emulator.docker.events import ExitWatch
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
 from emulator.errors import EndpointError
 from emulator.hosting.plan import MOTO_IMAGE, MOTO_PORT, SESSION
+from emulator.hosting.sidecars import dynamodb_client, seed_tables
 from emulator.sagemaker import ACCOUNT_ID
 
 LOG = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 20
 PORT_ATTEMPTS = 3
 PORT_TAKEN = ("already allocated", "address already in use")
+MAX_RESTARTS = 3  # times the server is started again after it exits, before it is left down
 
 
 def free_port() -> int:
@@ -70,7 +74,11 @@ class LocalAws:
         self.network: NetworkHandle | None = None
         self.handle: ContainerHandle | None = None
         self.attached: set[str] = set()
+        self.seeds: list[tuple[str, tuple[TableSpec, ...]]] = []  # (region, tables): seeded again after a restart
+        self.restarts = 0
         self._url: str | None = None
+        self._port: int | None = None
+        self._exits: ExitWatch | None = None
         self._lock = threading.Lock()
 
     def __enter__(self) -> "LocalAws":
@@ -110,8 +118,10 @@ class LocalAws:
             )
         try:
             self.network = self.docker.create_network(f"byoc-aws-{self.id}", self.labels)
+            self._exits = self.docker.watch_exits(self.labels, self._exited, name=f"local-aws-{self.id}")
             self.handle = handle = self._run(self.network)
-            url = f"http://127.0.0.1:{handle.host_port(MOTO_PORT)}"
+            self._port = handle.host_port(MOTO_PORT)
+            url = f"http://127.0.0.1:{self._port}"
             self._wait_ready(url, handle)
             self._url = url
         except BaseException:
@@ -171,6 +181,53 @@ class LocalAws:
                 )
             waiter.wait(POLL_INTERVAL_S)
 
+    def seed(self, region: str, tables: tuple[TableSpec, ...]) -> None:
+        """Create and fill a definition's tables now, and again whenever the server is restarted."""
+        with self._lock:
+            if (region, tables) not in self.seeds:
+                self.seeds.append((region, tables))
+        seed_tables(dynamodb_client(self.url, region), tables)
+
+    def _exited(self, container_id: str, code: int | None) -> None:
+        """Start the server again (same port, same networks, tables seeded again) when it exits on its own."""
+        with self._lock:
+            if self.handle is None or self.handle.id != container_id or self._url is None:
+                return  # removed by stop(), or a container that never was the server
+        threading.Thread(target=self._restart, args=(code,), name=f"restart local-aws-{self.id}", daemon=True).start()
+
+    def _restart(self, code: int | None) -> None:
+        self.restarts += 1
+        if self.restarts > MAX_RESTARTS:
+            LOG.error("local AWS services exited (code %s) %d times; left down", code, self.restarts)
+            return
+        LOG.warning("local AWS services exited with code %s; starting them again and reseeding", code)
+        try:
+            with self._lock:
+                old, network, port, networks = self.handle, self.network, self._port, sorted(self.attached)
+            if old is None or network is None or port is None:
+                return
+            old.remove()
+            handle = self.docker.run(self._plan(port), network)
+            self._wait_ready(f"http://127.0.0.1:{port}", handle)
+            with self._lock:
+                if self.handle is not old:  # stopped meanwhile
+                    handle.remove()
+                    return
+                self.handle = handle
+            for name in networks:
+                handle.connect(name, self.alias)
+            for region, tables in list(self.seeds):
+                seed_tables(dynamodb_client(self.url, region), tables)
+        except EndpointError as err:
+            LOG.error("local AWS services could not be started again: %s", err)
+            return
+        LOG.warning(
+            "local AWS services are back (restart %d of %d), %d table set(s) reseeded",
+            self.restarts,
+            MAX_RESTARTS,
+            len(self.seeds),
+        )
+
     def attach(self, network_name: str) -> None:
         """Connect the moto container to an endpoint's network as `alias`; idempotent."""
         with self._lock:
@@ -192,7 +249,10 @@ class LocalAws:
         """Remove the container and its network (and anything else carrying its labels); safe to call twice."""
         with self._lock:
             handle, network, self.handle, self.network, self._url = self.handle, self.network, None, None, None
+            exits, self._exits = self._exits, None
             self.attached.clear()
+        if exits is not None:
+            exits.close()
         errors = []
         for step in (
             handle.remove if handle else None,
