@@ -42,13 +42,15 @@ class ExitWatch:
     def start(self) -> "ExitWatch":
         """Subscribe to the engine's events (before returning: later exits are never missed)."""
         self._stream = self._client.events(decode=True, filters=self._filters)
-        self._thread = threading.Thread(target=self._read, name=f"watch {self._name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._read, args=(self._stream,), name=f"watch {self._name}", daemon=True
+        )
         self._thread.start()
         return self
 
-    def _read(self) -> None:
+    def _read(self, stream) -> None:
         try:
-            for event in self._stream:
+            for event in stream:
                 if self._closed.is_set():
                     return
                 container_id = event.get("id") or event.get("Actor", {}).get("ID")

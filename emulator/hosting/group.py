@@ -36,6 +36,7 @@ from emulator.sagemaker import STARTUP_DEADLINE_S, log_group, log_stream
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
 LOG_TAIL_LINES = 20
 FOLLOWER_GRACE_S = 2.0
+RECOVERY_JOIN_S = 30.0
 MAX_RESTARTS = 3  # replacements per container before the endpoint is given up (Failed)
 LOG = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ class ContainerGroup:
         self._current: dict[str, ContainerHandle] = {}  # hostname -> the container serving it now
         self._moto: ContainerHandle | None = None
         self._exits: ExitWatch | None = None
+        self._recoveries: list[threading.Thread] = []  # replacements under way: stop() waits for them
         self._ping, self._dynamodb = ping, dynamodb
         self.aws = aws  # the session's LocalAws: replaces the per-endpoint moto
         self.shipper: LogShipper | None = None  # containers' output to the local CloudWatch Logs
@@ -256,7 +258,7 @@ class ContainerGroup:
         with self._lock:
             alias = next((a for a, h in self._current.items() if h.id == container_id), None)
             handle = self._current.pop(alias, None) if alias is not None else None
-        if handle is None:
+        if alias is None or handle is None:
             if self._moto is not None and self._moto.id == container_id:
                 self._spawn(self._restart_dynamodb, code)
             return  # a replacement that died while starting: its own wait notices
@@ -269,7 +271,10 @@ class ContainerGroup:
         self._spawn(self._replace, alias, handle, code)
 
     def _spawn(self, target, *args) -> None:
-        threading.Thread(target=target, args=args, name=f"recover {self.endpoint}", daemon=True).start()
+        thread = threading.Thread(target=target, args=args, name=f"recover {self.endpoint}", daemon=True)
+        with self._lock:
+            self._recoveries = [t for t in self._recoveries if t.is_alive()] + [thread]
+        thread.start()
 
     def _replace(self, alias: str, dead: ContainerHandle, code: int | None) -> None:
         """Start a new container from the same plan until one passes its ping, or give up after the limit."""
@@ -350,6 +355,9 @@ class ContainerGroup:
         exits, self._exits = self._exits, None
         if exits is not None:
             exits.close()
+        for recovery in list(self._recoveries):  # they see the abort and remove what they started
+            if recovery is not threading.current_thread():
+                recovery.join(RECOVERY_JOIN_S)
         with self._lock:
             handles, self.handles = self.handles, []
             self._current.clear()

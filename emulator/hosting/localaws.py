@@ -79,6 +79,8 @@ class LocalAws:
         self._url: str | None = None
         self._port: int | None = None
         self._exits: ExitWatch | None = None
+        self._restarting: threading.Thread | None = None
+        self._stopping = False
         self._lock = threading.Lock()
 
     def __enter__(self) -> "LocalAws":
@@ -111,6 +113,7 @@ class LocalAws:
         """Start the moto container and return once it answers; idempotent."""
         if self._url is not None:
             return self
+        self._stopping = False
         if not self.docker.has_image(self.image):
             raise EndpointError(
                 f"image {self.image} (the local AWS services) is not on the Docker engine",
@@ -171,6 +174,8 @@ class LocalAws:
                 return
             except (BotoCoreError, ClientError):
                 pass
+            if self._stopping and self._url is not None:  # a restart, and stop() was called meanwhile
+                raise EndpointError("the local AWS services are stopping")
             code = handle.exit_code()
             if code is not None or time.monotonic() - started > self.deadline_s:
                 why = f"it exited with code {code}" if code is not None else f"no answer within {self.deadline_s:g} s"
@@ -193,7 +198,10 @@ class LocalAws:
         with self._lock:
             if self.handle is None or self.handle.id != container_id or self._url is None:
                 return  # removed by stop(), or a container that never was the server
-        threading.Thread(target=self._restart, args=(code,), name=f"restart local-aws-{self.id}", daemon=True).start()
+        self._restarting = threading.Thread(
+            target=self._restart, args=(code,), name=f"restart local-aws-{self.id}", daemon=True
+        )
+        self._restarting.start()
 
     def _restart(self, code: int | None) -> None:
         self.restarts += 1
@@ -204,13 +212,13 @@ class LocalAws:
         try:
             with self._lock:
                 old, network, port, networks = self.handle, self.network, self._port, sorted(self.attached)
-            if old is None or network is None or port is None:
+            if old is None or network is None or port is None or self._stopping:
                 return
             old.remove()
             handle = self.docker.run(self._plan(port), network)
             self._wait_ready(f"http://127.0.0.1:{port}", handle)
             with self._lock:
-                if self.handle is not old:  # stopped meanwhile
+                if self.handle is not old or self._stopping:  # stopped meanwhile
                     handle.remove()
                     return
                 self.handle = handle
@@ -247,6 +255,10 @@ class LocalAws:
 
     def stop(self) -> None:
         """Remove the container and its network (and anything else carrying its labels); safe to call twice."""
+        self._stopping = True
+        restarting = self._restarting
+        if restarting is not None and restarting is not threading.current_thread():
+            restarting.join(self.deadline_s)  # a restart under way ends first (it sees _stopping)
         with self._lock:
             handle, network, self.handle, self.network, self._url = self.handle, self.network, None, None, None
             exits, self._exits = self._exits, None

@@ -236,7 +236,7 @@ class Endpoints:
                 del self.endpoints[endpoint.name]
                 self.store.tags.pop(endpoint.arn, None)
 
-    def _monitor(self, endpoint: Endpoint, deployment: Deployment) -> None:
+    def _monitor(self, endpoint: Endpoint, deployment) -> None:
         """Have `deployment` tell us when it gives up replacing a crashed container."""
 
         def failed(reason: str) -> None:
