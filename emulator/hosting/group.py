@@ -139,11 +139,14 @@ class ContainerGroup:
         self.check_images()
         try:
             self.network = self.docker.create_network(
-                docker_name(self.endpoint, "net", self.session, self.unit), self.labels
+                docker_name(self.endpoint, "net", self.session, self.unit),
+                self.labels,
+                internal=self.spec.network_isolation,
             )
             self._exits = self.docker.watch_exits(self.labels, self._exited, name=f"{self.endpoint} {self.unit or ''}")
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
+            self._check_isolation()
             self._join_local_aws(self.network)
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
             self.running = self._start_all(
@@ -174,6 +177,17 @@ class ContainerGroup:
         self.aws.attach(network.name)
         self.aws.seed(self.spec.region, self.spec.tables)  # seeded again when the server restarts
         self.shipper = LogShipper(self.aws.client("logs", self.spec.region), log_group(self.endpoint)).start()
+
+    def _check_isolation(self) -> None:
+        """Refuse network isolation where the host reaches containers only through published ports."""
+        if self.spec.network_isolation and self.access is not None and self.access.publish:
+            raise EndpointError(
+                "EnableNetworkIsolation=true puts the containers on an internal Docker network, whose "
+                "published ports do not answer; here containers are reached through published ports "
+                f"({self.access.reason})",
+                "run on a Linux host with a local Docker engine (container IPs routable), or leave "
+                "EnableNetworkIsolation out of the local run",
+            )
 
     def check_images(self) -> None:
         """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""

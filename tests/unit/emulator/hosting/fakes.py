@@ -94,9 +94,9 @@ class FakeDocker:
     def image_labels(self, ref: str):
         return self.images.get(ref)
 
-    def create_network(self, name, labels):
+    def create_network(self, name, labels, internal=False):
         self.networks.append(FakeNetwork(name, self.gateway))
-        self.network_labels = labels
+        self.network_labels, self.network_internal = labels, internal
         return self.networks[-1]
 
     def run(self, plan, network):
