@@ -15,9 +15,9 @@ from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer
 from emulator.docker.logs import follow
 from emulator.errors import ContainerFailed, EndpointError
 from emulator.hosting.cloudwatch import LogShipper
+from emulator.hosting.health import LOG_TAIL_LINES, HealthMonitor
 from emulator.hosting.plan import (
     FALLBACK_PORT,
-    MOTO_ALIAS,
     MOTO_IMAGE,
     MOTO_PORT,
     SESSION,
@@ -34,7 +34,6 @@ from emulator.hosting.sources import resolve_images
 from emulator.sagemaker import STARTUP_DEADLINE_S, log_group, log_stream
 
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
-LOG_TAIL_LINES = 20
 FOLLOWER_GRACE_S = 2.0
 RECOVERY_JOIN_S = 30.0
 MAX_RESTARTS = 3  # replacements per container before the endpoint is given up (Failed)
@@ -74,7 +73,7 @@ class _Target:
         return self.handle.exit_code()
 
 
-class ContainerGroup:
+class ContainerGroup(HealthMonitor):
     """Start and stop the containers (and side services) of one endpoint; a context manager."""
 
     def __init__(
@@ -263,92 +262,6 @@ class ContainerGroup:
                 f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT"
             )
         return Running(plan.alias, target.url(healthy.port), handle.id, healthy.port)
-
-    # ---- health monitoring: an exit seen through Docker's events, then a replacement ------------------
-    def _exited(self, container_id: str, code: int | None) -> None:
-        """Handle a `die` event: tell the listeners, log the last lines, start a replacement."""
-        if self._abort.is_set():
-            return  # our own teardown
-        with self._lock:
-            alias = next((a for a, h in self._current.items() if h.id == container_id), None)
-            handle = self._current.pop(alias, None) if alias is not None else None
-        if alias is None or handle is None:
-            if self._moto is not None and self._moto.id == container_id:
-                self._spawn(self._restart_dynamodb, code)
-            return  # a replacement that died while starting: its own wait notices
-        for listener in list(self.exit_listeners):
-            listener(alias, code)
-        self._warn(
-            f"{self.endpoint}/{alias} exited with code {code}; calls to it fail with ModelError until it is "
-            f"replaced. Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}"
-        )
-        self._spawn(self._replace, alias, handle, code)
-
-    def _spawn(self, target, *args) -> None:
-        thread = threading.Thread(target=target, args=args, name=f"recover {self.endpoint}", daemon=True)
-        with self._lock:
-            self._recoveries = [t for t in self._recoveries if t.is_alive()] + [thread]
-        thread.start()
-
-    def _replace(self, alias: str, dead: ContainerHandle, code: int | None) -> None:
-        """Start a new container from the same plan until one passes its ping, or give up after the limit."""
-        plan = self._plans[alias]
-        self._forget(dead)
-        while not self._abort.is_set():
-            self.restarts[alias] = self.restarts.get(alias, 0) + 1
-            if self.restarts[alias] > self.max_restarts:
-                self._give_up(alias, code)
-                return
-            handle = None
-            try:
-                handle = self._run(plan)
-                running = self._wait_ready(plan, handle)
-            except (Aborted, EndpointError) as err:
-                self._forget(handle)
-                if not self._abort.is_set():
-                    LOG.warning("%s/%s: a replacement failed: %s", self.endpoint, alias, err)
-                continue
-            with self._lock:
-                if not self._abort.is_set():
-                    self._current[alias] = handle
-                    self.running = [running if r.hostname == alias else r for r in self.running]
-            if self._abort.is_set():
-                self._forget(handle)
-                return
-            self._warn(f"{self.endpoint}/{alias} replaced (restart {self.restarts[alias]} of {self.max_restarts})")
-            for listener in list(self.replaced_listeners):
-                listener(running)
-            return
-
-    def _forget(self, handle: ContainerHandle | None) -> None:
-        """Remove a dead container (its name and alias become free for the replacement)."""
-        if handle is None:
-            return
-        with self._lock:
-            if handle in self.handles:
-                self.handles.remove(handle)
-        handle.remove()
-
-    def _give_up(self, alias: str, code: int | None) -> None:
-        # Our wording: SageMaker's own text for an instance it cannot replace is not published.
-        reason = (
-            f"The {alias} for production variant {self.variant} exited (last exit code {code}) and was "
-            f"replaced {self.max_restarts} time(s), the limit; the endpoint is no longer served. "
-            "Please check CloudWatch logs for this endpoint."
-        )
-        self._warn(f"{self.endpoint}/{alias}: giving up after {self.max_restarts} replacement(s)")
-        for listener in list(self.gave_up_listeners):
-            listener(alias, reason)
-
-    def _restart_dynamodb(self, code: int | None) -> None:
-        """Start the endpoint's own DynamoDB stand-in again and seed its tables again."""
-        self._warn(f"{self.endpoint}/{MOTO_ALIAS} exited with code {code}; starting it again and reseeding")
-        self._forget(self._moto)
-        try:
-            self._start_dynamodb(moto_plan(self.spec, self.endpoint, self.access, self.session, unit=self.unit))
-        except (Aborted, EndpointError) as err:
-            if not self._abort.is_set():
-                self._warn(f"{self.endpoint}/{MOTO_ALIAS} could not be started again: {err}")
 
     def _start_dynamodb(self, plan: ContainerPlan) -> None:
         handle = self._moto = self._run(plan, ship=False)

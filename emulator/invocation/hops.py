@@ -42,21 +42,29 @@ class _Sockets:
     def __init__(self):
         self._lock = threading.Lock()
         self._live: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._cut = False
 
     def add(self, sock: socket.socket) -> None:
         with self._lock:
             self._live.add(sock)
+            cut = self._cut
+        if cut:  # connected just as the hop was cut: cut this one too
+            _shutdown(sock)
 
     def shutdown_all(self) -> int:
-        """Shut every socket down (a blocked read returns at once); return how many."""
+        """Shut every socket down, and any connected later (a blocked read returns at once); return how many."""
         with self._lock:
-            live = list(self._live)
+            live, self._cut = list(self._live), True
         for sock in live:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # closed already
+            _shutdown(sock)
         return len(live)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # closed already
 
 
 def _tracked_connection(sockets: _Sockets) -> type[HTTPConnection]:
