@@ -21,6 +21,7 @@ import socket
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -164,19 +165,27 @@ def load(sm: LocalSageMaker, endpoint: str, threads: int, per_thread: int, repor
     pool = urllib3.HTTPConnectionPool("127.0.0.1", sm.server.port, maxsize=threads, retries=False)
     path, headers = f"/endpoints/{endpoint}/invocations", {"Content-Type": "text/csv", "Accept": "text/csv"}
 
+    reasons: Counter[str] = Counter()
+
     def worker(_) -> int:
         lost = 0
         for _ in range(per_thread):
             try:
-                lost += pool.urlopen("POST", path, body=SAMPLE, headers=headers, timeout=60).status != 200
-            except urllib3.exceptions.HTTPError:
+                answer = pool.urlopen("POST", path, body=SAMPLE, headers=headers, timeout=60)
+                if answer.status != 200:
+                    lost += 1
+                    reasons[f"{answer.status} {answer.data[:160].decode(errors='replace')}"] += 1
+            except urllib3.exceptions.HTTPError as err:
                 lost += 1
+                reasons[f"no answer: {type(err).__name__}: {str(err)[:120]}"] += 1
         return lost
 
     started = time.monotonic()
     with ThreadPoolExecutor(threads) as executor:
         lost = sum(executor.map(worker, range(threads)))
     spent = time.monotonic() - started
+    for reason, times in reasons.most_common(5):
+        print(f"  lost {times} x: {reason}", flush=True)
     report.line(f"lost of {threads} x {per_thread}", lost, TARGETS["lost"], "", f"{threads * per_thread / spent:.0f} req/s")
 
 
