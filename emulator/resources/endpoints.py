@@ -205,11 +205,14 @@ class Endpoints:
             self._update_failed(endpoint, err)
             return
         with self.store.lock:
-            if endpoint.status is not Status.UPDATING:
-                return
-            old, endpoint.deployment, endpoint.pending = endpoint.deployment, new, None
-            self.deployer.serve(endpoint.name, new)  # no new invocation reaches `old` after this
-            endpoint.config_name, endpoint.variants = config.name, _states(config, plan)
+            stale = endpoint.status is not Status.UPDATING  # shut down, or Failed meanwhile
+            if not stale:
+                old, endpoint.deployment, endpoint.pending = endpoint.deployment, new, None
+                self.deployer.serve(endpoint.name, new)  # no new invocation reaches `old` after this
+                endpoint.config_name, endpoint.variants = config.name, _states(config, plan)
+        if stale:
+            _quietly_stop(new)
+            return
         _quietly_stop(old)  # its invocations under way finish first
         with self.store.lock:
             if endpoint.status is Status.UPDATING:
