@@ -15,6 +15,7 @@ this host. Exit status 1 when a target is missed.
 """
 
 import argparse
+import gc
 import os
 import random
 import socket
@@ -48,6 +49,8 @@ def rss_mb() -> float:
 
 
 def open_files() -> int:
+    """Return this process's open descriptors once garbage is collected (Docker clients sit in reference cycles)."""
+    gc.collect()
     try:
         return len(os.listdir("/proc/self/fd"))
     except OSError:
@@ -155,7 +158,8 @@ def malformed(sm: LocalSageMaker, endpoint: str, count: int, report: Report) -> 
     after = rss_mb()
     fives = sum(1 for s in statuses if s is not None and s >= 500)
     no_answer = sum(1 for s in statuses if s is None)
-    print(f"  ({time.monotonic() - started:.0f} s; {no_answer} closed without an answer: random bytes that are not HTTP)")
+    spent = time.monotonic() - started
+    print(f"  ({spent:.0f} s; {no_answer} closed without an answer: random bytes that are not HTTP)", flush=True)
     report.line("emulator 5xx answers", fives, TARGETS["emulator 5xx"])
     report.line("RSS growth (MB)", round(after - before, 1), RSS_GROWTH_MB, "", f"{before:.0f} -> {after:.0f} MB")
 
@@ -186,7 +190,8 @@ def load(sm: LocalSageMaker, endpoint: str, threads: int, per_thread: int, repor
     spent = time.monotonic() - started
     for reason, times in reasons.most_common(5):
         print(f"  lost {times} x: {reason}", flush=True)
-    report.line(f"lost of {threads} x {per_thread}", lost, TARGETS["lost"], "", f"{threads * per_thread / spent:.0f} req/s")
+    rate = f"{threads * per_thread / spent:.0f} req/s"
+    report.line(f"lost of {threads} x {per_thread}", lost, TARGETS["lost"], "", rate)
 
 
 def kill(sm: LocalSageMaker, client, endpoint: str, report: Report, pause_first: bool) -> None:
