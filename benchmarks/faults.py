@@ -87,7 +87,7 @@ def cycles(sm: LocalSageMaker, client, count: int, report: Report) -> None:
     ]
     try:
         threads, files = threading.active_count(), open_files()
-        names, started, warm = [], time.monotonic(), min(5, count // 2)
+        names, started, warm = [], time.monotonic(), min(10, count // 2)
         for i in range(count):
             if i == warm:  # Docker clients' connection pools fill during the first cycles, then stay
                 threads, files = threading.active_count(), open_files()
