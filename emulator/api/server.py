@@ -27,6 +27,9 @@ LOG = logging.getLogger(__name__)
 IDLE_TIMEOUT_S = 300  # close a keep-alive connection idle this long
 MAX_HEADER_BYTES = 64 * 1024  # request line and headers together
 THREADS = 16  # concurrent requests; more wait in the accept queue
+# Idle keep-alive connections kept open (cheroot's default, 10, answers "Connection: close" beyond it:
+# 32 callers then reconnect all the time, and a few of those closes reach a caller as a reset).
+KEEP_ALIVE_LIMIT = 256
 LINGER_S = 2.0  # after answering a request whose body was left unread, read and drop what the client still sends
 LINGER_BYTES = 64 * 1024 * 1024
 
@@ -147,6 +150,7 @@ class RuntimeApi:
             shutdown_timeout=1,
         )
         server.max_request_header_size = MAX_HEADER_BYTES
+        server.keep_alive_conn_limit = KEEP_ALIVE_LIMIT
         server.prepare()  # binds now, so a taken port fails here
         self.port = server.bind_addr[1]
         self.app.closing = False

@@ -104,7 +104,8 @@ def request_of(spec: PipelineSpec) -> dict:
         if c.model_data is not None:
             entry["ModelDataUrl"] = str(c.model_data)
         containers.append(entry)
-    return {"ModelName": spec.name, "Containers": containers, "InferenceExecutionConfig": {"Mode": spec.mode}}
+    request = {"ModelName": spec.name, "Containers": containers, "InferenceExecutionConfig": {"Mode": spec.mode}}
+    return request | ({"EnableNetworkIsolation": True} if spec.network_isolation else {})
 
 
 # ---- responses -------------------------------------------------------------------------------------

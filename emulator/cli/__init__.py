@@ -3,6 +3,7 @@
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from emulator.errors import ByocError
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  what to do: {err.hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt this message
         print(f"byoc {args.command}: interrupted", file=sys.stderr)
         return 130
 

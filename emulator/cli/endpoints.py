@@ -6,13 +6,12 @@ running local SageMaker through DeleteEndpoint, then removes anything labelled t
 """
 
 import argparse
-import json
-import os
 import signal
 import sys
 import time
 from pathlib import Path
 
+from emulator.cli import state
 from emulator.config import ENDPOINT_LABEL, ENDPOINT_STATE_DIR, LABEL, LABEL_VALUE
 from emulator.errors import EndpointError
 from emulator.sagemaker import STARTUP_DEADLINE_S
@@ -76,9 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_up(args: argparse.Namespace) -> int:
     """Start the endpoint, print how to call it, serve until Ctrl-C or SIGTERM, then tear down."""
+    interrupt_on_sigterm()  # first: a Ctrl-C while the heavy imports run is handled too
     from emulator.hosting.endpoint import LocalEndpoint
 
-    interrupt_on_sigterm()
     endpoint = LocalEndpoint(
         args.pipeline,
         name=args.name,
@@ -88,7 +87,7 @@ def run_up(args: argparse.Namespace) -> int:
     )
     try:
         with endpoint:
-            state = _record(endpoint)
+            recorded = _record(endpoint)
             print(f"endpoint {endpoint.name} ready in {endpoint.ready_s:.1f} s at {endpoint.url}", flush=True)
             for line in endpoint.warnings:
                 print(f"warning: {line}", flush=True)
@@ -99,7 +98,7 @@ def run_up(args: argparse.Namespace) -> int:
                 while True:
                     time.sleep(3600)
             finally:
-                state.unlink(missing_ok=True)
+                recorded.unlink(missing_ok=True)
     except KeyboardInterrupt:
         when = "" if endpoint.pipeline is not None else " before it was ready"
         _print_latencies(endpoint)
@@ -138,21 +137,12 @@ def interrupt_on_sigterm() -> None:
 
 def _record(endpoint) -> Path:
     """Write where a running endpoint answers, for `byoc invoke NAME`."""
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    path = STATE_DIR / f"{endpoint.name}.json"
-    path.write_text(json.dumps({"name": endpoint.name, "url": endpoint.url, "pid": os.getpid()}))
-    return path
+    return state.record(endpoint.name, endpoint.url, STATE_DIR)
 
 
 def recorded_url(name: str) -> str | None:
-    """Return the URL `byoc up` recorded for a running endpoint, or None."""
-    path = STATE_DIR / f"{name}.json"
-    try:
-        state = json.loads(path.read_text())
-        os.kill(int(state["pid"]), 0)
-        return str(state["url"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    """Return the URL `byoc up` recorded for a running endpoint, or None (also when its process is gone)."""
+    return state.recorded_url(name, STATE_DIR)
 
 
 def run_invoke(args: argparse.Namespace) -> int:
@@ -248,6 +238,8 @@ def run_down(args: argparse.Namespace) -> int:
             print(f"skipped {url}: {err.message}")
     if args.url:
         return 0
+    for path in state.remove_stale(STATE_DIR):
+        print(f"removed stale state file {path} (its process is gone)")
     from emulator.docker.launcher import DockerLayer
 
     labels = down_labels(args.endpoint)

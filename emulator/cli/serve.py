@@ -1,13 +1,12 @@
 """`byoc serve` and `byoc ls`: a local SageMaker (control plane + Runtime API) on one URL, and its endpoints."""
 
 import argparse
-import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
+from emulator.cli import state
 from emulator.config import ENDPOINT_STATE_DIR
 from emulator.errors import EndpointError
 from emulator.sagemaker import SERVE_PORT, STARTUP_DEADLINE_S
@@ -52,22 +51,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM, then remove every endpoint's containers."""
     from emulator.cli.endpoints import interrupt_on_sigterm
+
+    interrupt_on_sigterm()  # first: a Ctrl-C while the heavy imports run is handled too
     from emulator.hosting.service import LocalSageMaker
     from emulator.hosting.variant import HostSettings
 
-    interrupt_on_sigterm()
     show_lifecycle()
     settings = HostSettings(startup_timeout_s=args.startup_timeout, stream_logs=not args.quiet)
     sagemaker = LocalSageMaker(args.port, region=args.region, settings=settings)
     try:
         with sagemaker:
-            state = record(f"serve-{sagemaker.server.port}", sagemaker.url)
+            recorded = record(f"serve-{sagemaker.server.port}", sagemaker.url)
             print(BANNER.format(url=sagemaker.url, region=args.region), flush=True)
             try:
                 while True:
                     time.sleep(3600)
             finally:
-                state.unlink(missing_ok=True)
+                recorded.unlink(missing_ok=True)
     except KeyboardInterrupt:
         print("byoc serve: stopped; every endpoint's containers and networks are removed", flush=True)
     return 0
@@ -85,25 +85,12 @@ def show_lifecycle() -> None:
 
 def record(name: str, url: str, directory: Path | None = None) -> Path:
     """Write where a running local SageMaker answers, for `byoc ls`, `byoc invoke` and `byoc down`."""
-    directory = directory or STATE_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}.json"
-    path.write_text(json.dumps({"name": name, "url": url, "pid": os.getpid()}))
-    return path
+    return state.record(name, url, directory or STATE_DIR)
 
 
 def recorded_urls(directory: Path | None = None) -> list[str]:
-    """Return the URLs of every recorded local SageMaker whose process still runs."""
-    urls = []
-    for path in sorted((directory or STATE_DIR).glob("*.json")):
-        try:
-            state = json.loads(path.read_text())
-            os.kill(int(state["pid"]), 0)
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if state["url"] not in urls:
-            urls.append(str(state["url"]))
-    return urls
+    """Return the URLs of every recorded local SageMaker whose process still runs (stale files ignored)."""
+    return state.live_urls(directory or STATE_DIR)
 
 
 def list_endpoints(url: str) -> list[dict]:
@@ -135,7 +122,11 @@ def run_ls(args: argparse.Namespace) -> int:
         print("no local SageMaker is running (start one with `byoc serve` or `byoc up FILE`)")
         return 0
     for url in urls:
-        endpoints = list_endpoints(url)
+        try:
+            endpoints = list_endpoints(url)
+        except EndpointError as err:  # its process runs but does not answer (starting, stopping, hung)
+            print(f"{url}: not answering ({err.message}); skipped")
+            continue
         if not endpoints:
             print(f"{url}: no endpoints")
         for endpoint in endpoints:

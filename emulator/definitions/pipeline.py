@@ -41,6 +41,7 @@ class PipelineSpec:
     region: str = "us-east-1"
     source: Path | None = None  # the file it was loaded from
     images: dict[str, str] = field(default_factory=dict, compare=False)  # [Local.Images]: image URI -> local image
+    network_isolation: bool = False  # EnableNetworkIsolation: an internal Docker network, no route out
 
     @property
     def needs_dynamodb(self) -> bool:
@@ -137,7 +138,11 @@ def _pipeline(data: dict, base_dir: Path, source: Path | None) -> PipelineSpec:
     containers = _assign_hostnames(containers, where, mode)
     _check_environment_total(containers)
     region, tables = parse_local(data.get(LOCAL_KEY, {}), base_dir)
-    return PipelineSpec(name, containers, mode, tables, region, source, parse_images(data.get(LOCAL_KEY, {})))
+    isolated = data.get("EnableNetworkIsolation", False)
+    if not isinstance(isolated, bool):
+        raise Invalid("EnableNetworkIsolation", f"must be true or false, got {isolated!r}")
+    images = parse_images(data.get(LOCAL_KEY, {}))
+    return PipelineSpec(name, containers, mode, tables, region, source, images, network_isolation=isolated)
 
 
 def _model_name(value) -> str:

@@ -23,6 +23,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from emulator.docker import images
+from emulator.docker.events import ExitCallback, ExitWatch
 from emulator.errors import EndpointError
 from emulator.sagemaker import MODEL_DIR
 
@@ -233,9 +234,13 @@ class DockerLayer:
         config = self.image_config(ref)
         return None if config is None else (config.get("Labels") or {})
 
-    def create_network(self, name: str, labels: dict[str, str]) -> NetworkHandle:
-        """Create a bridge network carrying `labels`."""
-        network = Network(docker_network_kw={"labels": labels, "driver": "bridge"})
+    def watch_exits(self, labels: dict[str, str], on_exit: ExitCallback, name: str = "exits") -> ExitWatch:
+        """Start calling `on_exit(container_id, code)` whenever a container carrying `labels` dies."""
+        return ExitWatch(self.client, labels, on_exit, name).start()
+
+    def create_network(self, name: str, labels: dict[str, str], internal: bool = False) -> NetworkHandle:
+        """Create a bridge network carrying `labels`; `internal`: no route out of it (network isolation)."""
+        network = Network(docker_network_kw={"labels": labels, "driver": "bridge", "internal": internal})
         network.name = name
         return NetworkHandle(network.create(), self.client)
 

@@ -7,7 +7,7 @@ answered (`VariantRouter.drain`).
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from emulator.api.app import LocalApi
@@ -37,6 +37,14 @@ class Deployment:
         ]
         self.drain_s = settings.invocation_timeout_s
         self.router: VariantRouter | None = None
+        self.on_failed: Callable[[str], None] | None = None  # a container could not be replaced: FailureReason
+        for host in self.hosts:
+            host.on_failed = self._failed
+
+    def _failed(self, reason: str) -> None:
+        LOG.warning("%s: %s", self.endpoint, reason)
+        if self.on_failed is not None:
+            self.on_failed(reason)
 
     def start(self) -> None:
         """Start every variant in parallel; on any failure stop them all and raise the first."""

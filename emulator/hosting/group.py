@@ -10,10 +10,12 @@ from typing import TextIO
 
 from emulator.definitions import pipeline as spec_module
 from emulator.definitions.pipeline import PipelineSpec
+from emulator.docker.events import ExitWatch
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
 from emulator.docker.logs import follow
 from emulator.errors import ContainerFailed, EndpointError
 from emulator.hosting.cloudwatch import LogShipper
+from emulator.hosting.health import LOG_TAIL_LINES, HealthMonitor
 from emulator.hosting.plan import (
     FALLBACK_PORT,
     MOTO_IMAGE,
@@ -27,13 +29,14 @@ from emulator.hosting.plan import (
     moto_plan,
 )
 from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
-from emulator.hosting.sidecars import dynamodb_client, prepare_dynamodb, seed_tables
+from emulator.hosting.sidecars import prepare_dynamodb
 from emulator.hosting.sources import resolve_images
 from emulator.sagemaker import STARTUP_DEADLINE_S, log_group, log_stream
 
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
-LOG_TAIL_LINES = 20
 FOLLOWER_GRACE_S = 2.0
+RECOVERY_JOIN_S = 30.0
+MAX_RESTARTS = 3  # replacements per container before the endpoint is given up (Failed)
 LOG = logging.getLogger(__name__)
 
 
@@ -70,7 +73,7 @@ class _Target:
         return self.handle.exit_code()
 
 
-class ContainerGroup:
+class ContainerGroup(HealthMonitor):
     """Start and stop the containers (and side services) of one endpoint; a context manager."""
 
     def __init__(
@@ -92,6 +95,7 @@ class ContainerGroup:
         unit: str | None = None,
         log_group_name: str | None = None,
         log_stream_of: Callable[[str], str] | None = None,
+        max_restarts: int = MAX_RESTARTS,
     ):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
         self.unit = unit  # names this group apart from others of the same endpoint (blue/green)
@@ -105,7 +109,16 @@ class ContainerGroup:
         self.running: list[Running] = []
         self.warnings: list[str] = []
         self.ready_s: float | None = None
-        self.exit_listeners: list[Callable[[str, int | None], None]] = []
+        self.exit_listeners: list[Callable[[str, int | None], None]] = []  # hostname, exit code
+        self.replaced_listeners: list[Callable[[Running], None]] = []  # the replacement, ready
+        self.gave_up_listeners: list[Callable[[str, str], None]] = []  # hostname, FailureReason
+        self.max_restarts = max_restarts
+        self.restarts: dict[str, int] = {}
+        self._plans: dict[str, ContainerPlan] = {}
+        self._current: dict[str, ContainerHandle] = {}  # hostname -> the container serving it now
+        self._moto: ContainerHandle | None = None
+        self._exits: ExitWatch | None = None
+        self._recoveries: list[threading.Thread] = []  # replacements under way: stop() waits for them
         self._ping, self._dynamodb = ping, dynamodb
         self.aws = aws  # the session's LocalAws: replaces the per-endpoint moto
         self.shipper: LogShipper | None = None  # containers' output to the local CloudWatch Logs
@@ -131,10 +144,14 @@ class ContainerGroup:
         self.check_images()
         try:
             self.network = self.docker.create_network(
-                docker_name(self.endpoint, "net", self.session, self.unit), self.labels
+                docker_name(self.endpoint, "net", self.session, self.unit),
+                self.labels,
+                internal=self.spec.network_isolation,
             )
+            self._exits = self.docker.watch_exits(self.labels, self._exited, name=f"{self.endpoint} {self.unit or ''}")
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
+            self._check_isolation()
             self._join_local_aws(self.network)
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
             self.running = self._start_all(
@@ -169,8 +186,19 @@ class ContainerGroup:
         if self.aws is None:
             return
         self.aws.attach(network.name)
-        seed_tables(dynamodb_client(self.aws.url, self.spec.region), self.spec.tables)
+        self.aws.seed(self.spec.region, self.spec.tables)  # seeded again when the server restarts
         self.shipper = LogShipper(self.aws.client("logs", self.spec.region), self.log_group_name).start()
+
+    def _check_isolation(self) -> None:
+        """Refuse network isolation where the host reaches containers only through published ports."""
+        if self.spec.network_isolation and self.access is not None and self.access.publish:
+            raise EndpointError(
+                "EnableNetworkIsolation=true puts the containers on an internal Docker network, whose "
+                "published ports do not answer; here containers are reached through published ports "
+                f"({self.access.reason})",
+                "run on a Linux host with a local Docker engine (container IPs routable), or leave "
+                "EnableNetworkIsolation out of the local run",
+            )
 
     def check_images(self) -> None:
         """Raise when an image is missing or lacks the bind-to-port label a pipeline needs."""
@@ -207,6 +235,7 @@ class ContainerGroup:
         with self._lock:
             self.handles.append(handle)
         if self._abort.is_set():
+            self._forget(handle)  # a stop under way may have listed the handles before this one
             raise Aborted()
         tee = self.shipper.writer(self.log_stream_of(plan.alias)) if self.shipper and ship else None
         if self.stream_logs or tee:
@@ -217,6 +246,12 @@ class ContainerGroup:
 
     def _start_container(self, plan: ContainerPlan) -> Running:
         handle = self._run(plan)
+        running = self._wait_ready(plan, handle)
+        with self._lock:
+            self._plans[plan.alias], self._current[plan.alias] = plan, handle
+        return running
+
+    def _wait_ready(self, plan: ContainerPlan, handle: ContainerHandle) -> Running:
         bind = int(plan.env["SAGEMAKER_BIND_TO_PORT"])
         target = _Target(handle, self.access, (bind, FALLBACK_PORT), self._ping)
         try:
@@ -233,25 +268,15 @@ class ContainerGroup:
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
                 failure_reason=reason,
             ) from None
-        if healthy.port != bind:
+        if healthy.port != bind and plan.alias not in self._plans:
             self._warn(
                 f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
                 f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT"
             )
-        threading.Thread(target=self._watch, args=(handle, plan.alias), name=f"watch {plan.alias}", daemon=True).start()
         return Running(plan.alias, target.url(healthy.port), handle.id, healthy.port)
 
-    def _watch(self, handle: ContainerHandle, hostname: str) -> None:
-        """Tell the listeners when a running container exits (not when we remove it)."""
-        code = handle.wait_exit()
-        if self._abort.is_set():
-            return
-        self._warn(f"{self.endpoint}/{hostname} exited with code {code}; calls to it now fail with ModelError")
-        for listener in list(self.exit_listeners):
-            listener(hostname, code)
-
     def _start_dynamodb(self, plan: ContainerPlan) -> None:
-        handle = self._run(plan, ship=False)
+        handle = self._moto = self._run(plan, ship=False)
         url = _Target(handle, self.access, (MOTO_PORT,), self._ping).url(MOTO_PORT)
         self._dynamodb(url, self.spec.region, self.spec.tables, self.deadline_s, self._abort, handle.exit_code)
 
@@ -266,8 +291,15 @@ class ContainerGroup:
     def stop(self) -> None:
         """Remove every container and the network this runtime made; safe to call twice."""
         self._abort.set()
+        exits, self._exits = self._exits, None
+        if exits is not None:
+            exits.close()
+        for recovery in list(self._recoveries):  # they see the abort and remove what they started
+            if recovery is not threading.current_thread():
+                recovery.join(RECOVERY_JOIN_S)
         with self._lock:
             handles, self.handles = self.handles, []
+            self._current.clear()
         errors = []
         with ThreadPoolExecutor(max_workers=max(1, len(handles))) as pool:
             for future in [pool.submit(handle.remove) for handle in handles]:

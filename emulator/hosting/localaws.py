@@ -20,9 +20,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.aws import DEFAULT_REGION, DUMMY_CREDENTIALS, local_client
 from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, SERVICE_LABEL, SESSION_LABEL
+from emulator.definitions.pipeline import TableSpec
+from emulator.docker.events import ExitWatch
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
 from emulator.errors import EndpointError
 from emulator.hosting.plan import MOTO_IMAGE, MOTO_PORT, SESSION
+from emulator.hosting.sidecars import dynamodb_client, seed_tables
 from emulator.sagemaker import ACCOUNT_ID
 
 LOG = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ POLL_INTERVAL_S = 0.05
 LOG_TAIL_LINES = 20
 PORT_ATTEMPTS = 3
 PORT_TAKEN = ("already allocated", "address already in use")
+MAX_RESTARTS = 3  # times the server is started again after it exits, before it is left down
 
 
 def free_port() -> int:
@@ -70,7 +74,13 @@ class LocalAws:
         self.network: NetworkHandle | None = None
         self.handle: ContainerHandle | None = None
         self.attached: set[str] = set()
+        self.seeds: list[tuple[str, tuple[TableSpec, ...]]] = []  # (region, tables): seeded again after a restart
+        self.restarts = 0
         self._url: str | None = None
+        self._port: int | None = None
+        self._exits: ExitWatch | None = None
+        self._restarting: threading.Thread | None = None
+        self._stopping = False
         self._lock = threading.Lock()
 
     def __enter__(self) -> "LocalAws":
@@ -103,6 +113,7 @@ class LocalAws:
         """Start the moto container and return once it answers; idempotent."""
         if self._url is not None:
             return self
+        self._stopping = False
         if not self.docker.has_image(self.image):
             raise EndpointError(
                 f"image {self.image} (the local AWS services) is not on the Docker engine",
@@ -110,8 +121,10 @@ class LocalAws:
             )
         try:
             self.network = self.docker.create_network(f"byoc-aws-{self.id}", self.labels)
+            self._exits = self.docker.watch_exits(self.labels, self._exited, name=f"local-aws-{self.id}")
             self.handle = handle = self._run(self.network)
-            url = f"http://127.0.0.1:{handle.host_port(MOTO_PORT)}"
+            self._port = handle.host_port(MOTO_PORT)
+            url = f"http://127.0.0.1:{self._port}"
             self._wait_ready(url, handle)
             self._url = url
         except BaseException:
@@ -161,6 +174,8 @@ class LocalAws:
                 return
             except (BotoCoreError, ClientError):
                 pass
+            if self._stopping and self._url is not None:  # a restart, and stop() was called meanwhile
+                raise EndpointError("the local AWS services are stopping")
             code = handle.exit_code()
             if code is not None or time.monotonic() - started > self.deadline_s:
                 why = f"it exited with code {code}" if code is not None else f"no answer within {self.deadline_s:g} s"
@@ -170,6 +185,56 @@ class LocalAws:
                     "run `byoc build moto` and retry",
                 )
             waiter.wait(POLL_INTERVAL_S)
+
+    def seed(self, region: str, tables: tuple[TableSpec, ...]) -> None:
+        """Create and fill a definition's tables now, and again whenever the server is restarted."""
+        with self._lock:
+            if (region, tables) not in self.seeds:
+                self.seeds.append((region, tables))
+        seed_tables(dynamodb_client(self.url, region), tables)
+
+    def _exited(self, container_id: str, code: int | None) -> None:
+        """Start the server again (same port, same networks, tables seeded again) when it exits on its own."""
+        with self._lock:
+            if self.handle is None or self.handle.id != container_id or self._url is None:
+                return  # removed by stop(), or a container that never was the server
+        self._restarting = threading.Thread(
+            target=self._restart, args=(code,), name=f"restart local-aws-{self.id}", daemon=True
+        )
+        self._restarting.start()
+
+    def _restart(self, code: int | None) -> None:
+        self.restarts += 1
+        if self.restarts > MAX_RESTARTS:
+            LOG.error("local AWS services exited (code %s) %d times; left down", code, self.restarts)
+            return
+        LOG.warning("local AWS services exited with code %s; starting them again and reseeding", code)
+        try:
+            with self._lock:
+                old, network, port, networks = self.handle, self.network, self._port, sorted(self.attached)
+            if old is None or network is None or port is None or self._stopping:
+                return
+            old.remove()
+            handle = self.docker.run(self._plan(port), network)
+            self._wait_ready(f"http://127.0.0.1:{port}", handle)
+            with self._lock:
+                if self.handle is not old or self._stopping:  # stopped meanwhile
+                    handle.remove()
+                    return
+                self.handle = handle
+            for name in networks:
+                handle.connect(name, self.alias)
+            for region, tables in list(self.seeds):
+                seed_tables(dynamodb_client(self.url, region), tables)
+        except EndpointError as err:
+            LOG.error("local AWS services could not be started again: %s", err)
+            return
+        LOG.warning(
+            "local AWS services are back (restart %d of %d), %d table set(s) reseeded",
+            self.restarts,
+            MAX_RESTARTS,
+            len(self.seeds),
+        )
 
     def attach(self, network_name: str) -> None:
         """Connect the moto container to an endpoint's network as `alias`; idempotent."""
@@ -190,9 +255,16 @@ class LocalAws:
 
     def stop(self) -> None:
         """Remove the container and its network (and anything else carrying its labels); safe to call twice."""
+        self._stopping = True
+        restarting = self._restarting
+        if restarting is not None and restarting is not threading.current_thread():
+            restarting.join(self.deadline_s)  # a restart under way ends first (it sees _stopping)
         with self._lock:
             handle, network, self.handle, self.network, self._url = self.handle, self.network, None, None, None
+            exits, self._exits = self._exits, None
             self.attached.clear()
+        if exits is not None:
+            exits.close()
         errors = []
         for step in (
             handle.remove if handle else None,

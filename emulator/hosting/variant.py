@@ -6,17 +6,20 @@ pipeline = host.start()        # every /ping green; raises EndpointError (Contai
 host.stop()                    # containers and network removed
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from emulator.definitions.pipeline import PipelineSpec
 from emulator.docker.launcher import DockerLayer
-from emulator.hosting.group import DEFAULT_DEADLINE_S, ContainerGroup
+from emulator.hosting.group import DEFAULT_DEADLINE_S, ContainerGroup, Running
 from emulator.hosting.plan import Access
 from emulator.invocation.chain import Pipeline
 from emulator.invocation.hops import HopResponse, HopUnreachable, HttpHop
 from emulator.sagemaker import INVOCATION_TIMEOUT_S, log_group
+
+EXIT_NOTICE_S = 0.5  # how long a broken call waits for Docker to say whether its container exited
 
 
 @dataclass
@@ -40,23 +43,48 @@ class HostSettings:
 
 
 class WatchedHop:
-    """An HttpHop that fails at once, naming the exit, after its container has exited."""
+    """An HttpHop that fails at once, naming the exit, while its container is gone; swapped on replacement."""
 
     def __init__(self, hop: HttpHop):
         self.hop = hop
         self.hostname = hop.hostname
         self.gone: str | None = None
+        self._changed = threading.Condition()
 
     def post(self, body: bytes, headers: dict[str, str], timeout_s: float) -> HopResponse:
-        """POST to the container, unless it is known to be gone."""
-        if self.gone is not None:
-            raise HopUnreachable(self.hostname, self.gone)
-        return self.hop.post(body, headers, timeout_s)
+        """POST to the container, unless it is known to be gone; a call cut by its exit names the exit."""
+        hop, gone = self.hop, self.gone
+        if gone is not None:
+            raise HopUnreachable(self.hostname, gone, exited=True)
+        try:
+            return hop.post(body, headers, timeout_s)
+        except HopUnreachable as err:
+            if err.timed_out:
+                raise
+            gone = self._exit_of(hop)
+            if gone is None:
+                raise
+            raise HopUnreachable(self.hostname, gone, exited=True) from None
+
+    def _exit_of(self, hop: HttpHop) -> str | None:
+        """Return why `hop`'s container is gone, waiting briefly: the connection may break before Docker says so."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.gone is not None or self.hop is not hop, EXIT_NOTICE_S)
+            return self.gone if self.hop is hop else None
 
     def mark_gone(self, code: int | None) -> None:
-        """Record that the container exited and drop its pooled connections."""
-        self.gone = f"the container exited (code {code})"
-        self.hop.close()
+        """Record that the container exited and cut its connections: calls under way fail now."""
+        with self._changed:
+            self.gone = f"exited with code {code}; the endpoint is replacing it"
+            self._changed.notify_all()
+        self.hop.abort()
+
+    def replace(self, hop: HttpHop) -> None:
+        """Send the next calls to `hop` (the replacement container)."""
+        with self._changed:
+            old, self.hop, self.gone = self.hop, hop, None
+            self._changed.notify_all()
+        old.close()
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -91,6 +119,9 @@ class VariantHost:
             **settings.group_options,
         )
         self.group.exit_listeners.append(self._container_exited)
+        self.group.replaced_listeners.append(self._container_replaced)
+        self.group.gave_up_listeners.append(self._gave_up)
+        self.on_failed: Callable[[str], None] | None = None  # called with a FailureReason when it gives up
         self.pipeline: Pipeline | None = None
         self._hops: list[WatchedHop] = []
 
@@ -115,6 +146,15 @@ class VariantHost:
         for hop in self._hops:
             if hop.hostname == hostname:
                 hop.mark_gone(code)
+
+    def _container_replaced(self, running: Running) -> None:
+        for hop in self._hops:
+            if hop.hostname == running.hostname:
+                hop.replace(HttpHop(running.hostname, running.url))
+
+    def _gave_up(self, hostname: str, reason: str) -> None:
+        if self.on_failed is not None:
+            self.on_failed(reason)
 
     def stop(self) -> None:
         """Close the connections, then remove every container and the network; safe to call twice."""

@@ -270,6 +270,12 @@ class Pipeline:
     def _unreachable(self, hostname: str, err: HopUnreachable) -> ModelError:
         if err.timed_out:
             return self._model_error(hostname, 0, TIMEOUT_TEXT.format(host=hostname))
+        if err.exited:  # our wording: SageMaker does not publish what a call to a crashed container gets
+            return self._model_error(
+                hostname,
+                0,
+                f"Container {hostname} {err.reason}. Check its log stream, resolve the issue, and try again.",
+            )
         return self._model_error(
             hostname,
             0,

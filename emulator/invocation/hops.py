@@ -1,9 +1,17 @@
-"""One hop of a pipeline: a pooled keep-alive HTTP client for one container's `/invocations`."""
+"""One hop of a pipeline: a pooled keep-alive HTTP client for one container's `/invocations`.
 
+`HttpHop.abort()` shuts down every socket of the hop, so calls blocked on a container that has
+exited fail at once instead of waiting for their timeout (a vanished address never answers).
+"""
+
+import socket
+import threading
+import weakref
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
@@ -11,11 +19,12 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 class HopUnreachable(Exception):
     """The container refused, reset or dropped the connection, or did not answer in time."""
 
-    def __init__(self, hostname: str, reason: str, timed_out: bool = False):
+    def __init__(self, hostname: str, reason: str, timed_out: bool = False, exited: bool = False):
         super().__init__(f"{hostname}: {reason}")
         self.hostname = hostname
         self.reason = reason
         self.timed_out = timed_out
+        self.exited = exited  # Docker reported the container's exit; `reason` says with which code
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,46 @@ class HopResponse:
     status: int
     body: bytes
     headers: dict[str, str]
+
+
+class _Sockets:
+    """The live sockets of one hop's connections, so another thread can cut them."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._live: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._cut = False
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._live.add(sock)
+            cut = self._cut
+        if cut:  # connected just as the hop was cut: cut this one too
+            _shutdown(sock)
+
+    def shutdown_all(self) -> int:
+        """Shut every socket down, and any connected later (a blocked read returns at once); return how many."""
+        with self._lock:
+            live, self._cut = list(self._live), True
+        for sock in live:
+            _shutdown(sock)
+        return len(live)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # closed already
+
+
+def _tracked_connection(sockets: _Sockets) -> type[HTTPConnection]:
+    class TrackedConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.add(self.sock)
+
+    return TrackedConnection
 
 
 class HttpHop:
@@ -39,6 +88,8 @@ class HttpHop:
         self._pool = urllib3.HTTPConnectionPool(
             parts.hostname, parts.port or 80, maxsize=pool_size, block=False, retries=False
         )
+        self._sockets = _Sockets()
+        self._pool.ConnectionCls = _tracked_connection(self._sockets)
 
     def post(self, body: bytes, headers: dict[str, str], timeout_s: float) -> HopResponse:
         """POST `body` to /invocations and return the answer; raise HopUnreachable on failure."""
@@ -59,6 +110,12 @@ class HttpHop:
         except (HTTPError, OSError) as err:
             raise HopUnreachable(self.hostname, f"cannot reach {self.base_url}: {err}") from None
         return HopResponse(resp.status, resp.data, {k.lower(): v for k, v in resp.headers.items()})
+
+    def abort(self) -> int:
+        """Cut every connection, those of calls under way included (they raise HopUnreachable); return how many."""
+        cut = self._sockets.shutdown_all()
+        self._pool.close()
+        return cut
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -13,7 +13,7 @@ and weights messages are ours.
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from emulator.api.errors import ValidationException
@@ -33,6 +33,9 @@ class Deployment(Protocol):
     def stop(self) -> None: ...  # waits for invocations under way, then removes the containers
 
     def set_weights(self, weights: dict[str, float]) -> None: ...
+
+    # set by Endpoints: called with a FailureReason when a crashed container cannot be replaced
+    on_failed: Callable[[str], None] | None
 
 
 class Deployer(Protocol):
@@ -169,6 +172,7 @@ class Endpoints:
     # ---- background work -------------------------------------------------------------------------
     def _create(self, endpoint: Endpoint) -> None:
         deployment = endpoint.pending
+        self._monitor(endpoint, deployment)
         try:
             deployment.start()
         except BaseException as err:
@@ -194,17 +198,21 @@ class Endpoints:
 
     def _update(self, endpoint: Endpoint, config: EndpointConfig, plan) -> None:
         new = endpoint.pending
+        self._monitor(endpoint, new)
         try:
             new.start()
         except BaseException as err:
             self._update_failed(endpoint, err)
             return
         with self.store.lock:
-            if endpoint.status is not Status.UPDATING:
-                return
-            old, endpoint.deployment, endpoint.pending = endpoint.deployment, new, None
-            self.deployer.serve(endpoint.name, new)  # no new invocation reaches `old` after this
-            endpoint.config_name, endpoint.variants = config.name, _states(config, plan)
+            stale = endpoint.status is not Status.UPDATING  # shut down, or Failed meanwhile
+            if not stale:
+                old, endpoint.deployment, endpoint.pending = endpoint.deployment, new, None
+                self.deployer.serve(endpoint.name, new)  # no new invocation reaches `old` after this
+                endpoint.config_name, endpoint.variants = config.name, _states(config, plan)
+        if stale:
+            _quietly_stop(new)
+            return
         _quietly_stop(old)  # its invocations under way finish first
         with self.store.lock:
             if endpoint.status is Status.UPDATING:
@@ -230,6 +238,25 @@ class Endpoints:
             if self.endpoints.get(endpoint.name) is endpoint:
                 del self.endpoints[endpoint.name]
                 self.store.tags.pop(endpoint.arn, None)
+
+    def _monitor(self, endpoint: Endpoint, deployment) -> None:
+        """Have `deployment` tell us when it gives up replacing a crashed container."""
+
+        def failed(reason: str) -> None:
+            self._serving_failed(endpoint, deployment, reason)
+
+        deployment.on_failed = failed
+
+    def _serving_failed(self, endpoint: Endpoint, deployment: Deployment, reason: str) -> None:
+        """A serving deployment gave up: the endpoint is Failed, no longer served, its containers removed."""
+        with self.store.lock:
+            if endpoint.deployment is not deployment or not endpoint.status.serving:
+                return
+            self.deployer.unserve(endpoint.name)
+            endpoint.status, endpoint.modified = Status.FAILED, self.store.clock()
+            endpoint.failure_reason, endpoint.deployment = reason, None
+        LOG.warning("endpoint %s is Failed: %s", endpoint.name, reason)
+        self._run(f"remove failed {endpoint.name}", _quietly_stop, deployment)
 
     # ---- helpers ---------------------------------------------------------------------------------
     def _changeable(self, name: str) -> Endpoint:

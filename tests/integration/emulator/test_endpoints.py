@@ -104,15 +104,15 @@ def test_container_ignoring_its_port_works_and_is_named_in_a_warning(direct):
     assert answer["Body"].read().decode().strip() == "3.0"
 
 
-def test_killed_container_gives_model_error_naming_it(direct, docker_client):
-    docker_client.containers.get(direct.group.container_id("victim")).kill()
+def test_killed_container_is_named_in_a_warning_and_replaced(direct, docker_client):
+    first = direct.group.container_id("victim")
+    docker_client.containers.get(first).kill()
     deadline = time.monotonic() + 30
-    while not any("/victim exited" in w for w in direct.warnings) and time.monotonic() < deadline:
+    while not any("/victim replaced" in w for w in direct.warnings) and time.monotonic() < deadline:
         time.sleep(0.05)                                      # the runtime notices the exit by itself
-    err = error_of(lambda: invoke(direct, b"1,2,3", TargetContainerHostname="victim"))
-    assert err.response["Error"]["Code"] == "ModelError"
-    assert "victim" in err.response["Error"]["Message"]
-    assert err.response["LogStreamArn"].endswith("/victim")
+    assert any("/victim exited with code 137" in w for w in direct.warnings)
+    assert direct.group.container_id("victim") != first
+    assert invoke(direct, b"1,2,3", TargetContainerHostname="victim")["Body"].read().decode().strip() == "6.0"
     assert invoke(direct, b"1,2,3", TargetContainerHostname="good")["Body"].read().decode().strip() == "6.0"
 
 

@@ -12,9 +12,10 @@ class FakeHandle:
 
     def __init__(self, docker: "FakeDocker", plan, index: int):
         self.docker, self.plan = docker, plan
-        self.id = f"id-{plan.alias}"
+        self.id = f"id-{plan.alias}-{index}"  # a replacement has an id of its own
         self.name = plan.name
         self.gone = threading.Event()
+        self.code: int | None = None  # set by FakeDocker.die
         self.address = f"10.9.0.{index + 1}"  # index is 1-based: first container .2
 
     def ip(self) -> str:
@@ -24,11 +25,7 @@ class FakeHandle:
         return 30000 + port + int(self.address.rsplit(".", 1)[1])
 
     def exit_code(self):
-        return self.docker.exit_codes.get(self.plan.alias)
-
-    def wait_exit(self):
-        self.gone.wait()
-        return self.docker.exit_codes.get(self.plan.alias, 137)
+        return self.code if self.code is not None else self.docker.exit_codes.get(self.plan.alias)
 
     def tail(self, lines: int = 20) -> str:
         return f"{self.plan.alias}: Traceback ... boom"
@@ -39,6 +36,16 @@ class FakeHandle:
     def remove(self) -> None:
         self.docker.removed.append(self.plan.alias)
         self.gone.set()
+
+
+class FakeWatch:
+    """What DockerLayer.watch_exits returns: the test calls `die` for Docker's `die` event."""
+
+    def __init__(self, labels, on_exit):
+        self.labels, self.on_exit, self.closed = labels, on_exit, False
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FakeNetwork:
@@ -61,7 +68,22 @@ class FakeDocker:
         self.engine, self.gateway, self.fail_run = engine, gateway, set(fail_run)
         self.plans, self.removed, self.networks, self.labelled_removals = [], [], [], []
         self.exit_codes: dict[str, int] = {}
+        self.handles: list[FakeHandle] = []
+        self.watches: list[FakeWatch] = []
         self._lock = threading.Lock()
+
+    def watch_exits(self, labels, on_exit, name="exits"):
+        self.watches.append(FakeWatch(labels, on_exit))
+        return self.watches[-1]
+
+    def die(self, alias: str, code: int = 137) -> None:
+        """Make the newest container of `alias` exit: Docker's `die` event reaches every open watch."""
+        handle = [h for h in self.handles if h.plan.alias == alias][-1]
+        handle.code = code
+        handle.gone.set()
+        for watch in list(self.watches):
+            if not watch.closed:
+                watch.on_exit(handle.id, code)
 
     def engine_os(self) -> str:
         return self.engine
@@ -72,9 +94,9 @@ class FakeDocker:
     def image_labels(self, ref: str):
         return self.images.get(ref)
 
-    def create_network(self, name, labels):
+    def create_network(self, name, labels, internal=False):
         self.networks.append(FakeNetwork(name, self.gateway))
-        self.network_labels = labels
+        self.network_labels, self.network_internal = labels, internal
         return self.networks[-1]
 
     def run(self, plan, network):
@@ -85,7 +107,9 @@ class FakeDocker:
         with self._lock:
             self.plans.append(plan)
             index = len(self.plans)
-        return FakeHandle(self, plan, index)
+            handle = FakeHandle(self, plan, index)
+            self.handles.append(handle)
+        return handle
 
     def remove_labelled(self, labels):
         self.labelled_removals.append(labels)

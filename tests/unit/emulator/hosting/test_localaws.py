@@ -52,6 +52,11 @@ class Network:
         self.removed = True
 
 
+class Watch:
+    def close(self):
+        pass
+
+
 class MotoDocker:
     def __init__(self, images=(MOTO_IMAGE,), exit_code=None, taken=0):
         self.images, self.exit_code, self.taken = set(images), exit_code, taken
@@ -59,6 +64,10 @@ class MotoDocker:
 
     def has_image(self, ref):
         return ref in self.images
+
+    def watch_exits(self, labels, on_exit, name="exits"):
+        self.on_exit = on_exit
+        return Watch()
 
     def create_network(self, name, labels):
         self.networks.append(Network(name))
