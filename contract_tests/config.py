@@ -186,7 +186,7 @@ def from_pipeline(spec: PipelineSpec, sample: str | None = None, content_type: s
         TargetConfig(
             name,
             c.image,
-            c.model_data,
+            None if isinstance(c.model_data, str) else c.model_data,  # s3:// was refused above
             None,
             "",
             environment=dict(c.environment),

@@ -61,7 +61,7 @@ class Deployment:
         except BaseException:
             self._stop_hosts()
             raise
-        pipelines = {host.variant: host.pipeline for host in self.hosts}
+        pipelines = {host.variant: host.pipeline for host in self.hosts if host.pipeline is not None}
         self.router = VariantRouter(self.endpoint, pipelines, self.weights)
 
     def set_weights(self, weights: dict[str, float]) -> None:

@@ -4,7 +4,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -212,12 +212,12 @@ class ContainerGroup(HealthMonitor):
     def _start_all(self, plans: list[ContainerPlan]) -> list[Running]:
         jobs = len(plans) + self.own_moto
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
-            futures = [pool.submit(self._start_container, plan) for plan in plans]
+            futures: list[Future] = [pool.submit(self._start_container, plan) for plan in plans]
             if self.own_moto:
                 futures.append(
                     pool.submit(
                         self._start_dynamodb,
-                        moto_plan(self.spec, self.endpoint, self.access, self.session, unit=self.unit),
+                        moto_plan(self.spec, self.endpoint, self.chosen_access, self.session, unit=self.unit),
                     )
                 )
             try:
@@ -253,7 +253,7 @@ class ContainerGroup(HealthMonitor):
 
     def _wait_ready(self, plan: ContainerPlan, handle: ContainerHandle) -> Running:
         bind = int(plan.env["SAGEMAKER_BIND_TO_PORT"])
-        target = _Target(handle, self.access, (bind, FALLBACK_PORT), self._ping)
+        target = _Target(handle, self.chosen_access, (bind, FALLBACK_PORT), self._ping)
         try:
             healthy = wait_healthy(target, bind, FALLBACK_PORT, self.deadline_s, self._abort)
         except NotHealthy as err:
@@ -277,7 +277,7 @@ class ContainerGroup(HealthMonitor):
 
     def _start_dynamodb(self, plan: ContainerPlan) -> None:
         handle = self._moto = self._run(plan, ship=False)
-        url = _Target(handle, self.access, (MOTO_PORT,), self._ping).url(MOTO_PORT)
+        url = _Target(handle, self.chosen_access, (MOTO_PORT,), self._ping).url(MOTO_PORT)
         self._dynamodb(url, self.spec.region, self.spec.tables, self.deadline_s, self._abort, handle.exit_code)
 
     def _warn(self, text: str) -> None:

@@ -44,6 +44,12 @@ class HealthMonitor:
     _moto: ContainerHandle | None
     _recoveries: list[threading.Thread]
 
+    @property
+    def chosen_access(self) -> Access:
+        """How the host reaches the containers; chosen when the group's network is made."""
+        assert self.access is not None, "access is chosen when the network is created"
+        return self.access
+
     def _exited(self, container_id: str, code: int | None) -> None:
         """Handle a `die` event: tell the listeners, log the last lines, start a replacement."""
         if self._abort.is_set():
@@ -124,7 +130,7 @@ class HealthMonitor:
         self._warn(f"{self.endpoint}/{MOTO_ALIAS} exited with code {code}; starting it again and reseeding")
         self._forget(self._moto)
         try:
-            self._start_dynamodb(moto_plan(self.spec, self.endpoint, self.access, self.session, unit=self.unit))
+            self._start_dynamodb(moto_plan(self.spec, self.endpoint, self.chosen_access, self.session, unit=self.unit))
         except (Aborted, EndpointError) as err:
             if not self._abort.is_set():
                 self._warn(f"{self.endpoint}/{MOTO_ALIAS} could not be started again: {err}")

@@ -90,7 +90,7 @@ class PipelineStats:
     """Per-container latencies of recent successful invocations, and error counts per container."""
 
     def __init__(self, hostnames: Iterable[str], keep: int = 100_000):
-        self._latencies = {h: deque(maxlen=keep) for h in hostnames}
+        self._latencies: dict[str, deque[float]] = {h: deque(maxlen=keep) for h in hostnames}
         self._lock = threading.Lock()
         self.invocations = 0
         self.errors: Counter[str] = Counter()
@@ -226,8 +226,10 @@ class Pipeline:
 
     def _chain(self, hops: Sequence[Hop], inv: Invocation) -> Answer:
         deadline = time.perf_counter() + self.timeout_s
-        body, content_type, latencies = inv.body, inv.content_type or DEFAULT_CONTENT_TYPE, {}
-        response = None
+        body = inv.body
+        content_type: str | None = inv.content_type or DEFAULT_CONTENT_TYPE
+        latencies: dict[str, float] = {}
+        response: HopResponse | None = None
         for i, hop in enumerate(hops):
             last = i == len(hops) - 1
             headers = _headers(content_type, inv.accept if last else None, inv.custom_attributes)
@@ -236,6 +238,7 @@ class Pipeline:
             if self.payload_limits and len(response.body) > limit:
                 raise self._too_large(hop, None if last else hops[i + 1], response)
             body, content_type = response.body, response.headers.get("content-type")
+        assert response is not None, "a pipeline has at least one container"
         return Answer(body, content_type, response.headers.get(CUSTOM_ATTRIBUTES.lower()), latencies)
 
     def _call(

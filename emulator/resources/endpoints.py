@@ -14,7 +14,7 @@ and weights messages are ours.
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from emulator.api.errors import ValidationException
 from emulator.errors import ByocError
@@ -43,7 +43,7 @@ class Deployer(Protocol):
 
     def prepare(self, endpoint: str, variants: Sequence[tuple[Variant, Model]], unit: str) -> Deployment: ...
 
-    def serve(self, endpoint: str, deployment: Deployment | None) -> None: ...  # None: still starting
+    def serve(self, endpoint: str, deployment: Any) -> None: ...  # a Deployment, or None: still starting
 
     def unserve(self, endpoint: str) -> None: ...
 

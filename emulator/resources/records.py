@@ -7,6 +7,7 @@ renders a record. Times are epoch seconds, as botocore's JSON parser reads a `Ti
 import enum
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from emulator.definitions.pipeline import PipelineSpec
 from emulator.transform import Limits, TransformResult, TransformSettings
@@ -105,10 +106,10 @@ class Endpoint:
     modified: float
     failure_reason: str | None = None
     variants: list[VariantState] = field(default_factory=list)
-    deployment: object | None = None  # the hosting side's handle for the serving containers
-    pending: object | None = None  # a deployment being started (create or update)
+    deployment: Any = None  # the hosting side's handle for the serving containers
+    pending: Any = None  # a deployment being started (create or update)
     error: BaseException | None = field(default=None, repr=False)  # why the last create/update failed
-    worker: object | None = field(default=None, repr=False)  # the thread of the operation under way
+    worker: threading.Thread | None = field(default=None, repr=False)  # the thread of the operation under way
 
 
 class TransformJobStatus(str, enum.Enum):
