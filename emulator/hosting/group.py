@@ -25,6 +25,7 @@ from emulator.hosting.plan import (
     docker_name,
     labels_for,
     moto_plan,
+    shared_workers,
 )
 from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
 from emulator.hosting.sidecars import dynamodb_client, prepare_dynamodb, seed_tables
@@ -103,6 +104,7 @@ class ContainerGroup:
         self.running: list[Running] = []
         self.warnings: list[str] = []
         self.ready_s: float | None = None
+        self.stamps: dict[str, float] = {}  # when each step of start() ended (time.time()): where start time goes
         self.exit_listeners: list[Callable[[str, int | None], None]] = []
         self._ping, self._dynamodb = ping, dynamodb
         self.aws = aws  # the session's LocalAws: replaces the per-endpoint moto
@@ -121,26 +123,56 @@ class ContainerGroup:
     def start(self) -> list[Running]:
         """Start everything in parallel and return the containers once every /ping answers 200."""
         started = time.monotonic()
+        self._stamp("start")
         self.spec = resolve_images(self.spec, self.docker)  # ECR URIs and [Local.Images] to local images
         self.check_images()
+        self._stamp("images checked")
         try:
             self.network = self.docker.create_network(
                 docker_name(self.endpoint, "net", self.session, self.unit), self.labels
             )
             if self.access is None:
                 self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
+            self._stamp("network created")
             self._join_local_aws(self.network)
+            self._stamp("local AWS joined")
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
-            self.running = self._start_all(
-                container_plans(
-                    self.spec, self.endpoint, self.access, self.session, local_aws=local_aws, unit=self.unit
-                )
+            plans = container_plans(
+                self.spec,
+                self.endpoint,
+                self.access,
+                self.session,
+                local_aws=local_aws,
+                unit=self.unit,
+                workers=self._workers(),
             )
+            self._stamp("models unpacked")
+            self.running = self._start_all(plans)
         except BaseException:
             self.stop()
             raise
         self.ready_s = time.monotonic() - started
+        self._stamp("every /ping green")
         return self.running
+
+    def _stamp(self, step: str) -> None:
+        self.stamps[step] = time.time()
+
+    def _workers(self) -> int | None:
+        """Return MODEL_SERVER_WORKERS for containers sharing a small machine (None: the default); say so."""
+        cpus, count = self.docker.engine_cpus(), len(self.spec.containers)
+        workers = shared_workers(cpus, count)
+        if workers is not None:
+            LOG.info(
+                "%s: %d containers share %d CPUs: each runs %d worker(s) (MODEL_SERVER_WORKERS=%d) unless its "
+                "Environment sets MODEL_SERVER_WORKERS",
+                self.endpoint,
+                count,
+                cpus,
+                workers,
+                workers,
+            )
+        return workers
 
     @property
     def labels(self) -> dict[str, str]:
@@ -192,6 +224,7 @@ class ContainerGroup:
         if self._abort.is_set():
             raise Aborted()
         handle = self.docker.run(plan, self.network)
+        self._stamp(f"{plan.alias}: container started")
         with self._lock:
             self.handles.append(handle)
         if self._abort.is_set():
@@ -221,6 +254,7 @@ class ContainerGroup:
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
                 failure_reason=reason,
             ) from None
+        self._stamp(f"{plan.alias}: /ping green")
         if healthy.port != bind:
             self._warn(
                 f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
