@@ -121,20 +121,28 @@ class ContainerGroup:
         self.stop()
 
     def start(self) -> list[Running]:
-        """Start everything in parallel and return the containers once every /ping answers 200."""
+        """Start everything in parallel and return the containers once every /ping answers 200.
+
+        The session's moto is attached to the endpoint's network and its tables are seeded before any
+        container starts; the seeding runs while the network is created.
+        """
         started = time.monotonic()
         self._stamp("start")
         self.spec = resolve_images(self.spec, self.docker)  # ECR URIs and [Local.Images] to local images
         self.check_images()
         self._stamp("images checked")
         try:
-            self.network = self.docker.create_network(
-                docker_name(self.endpoint, "net", self.session, self.unit), self.labels
-            )
-            if self.access is None:
-                self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
-            self._stamp("network created")
-            self._join_local_aws(self.network)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"aws-{self.endpoint}") as side:
+                prepared = side.submit(self._prepare_local_aws)  # needs the session's moto, not the network
+                self.network = self.docker.create_network(
+                    docker_name(self.endpoint, "net", self.session, self.unit), self.labels
+                )
+                if self.access is None:
+                    self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
+                self._stamp("network created")
+                if self.aws is not None:
+                    self.aws.attach(self.network.name)
+                prepared.result()
             self._stamp("local AWS joined")
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
             plans = container_plans(
@@ -184,11 +192,10 @@ class ContainerGroup:
         """Return True when this endpoint runs its own DynamoDB stand-in (no session LocalAws given)."""
         return self.spec.needs_dynamodb and self.aws is None
 
-    def _join_local_aws(self, network: NetworkHandle) -> None:
-        """Attach the session's moto to this network, seed the tables there, ship logs there."""
+    def _prepare_local_aws(self) -> None:
+        """Seed the tables in the session's moto and ship the containers' logs there (beside the network's creation)."""
         if self.aws is None:
             return
-        self.aws.attach(network.name)
         seed_tables(dynamodb_client(self.aws.url, self.spec.region), self.spec.tables)
         self.shipper = LogShipper(self.aws.client("logs", self.spec.region), log_group(self.endpoint)).start()
 
