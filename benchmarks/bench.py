@@ -10,23 +10,27 @@
   the emulator would chain them, and (b) through the emulator's API, interleaved; the difference per
   pair divided by the number of hops; targets 0.5 ms at p50 and 2 ms at p99.
 - throughput: whole-pipeline requests per second at concurrency 1, 8 and 32 through the emulator
-  and straight along the direct chain (the same containers, the same client), interleaved level by
-  level; target: the emulator at least 90 % of the direct chain.
+  and straight along the direct chain (the same containers, the same client in a child process),
+  level by level; target: the emulator at least 90 % of the direct chain.
 - control plane (benchmarks/control_plane.py): CreateEndpoint -> InService for abalone (target 3 s),
   and a blue/green UpdateEndpoint's switch time under load.
 Needs the images (`byoc build`); nothing leaves this host.
 """
 
 import argparse
+import multiprocessing
+import os
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # everything started here is removed by label
 
 from emulator.hosting.service import LocalSageMaker  # noqa: E402
 from emulator.hosting.variant import HostSettings  # noqa: E402
@@ -135,14 +139,33 @@ def rate(call, workers: int, count: int) -> tuple[float, list[float]]:
     return count / (time.perf_counter() - started), latencies
 
 
-def throughput(name: str, endpoint, body: bytes, accept: str, requests: int) -> list[Figure]:
-    """Print requests per second through the emulator and along the direct chain at each concurrency level."""
+def measure_levels(target: SimpleNamespace, body: bytes, accept: str, requests: int) -> list[tuple]:
+    """Return (concurrency, requests, direct req/s, emulated req/s, emulated ms) per level; runs in a child process."""
     caller = Caller(maxsize=max(CONCURRENCY))
-    figures = []
+    for _ in range(5):  # warm both paths' connections
+        direct_chain(caller, target, body, accept)
+        via_emulator(caller, target, body, accept)
+    levels = []
     for workers in CONCURRENCY:
         count = max(requests, workers * 4)
-        direct, _ = rate(lambda: direct_chain(caller, endpoint, body, accept), workers, count)
-        emulated, latencies = rate(lambda: via_emulator(caller, endpoint, body, accept), workers, count)
+        direct, _ = rate(lambda: direct_chain(caller, target, body, accept), workers, count)
+        emulated, latencies = rate(lambda: via_emulator(caller, target, body, accept), workers, count)
+        levels.append((workers, count, direct, emulated, latencies))
+    return levels
+
+
+def throughput(name: str, endpoint, body: bytes, accept: str, requests: int) -> list[Figure]:
+    """Print requests per second through the emulator and along the direct chain at each concurrency level.
+
+    The load comes from a child process, as from a user's own program: the client's threads then do
+    not share this process's interpreter lock with the emulator serving them.
+    """
+    target = SimpleNamespace(url=endpoint.url, name=endpoint.name,
+                             containers=[SimpleNamespace(url=c.url) for c in endpoint.containers])
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
+        levels = child.submit(measure_levels, target, body, accept, requests).result()
+    figures = []
+    for workers, count, direct, emulated, latencies in levels:
         print(f"  concurrency {workers:2}: emulator {emulated:7.1f} req/s (p50 {percentile(latencies, .5):6.2f} ms, "
               f"p99 {percentile(latencies, .99):6.2f} ms), direct chain {direct:7.1f} req/s; {count} requests each")
         figures.append(show(Figure(SECTION, f"{name}: throughput at concurrency {workers}, share of the direct chain",
