@@ -28,8 +28,9 @@ from benchmarks.figures import Figure, markdown, replace_table  # noqa: E402
 from emulator.errors import ByocError  # noqa: E402
 
 SECTIONS = ("containers", "emulator", "control plane")
-# (one-row requests per container figure, direct/emulated pairs per pipeline, requests per concurrency level,
-#  CreateEndpoint runs): the full run takes about 4 minutes on two busy CPUs
+# (one-row requests per container figure, direct/emulated pairs per pipeline, requests per concurrency level
+#  and path, CreateEndpoint runs); pairs and levels are also bounded in time (bench.PAIRS_BUDGET_S,
+#  bench.LEVEL_BUDGET_S), so the full run stays near 5 minutes on two busy CPUs
 COUNTS = {"full": (300, 300, 200, 3), "quick": (60, 60, 40, 1)}
 
 
