@@ -174,6 +174,12 @@ def load_target(path: Path) -> TargetConfig:
 
 def from_pipeline(spec: PipelineSpec, sample: str | None = None, content_type: str | None = None) -> PipelineConfig:
     """Return a pipeline's containers as targets; the sample defaults to `sample.*` beside the first model."""
+    remote = [c.model_data for c in spec.containers if isinstance(c.model_data, str)]
+    if remote:
+        raise TargetError(
+            f"the contract suite reads models from this machine; {remote[0]} is in S3",
+            "give each ModelDataUrl as a local model.tar.gz or folder for the contract suite",
+        )
     sample_path = Path(sample) if sample else _sample_beside(spec.containers[0])
     targets = _unique([f"{spec.name}-{c.hostname}" for c in spec.containers])
     configs = tuple(
@@ -197,6 +203,7 @@ def from_pipeline(spec: PipelineSpec, sample: str | None = None, content_type: s
 
 def _sample_beside(container: ContainerSpec) -> Path:
     model = container.model_data
+    assert not isinstance(model, str)  # from_pipeline refused s3:// models
     folder = None if model is None else (model.parent if model.is_file() else model)
     found = sorted(folder.glob("sample.*")) if folder and folder.is_dir() else []
     if not found:

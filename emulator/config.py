@@ -40,6 +40,10 @@ ENDPOINT_STATE_DIR = Path(os.environ.get("BYOC_STATE_DIR") or base_dir() / "endp
 IMAGE_MAP_ENV = "BYOC_IMAGE_MAP"
 # Reach containers through published ports even where their IPs are routable (see emulator.hosting.plan).
 PUBLISH_PORTS_ENV = "BYOC_PUBLISH_PORTS"
+# byoc deploy: the instance type when none is given, and how far a number may differ between the
+# endpoint's answer and the local emulator's (the same model on another CPU may round the last digits)
+DEPLOY_INSTANCE_TYPE = "ml.m5.xlarge"
+PARITY_TOLERANCE = 1e-4
 
 
 def image_tag(name: str) -> str:

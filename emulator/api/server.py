@@ -20,6 +20,7 @@ from cheroot import wsgi
 from emulator.api.app import LocalApi
 from emulator.api.framing import framing_problem
 from emulator.invocation.chain import Pipeline
+from emulator.invocation.routing import VariantRouter
 from emulator.sagemaker import H_ERROR_TYPE
 
 LOG = logging.getLogger(__name__)
@@ -183,6 +184,6 @@ class RuntimeApi:
         self.app.remove(name)
 
     @property
-    def endpoints(self) -> dict[str, Pipeline | None]:
+    def endpoints(self) -> dict[str, VariantRouter | None]:
         """Return a copy of the served endpoints by name."""
         return self.app.endpoints

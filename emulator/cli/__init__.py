@@ -11,6 +11,7 @@ from emulator.errors import ByocError
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every subcommand registered."""
     from contract_tests import cli as contract_cli
+    from emulator.cli import deploy as deploy_cli
     from emulator.cli import endpoints as endpoint_cli
     from emulator.cli import serve as serve_cli
     from emulator.cli import setup as setup_cli
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         "against SageMaker's hosting contract.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (setup_cli, serve_cli, endpoint_cli, contract_cli, transform_cli, evaluate_cli):
+    for module in (setup_cli, serve_cli, endpoint_cli, contract_cli, deploy_cli, transform_cli, evaluate_cli):
         module.register(sub)
     return parser
 

@@ -91,7 +91,7 @@ def _table(table: dict, items: list, where: str) -> TableSpec:
         for d in table.get("AttributeDefinitions", [])
         if isinstance(d, dict)
     }
-    keys = {}
+    keys: dict[str, tuple[str, str]] = {}
     for k in expect(table.get("KeySchema"), list, f"{where}.table.KeySchema", "a list of {AttributeName, KeyType}"):
         attr, kind = (k.get("AttributeName"), k.get("KeyType")) if isinstance(k, dict) else (None, None)
         if kind not in ("HASH", "RANGE") or kind in keys or types.get(attr) not in ("S", "N", "B"):
@@ -100,7 +100,7 @@ def _table(table: dict, items: list, where: str) -> TableSpec:
                 f"{k!r} must name an attribute declared in "
                 "AttributeDefinitions (type S, N or B) with KeyType HASH or RANGE, each once",
             )
-        keys[kind] = (attr, types[attr])
+        keys[kind] = (str(attr), str(types[attr]))
     if "HASH" not in keys:
         raise Invalid(f"{where}.table.KeySchema", "needs a HASH key")
     for i, item in enumerate(items):

@@ -25,7 +25,7 @@ class ContainerSpec:
 
     image: str
     hostname: str  # ContainerHostname, or `container-N` assigned by position (1-based)
-    model_data: Path | None = None  # ModelDataUrl resolved to a local .tar.gz or folder, or None
+    model_data: Path | str | None = None  # ModelDataUrl: a local .tar.gz or folder, an s3:// URL (str), or None
     environment: dict[str, str] = field(default_factory=dict)
     hostname_given: bool = False  # True when the definition set ContainerHostname itself
 
@@ -206,15 +206,24 @@ def _check_hostname(value, where: str) -> None:
         raise Invalid(where, f"{value!r} must be 1 to 63 characters matching {HOSTNAME_RE.pattern}")
 
 
-def _model_path(value, where: str, base_dir: Path) -> Path:
+def _model_path(value, where: str, base_dir: Path) -> Path | str:
     expect(value, str, where, "a local path to a model.tar.gz or folder")
+    if value.startswith("s3://"):
+        bucket, _, key = value.removeprefix("s3://").partition("/")
+        if not bucket or not key or key.endswith("/"):
+            raise Invalid(
+                where,
+                f"{value} must name one object, s3://BUCKET/KEY/model.tar.gz",
+                "pack the model with `tar -czf model.tar.gz -C DIR .` and upload that archive",
+            )
+        return value  # read from the session's local S3 when the containers start
     if value.startswith("file://"):
         value = unquote(value.removeprefix("file://"))
     elif "://" in value:
         raise Invalid(
             where,
             f"{value} is a remote URL; the emulator reads models from this machine only",
-            "give a local path to the model.tar.gz (or its folder), relative to the definition file",
+            "give an s3:// URL in the local S3, or a local path to the model.tar.gz (or its folder)",
         )
     path = (base_dir / Path(value).expanduser()).resolve()
     if path.is_dir():

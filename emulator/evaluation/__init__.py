@@ -7,6 +7,14 @@ result.metrics["rmse"], result.passed
 """
 
 from .errors import EvaluationError
-from .run import EvaluationResult, evaluate
 
 __all__ = ["EvaluationError", "EvaluationResult", "evaluate"]
+
+
+def __getattr__(name: str):
+    """Import the scoring code (the `evaluate` extra: numpy, scikit-learn ...) only when it is used."""
+    if name in ("EvaluationResult", "evaluate"):
+        from . import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,8 +3,8 @@
 import argparse
 import logging
 
-from .history import DEFAULT_URL
-from .parity import DEFAULT_TOLERANCE
+from .defaults import DEFAULT_TOLERANCE, DEFAULT_URL
+from .errors import EvaluationError
 from .targets import VIAS
 
 SHOWN = (
@@ -75,7 +75,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run the evaluation, print the summary, and return 0 or 1 (ByocErrors are rendered by the CLI: exit 2)."""
-    from .run import evaluate
+    try:
+        from .run import evaluate
+    except ImportError as err:  # installed without the extra: numpy, scikit-learn, matplotlib, SQLAlchemy
+        raise EvaluationError(
+            f"byoc evaluate needs the `evaluate` extra ({err.name or err} is not installed)",
+            "pip install 'byoc-sagemaker[evaluate]'",
+        ) from None
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     result = evaluate(

@@ -8,9 +8,8 @@ from sqlalchemy import DateTime, Integer, String, Text, create_engine, select
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from .defaults import DEFAULT_URL
 from .errors import EvaluationError
-
-DEFAULT_URL = "sqlite:///evaluations.db"
 
 
 class Base(DeclarativeBase):

@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .defaults import DEFAULT_TOLERANCE
 from .metrics import as_label, as_number
 
-DEFAULT_TOLERANCE = 1e-6
 FIRST_ROWS = 10
 
 

@@ -153,6 +153,7 @@ class ContainerGroup:
                 local_aws=local_aws,
                 unit=self.unit,
                 workers=self._workers(),
+                s3=self.aws.client("s3", self.spec.region) if self.aws is not None else None,
             )
             self._stamp("models unpacked")
             self.running = self._start_all(plans)

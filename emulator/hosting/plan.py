@@ -4,6 +4,7 @@ import os
 import platform
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 from emulator.aws import DUMMY_CREDENTIALS
@@ -11,6 +12,7 @@ from emulator.config import ENDPOINT_LABEL, LABEL, LABEL_VALUE, PUBLISH_PORTS_EN
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec
 from emulator.docker.launcher import ContainerPlan
 from emulator.hosting.modeldata import unpack_model
+from emulator.hosting.sources import model_dir
 from emulator.sagemaker import DEFAULT_PORT
 
 SESSION = uuid.uuid4().hex[:12]  # one per process: teardown removes only what this run made
@@ -139,8 +141,12 @@ def container_plans(
     local_aws: dict[str, str] | None = None,
     unit: str | None = None,
     workers: int | None = None,
+    s3=None,
 ) -> list[ContainerPlan]:
-    """Return one plan per pipeline container, models unpacked once; `workers`: see container_env."""
+    """Return one plan per pipeline container, models unpacked once (s3:// ones read through `s3`).
+
+    `workers`: MODEL_SERVER_WORKERS for each container, see container_env.
+    """
     plans = []
     for index, container in enumerate(spec.containers):
         bind = port_range(index)[0]
@@ -153,10 +159,18 @@ def container_plans(
                 labels=labels_for(endpoint, session, unit),
                 ports=(bind, FALLBACK_PORT) if access.publish else (),
                 publish_ip=_publish_ip(access),
-                model_dir=unpack_model(container.model_data) if container.model_data else None,
+                model_dir=_model_dir(container.model_data, s3),
             )
         )
     return plans
+
+
+def _model_dir(model_data: Path | str | None, s3) -> Path | None:
+    if model_data is None:
+        return None
+    if isinstance(model_data, str):  # s3://: from the session's local S3, downloaded once per ETag
+        return model_dir(model_data, s3)
+    return unpack_model(model_data)
 
 
 def moto_plan(

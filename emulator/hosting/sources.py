@@ -150,12 +150,21 @@ def local_image(
     )
 
 
+def names_registry(uri: str) -> bool:
+    """Return True when `uri` starts with a registry host (`host.domain/`, `host:port/`, `localhost/`)."""
+    first, sep, _ = uri.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
 def resolve_images(spec, docker_layer, environ: Mapping[str, str] = os.environ):
-    """Return `spec` with each ECR or mapped image replaced by the local image `local_image` finds."""
+    """Return `spec` with each ECR, registry or mapped image replaced by the local image `local_image` finds.
+
+    An image of a registry (ECR or any `host[:port]/...`) missing here is pulled, as SageMaker pulls it.
+    """
     mapped = {**parse_image_map(environ.get(IMAGE_MAP_ENV, "")), **spec.images}
     containers = tuple(
         replace(c, image=local_image(c.image, docker_layer, spec.images, environ=environ))
-        if ECR_URI.match(c.image) or c.image in mapped
+        if ECR_URI.match(c.image) or names_registry(c.image) or c.image in mapped
         else c
         for c in spec.containers
     )

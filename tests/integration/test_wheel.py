@@ -61,8 +61,16 @@ def byoc(outside, env) -> Path:
 
 def test_help(byoc, outside, env):
     done = run([byoc, "--help"], outside, env)
-    for command in ("contract", "push", "up", "invoke", "down"):
+    for command in ("contract", "push", "up", "invoke", "down", "serve", "transform", "evaluate", "deploy", "teardown"):
         assert command in done.stdout
+
+
+def test_evaluate_without_its_extra_says_which_extra_to_install(byoc, outside, env):
+    done = subprocess.run([str(byoc), "evaluate", str(FIXTURES / "pipelines/abalone.toml"), "--data", "x.csv",
+                           "--label", "rings"], cwd=outside, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "byoc evaluate needs the `evaluate` extra" in done.stderr and "byoc-sagemaker[evaluate]" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_contract_on_one_of_our_images(byoc, outside, env):

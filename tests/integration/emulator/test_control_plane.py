@@ -88,6 +88,40 @@ def test_abalone_created_through_the_control_plane_answers_as_byoc_up(sm, runtim
     assert len(leftovers(docker_client, name)) == 3               # two containers and the network
 
 
+def test_model_data_uploaded_to_the_local_s3_is_served_and_a_missing_object_fails_naming_it(sm, runtime, serve):
+    s3 = local_client("s3", serve.url)
+    bucket, name = unique("models"), unique("cp-s3")
+    s3.create_bucket(Bucket=bucket)
+    containers = []
+    for part in ("featurizer", "predictor"):
+        s3.upload_file(str(ABALONE / part / "model.tar.gz"), bucket, f"abalone/{part}/model.tar.gz")
+        containers.append({"ContainerHostname": part, "Image": f"byoc/{part}:latest",
+                           "ModelDataUrl": f"s3://{bucket}/abalone/{part}/model.tar.gz"})
+    containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
+    sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
+    assert sm.describe_model(ModelName=name)["Containers"][1]["ModelDataUrl"] == containers[1]["ModelDataUrl"]
+    endpoint(sm, serve, name, [variant(name)])
+    answer = runtime.invoke_endpoint(EndpointName=name, Body=SAMPLE, ContentType="text/csv", Accept="text/csv")
+    assert rings(answer) == pytest.approx(EXPECTED, abs=1e-4)
+
+    missing = unique("cp-s3-missing")
+    containers[1] = {**containers[1], "ModelDataUrl": f"s3://{bucket}/abalone/nothing/model.tar.gz"}
+    sm.create_model(ModelName=missing, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
+    endpoint(sm, serve, missing, [variant(missing)], wait=False)
+    with pytest.raises(WaiterError):
+        sm.get_waiter("endpoint_in_service").wait(EndpointName=missing, WaiterConfig=WAIT)
+    reason = sm.describe_endpoint(EndpointName=missing)["FailureReason"]
+    assert f"s3://{bucket}/abalone/nothing/model.tar.gz" in reason and "no such object" in reason
+
+
+def test_a_model_data_url_that_names_no_object_is_refused_by_create_model(sm):
+    err = pytest.raises(ClientError, sm.create_model, ModelName=unique("cp-s3-bad"),
+                        Containers=[{"Image": "byoc/predictor:latest", "ModelDataUrl": "s3://bucket-only"}],
+                        ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "s3://BUCKET/KEY/model.tar.gz" in err.value.response["Error"]["Message"]
+
+
 @pytest.fixture(scope="module")
 def impatient(tmp_path_factory, testbox_image):
     """A second `byoc serve` whose containers get 8 s to pass their pings."""

@@ -38,12 +38,21 @@ def test_pipeline_model_deploy_predict_delete(aws_env, docker_client):
     from sagemaker.pipeline import PipelineModel
     from sagemaker.predictor import Predictor
     from sagemaker.serializers import CSVSerializer
+    from sagemaker.session import Session
 
     name = unique("sdk-abalone")
-    models = [Model(image_uri=f"byoc/{part}:latest", model_data=str(ABALONE / part / "model.tar.gz"), role=ROLE,
+    # The SDK's own S3 upload. Not Session.default_bucket(): it calls STS at an explicit regional
+    # endpoint_url (sts.REGION.amazonaws.com), which AWS_ENDPOINT_URL does not redirect (docs/local-sagemaker.md).
+    session = Session()
+    bucket = unique("sdk-models")
+    session.boto_session.client("s3").create_bucket(Bucket=bucket)
+    data = {part: session.upload_data(str(ABALONE / part / "model.tar.gz"), bucket, f"{name}/{part}")
+            for part in ("featurizer", "predictor")}
+    assert all(url.startswith(f"s3://{bucket}/") for url in data.values())
+    models = [Model(image_uri=f"byoc/{part}:latest", model_data=data[part], role=ROLE, sagemaker_session=session,
                     env={"FEATURIZER_INPUT": "tabular"} if part == "featurizer" else {})
               for part in ("featurizer", "predictor")]
-    pipeline = PipelineModel(models=models, role=ROLE, name=name, predictor_cls=Predictor)
+    pipeline = PipelineModel(models=models, role=ROLE, name=name, predictor_cls=Predictor, sagemaker_session=session)
     predictor = pipeline.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name=name,
                                 serializer=CSVSerializer(), deserializer=CSVDeserializer())
     try:

@@ -259,11 +259,25 @@ def test_unknown_mode(base):
             r"InferenceExecutionConfig.Mode: must be one of Serial, Direct, got 'Parallel'")
 
 
-def test_s3_model_url_asks_for_a_local_path(base):
+def test_an_s3_model_url_is_kept_for_the_local_s3(base):
     d = doc()
-    d["Containers"][0]["ModelDataUrl"] = "s3://bucket/model.tar.gz"
-    err = invalid(d, base, r"Containers\[0\].ModelDataUrl: s3://bucket/model.tar.gz is a remote URL")
-    assert "local path" in err.hint
+    d["Containers"][0]["ModelDataUrl"] = "s3://bucket/abalone/model.tar.gz"
+    assert parse_pipeline(d, base).containers[0].model_data == "s3://bucket/abalone/model.tar.gz"
+
+
+@pytest.mark.parametrize("url", ["s3://bucket", "s3://bucket/", "s3:///key.tar.gz", "s3://bucket/folder/"])
+def test_an_s3_model_url_must_name_one_object(base, url):
+    d = doc()
+    d["Containers"][0]["ModelDataUrl"] = url
+    err = invalid(d, base, r"Containers\[0\].ModelDataUrl: .* must name one object")
+    assert "tar -czf" in err.hint
+
+
+def test_another_remote_model_url_asks_for_s3_or_a_local_path(base):
+    d = doc()
+    d["Containers"][0]["ModelDataUrl"] = "https://example.com/model.tar.gz"
+    err = invalid(d, base, r"Containers\[0\].ModelDataUrl: https://example.com/model.tar.gz is a remote URL")
+    assert "local path" in err.hint and "s3://" in err.hint
 
 
 def test_file_url_is_accepted(base):

@@ -7,7 +7,7 @@ import pytest
 
 from emulator.aws import local_client
 from emulator.errors import EndpointError
-from emulator.hosting.sources import local_image, model_dir, parse_image_map, resolve_images
+from emulator.hosting.sources import local_image, model_dir, names_registry, parse_image_map, resolve_images
 from tests.unit.emulator.inprocess_moto import moto_url
 
 
@@ -152,3 +152,16 @@ def test_resolve_images_replaces_ecr_and_mapped_images_only():
     resolved = resolve_images(spec, engine, environ={"BYOC_IMAGE_MAP": "theirs:1=mine:3"})
     assert [c.image for c in resolved.containers] == ["byoc/featurizer:latest", "byoc/img2:latest", "mine:3"]
     assert engine.pulls == []
+
+
+def test_an_image_of_any_registry_is_pulled_when_missing():
+    from tests.unit.emulator.hosting.fakes import make_spec
+
+    pushed = "127.0.0.1:5000/byoc/featurizer:sha256-abc"
+    spec = make_spec(2, images={1: pushed, 2: "byoc/img2:latest"})
+    engine = Engine(images=["byoc/img2:latest"], pullable=[pushed])
+    resolved = resolve_images(spec, engine, environ={})
+    assert [c.image for c in resolved.containers] == [pushed, "byoc/img2:latest"]
+    assert [ref for ref, _ in engine.pulls] == [pushed]
+    assert names_registry("registry.example/x:1") and names_registry("localhost/x")
+    assert not names_registry("byoc/x:1") and not names_registry("x:1")

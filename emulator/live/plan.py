@@ -1,0 +1,121 @@
+"""The requests a deploy sends: CreateModel, CreateEndpointConfig, CreateEndpoint / UpdateEndpoint, named by content.
+
+    plan = build_plan(spec, target, images={"byoc/featurizer:latest": "REG/byoc/featurizer:sha256-..."},
+                      model_urls={"featurizer": "s3://bucket/prefix/<sha256>/model.tar.gz"})
+    validate("sagemaker", "CreateModel", plan.create_model)      # botocore's own parameter validation
+
+Names carry a hash of what they describe, so deploying unchanged content twice asks for nothing new.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import botocore.session
+from botocore.exceptions import ParamValidationError
+from botocore.validate import ParamValidator
+
+from emulator.config import DEPLOY_INSTANCE_TYPE
+from emulator.definitions.pipeline import PipelineSpec
+from emulator.errors import ByocError
+from emulator.sagemaker import DEFAULT_VARIANT
+
+NAME_MAX = 63  # ModelName, EndpointConfigName, EndpointName: max 63 (botocore sagemaker 2017-07-24 model)
+HASH_CHARS = 12
+
+
+class DeployError(ByocError):
+    """A deploy could not be planned, was refused, or failed on the way."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the definition goes: endpoint, role, bucket, instances."""
+
+    endpoint_name: str
+    role_arn: str
+    bucket: str
+    prefix: str = "byoc"
+    instance_type: str = DEPLOY_INSTANCE_TYPE
+    instance_count: int = 1
+    region: str | None = None  # None: from boto3's chain
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The SageMaker requests of one deploy, AWS field names at this edge only."""
+
+    model_name: str
+    config_name: str
+    create_model: dict
+    create_endpoint_config: dict
+    create_endpoint: dict
+    update_endpoint: dict
+
+
+def content_name(base: str, content: object) -> str:
+    """Return `base-<hash of content>`, cut to SageMaker's 63 characters and its name pattern."""
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:HASH_CHARS]
+    head = base[: NAME_MAX - HASH_CHARS - 1].rstrip("-")
+    return f"{head}-{digest}"
+
+
+def build_plan(spec: PipelineSpec, target: Target, images: Mapping[str, str], model_urls: Mapping[str, str]) -> Plan:
+    """Return the requests for `spec` with images and model data rewritten to what was pushed and uploaded.
+
+    `images` maps each local image to its pushed reference; `model_urls` each container hostname with
+    model data to its s3:// URL.
+    """
+    containers = []
+    for c in spec.containers:
+        entry: dict = {"Image": images[c.image]}
+        if c.hostname_given:
+            entry["ContainerHostname"] = c.hostname
+        if c.model_data is not None:
+            entry["ModelDataUrl"] = model_urls[c.hostname]
+        if c.environment:
+            entry["Environment"] = dict(c.environment)
+        containers.append(entry)
+    body: dict = {"Containers": containers, "ExecutionRoleArn": target.role_arn}
+    if len(containers) > 1:
+        body["InferenceExecutionConfig"] = {"Mode": spec.mode}
+    model_name = content_name(spec.name, body)
+    variants = [
+        {
+            "VariantName": DEFAULT_VARIANT,
+            "ModelName": model_name,
+            "InitialInstanceCount": target.instance_count,
+            "InstanceType": target.instance_type,
+            "InitialVariantWeight": 1.0,
+        }
+    ]
+    config_name = content_name(target.endpoint_name, variants)
+    return Plan(
+        model_name,
+        config_name,
+        {"ModelName": model_name, **body},
+        {"EndpointConfigName": config_name, "ProductionVariants": variants},
+        {"EndpointName": target.endpoint_name, "EndpointConfigName": config_name},
+        {"EndpointName": target.endpoint_name, "EndpointConfigName": config_name},
+    )
+
+
+_MODELS: dict[str, object] = {}
+
+
+def operation_model(service: str, operation: str):
+    """Return botocore's model of `service`'s `operation` (loaded once per service)."""
+    if service not in _MODELS:
+        _MODELS[service] = botocore.session.Session().get_service_model(service)
+    return _MODELS[service].operation_model(operation)  # type: ignore[attr-defined]
+
+
+def validate(service: str, operation: str, params: dict) -> None:
+    """Raise DeployError when `params` break botocore's model of the operation (what boto3 checks before sending)."""
+    try:
+        report = ParamValidator().validate(params, operation_model(service, operation).input_shape)
+    except ParamValidationError as err:  # pragma: no cover - validate() reports, it does not raise
+        raise DeployError(f"{operation}: {err}") from None
+    if report.has_errors():
+        raise DeployError(f"{operation} would be refused by botocore: {report.generate_report()}")
