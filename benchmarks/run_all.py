@@ -60,7 +60,7 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
 
 def document(figures: list[Figure], notes: list[str], measured: str, command: str) -> str:
     """Return the markdown file: conditions, the table, where start time went."""
-    text = f"# Figures\n\nMeasured {measured} with `{command}`.\n\n{markdown(figures)}"
+    text = f"# Figures\n\nMeasured {measured}, with `{command}`.\n\n{markdown(figures)}"
     if notes:
         text += "\nWhere the start time went (seconds from the start of the work):\n\n" + "\n".join(notes) + "\n"
     return text
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: error: {err}", file=sys.stderr)
         return 2
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
-    measured += f"; {time.monotonic() - started:.0f} s"
+    measured += f"; the run took {time.monotonic() - started:.0f} s"
     print(f"\n== every figure ({measured})")
     for figure in figures:
         print(figure.line())
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nwrote {args.output}")
     if args.readme:
         readme = ROOT / "README.md"
-        table = f"Measured {measured} with `{command}` (docs/performance.md):\n\n{markdown(figures)}"
+        table = f"Measured {measured}, with `{command}` (docs/performance.md):\n\n{markdown(figures)}"
         try:
             readme.write_text(replace_table(readme.read_text(), table))
         except ValueError as err:
