@@ -2,10 +2,10 @@
 
     python benchmarks/run_all.py [--quick] [--readme] [--output benchmarks/figures.md] [--only SECTION ...]
 
-Sections: `containers` (benchmarks/serving.py: straight to the containers: codecs, the stack's own
+Sections (--only): `containers` (benchmarks/serving.py: straight to the containers: codecs, the stack's own
 cost, one-row latency, rows per second, image sizes), `emulator` (benchmarks/bench.py: start to
 every /ping green and where the time went, added latency per hop, throughput against the direct
-chain) and `control plane` (benchmarks/control_plane.py: CreateEndpoint -> InService, the blue/green
+chain) and `control-plane` (benchmarks/control_plane.py: CreateEndpoint -> InService, the blue/green
 update's switch). Writes the figures as a markdown table to --output; --readme also puts that table
 into README.md between `<!-- figures:start -->` and `<!-- figures:end -->`. docs/performance.md
 says what each figure means. Needs the images (`byoc build`); nothing leaves this host.
@@ -27,7 +27,7 @@ from benchmarks import bench, serving  # noqa: E402
 from benchmarks.figures import Figure, markdown, replace_table  # noqa: E402
 from emulator.errors import ByocError  # noqa: E402
 
-SECTIONS = ("containers", "emulator", "control plane")
+SECTIONS = ("containers", "emulator", "control-plane")
 # (one-row requests per container figure, direct/emulated pairs per pipeline, requests per concurrency level
 #  and path, CreateEndpoint runs); pairs and levels are also bounded in time (bench.PAIRS_BUDGET_S,
 #  bench.LEVEL_BUDGET_S), so the full run stays near 5 minutes on two busy CPUs
@@ -49,8 +49,8 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
     if "containers" in sections:
         print("== containers (straight to each container, over keep-alive HTTP)", flush=True)
         figures += serving.run(requests=requests)
-    if "emulator" in sections or "control plane" in sections:
-        only = None if {"emulator", "control plane"} <= set(sections) else (
+    if "emulator" in sections or "control-plane" in sections:
+        only = None if {"emulator", "control-plane"} <= set(sections) else (
             "pipelines" if "emulator" in sections else "control-plane")
         print("\n== emulator and control plane (a local SageMaker, both pipelines)", flush=True)
         found, notes = bench.run(pairs, levels, only, runs)
