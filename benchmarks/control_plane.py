@@ -11,12 +11,14 @@ import statistics
 import threading
 import time
 
+from benchmarks.figures import Figure
 from emulator.config import FIXTURES_DIR
 
 ABALONE = FIXTURES_DIR / "abalone"
 ROW = (ABALONE / "featurizer/sample.csv").read_bytes().splitlines()[0]
 TARGET_IN_SERVICE_S = 3.0
 POLL_S = 0.02
+SECTION = "control plane"
 
 
 def create_model(sm, name: str) -> None:
@@ -102,15 +104,18 @@ def update_switch(sm, runtime) -> dict:
             "failed": len(failed)}
 
 
-def report(sagemaker) -> None:
-    """Print the control plane's figures for a running LocalSageMaker."""
+def report(sagemaker, runs: int = 3) -> list[Figure]:
+    """Measure the control plane's figures for a running LocalSageMaker; return them (not printed)."""
     sm, runtime = sagemaker.client("sagemaker"), sagemaker.client("sagemaker-runtime")
-    spent = create_to_in_service(sm)
-    verdict = "met" if statistics.median(spent) <= TARGET_IN_SERVICE_S else "MISSED"
-    print("\ncontrol plane (boto3 against the local SageMaker)")
-    print(f"  CreateEndpoint -> InService, abalone: {', '.join(f'{s:.2f}' for s in spent)} s "
-          f"(median {statistics.median(spent):.2f} s; target <= {TARGET_IN_SERVICE_S:g} s: {verdict})")
+    print("\ncontrol plane (boto3 against the local SageMaker)", flush=True)
+    spent = create_to_in_service(sm, runs)
     switch = update_switch(sm, runtime)
-    print(f"  UpdateEndpoint under load: first answer from the new config after {switch['first_new_s']:.2f} s, "
-          f"InService (old containers stopped) after {switch['in_service_s']:.2f} s; "
-          f"{switch['requests']} requests, {switch['failed']} failed")
+    return [
+        Figure(SECTION, f"abalone: CreateEndpoint -> InService, median of {runs}", statistics.median(spent), "s",
+               TARGET_IN_SERVICE_S, note=", ".join(f"{s:.2f}" for s in spent)),
+        Figure(SECTION, "UpdateEndpoint under load: first answer from the new config", switch["first_new_s"], "s"),
+        Figure(SECTION, "UpdateEndpoint under load: InService again, old containers stopped", switch["in_service_s"],
+               "s"),
+        Figure(SECTION, "UpdateEndpoint under load: failed requests", switch["failed"], "", 0,
+               note=f"of {switch['requests']}"),
+    ]

@@ -10,7 +10,7 @@
   xgboost's in-process `inplace_predict` on the same matrix; target: 1.5 x that + 20 ms;
 - featurizer -> predictor rows per second at 418 and 10,032 rows per request; target: 60,000 rows/s
   at 10,032 rows;
-- the moto image's size; target: 150 MB.
+- each image's size; target for the moto image: 150 MB.
 Every request goes over keep-alive HTTP to ports published on 127.0.0.1; the containers carry the
 project label and the benchmark's own, and are removed at the end, also after an error or Ctrl-C.
 """
@@ -34,6 +34,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # this process's XGBoost mu
 from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE  # noqa: E402
 from emulator.invocation.chain import percentile  # noqa: E402
 from emulator.hosting.modeldata import unpack_model  # noqa: E402
+from benchmarks.figures import Figure  # noqa: E402
 
 BENCH_LABEL = "com.byoc.benchmark"
 TRIVIAL_HANDLER = '''"""Echo the body: the cheapest handler, to measure the stack around it."""
@@ -49,6 +50,8 @@ def invoke(model, body, content_type, accept):
 AWS_ENV = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 READY_TIMEOUT_S = 90
 REPEAT = 24  # the 418-row abalone test set 24 times: 10,032 rows
+SECTION = "containers"
+IMAGES = ("featurizer", "predictor", "postprocessor", "moto")
 
 
 class Bench:
@@ -129,19 +132,18 @@ def p50_ms(bench: Bench, url: str, body: bytes, count: int, content_type: str = 
     return percentile([bench.post(url, body, content_type)[2] for _ in range(count)], 0.5)
 
 
-def line(what: str, value: float, unit: str, target: float | None = None, higher_is_better: bool = False) -> None:
-    """Print one figure with its target and the ratio value/target (a ratio <= 1 meets it; >= 1 when higher is better)."""
-    if target is None:
-        print(f"  {what:52} {value:10.2f} {unit}")
-        return
-    met = value >= target if higher_is_better else value <= target
-    print(f"  {what:52} {value:10.2f} {unit}   target {'>=' if higher_is_better else '<='} {target:.2f}   "
-          f"ratio {value / target:5.2f}   {'met' if met else 'MISSED'}")
+def line(what: str, value: float, unit: str, target: float | None = None, higher_is_better: bool = False,
+         note: str = "") -> Figure:
+    """Print one figure with its target and ratio; return it."""
+    figure = Figure(SECTION, what, value, unit, target, higher_is_better, note)
+    print(figure.line(), flush=True)
+    return figure
 
 
-def one_row(bench: Bench, urls: dict[str, str], count: int) -> None:
+def one_row(bench: Bench, urls: dict[str, str], count: int) -> list[Figure]:
     """Print the one-row p50 of each container."""
     print("one-row requests, p50")
+    figures = []
     rows = {
         "abalone featurizer": (urls["abalone_featurizer"], "abalone/featurizer", 4.0),
         "support featurizer": (urls["support_featurizer"], "support/preprocessor", 4.0),
@@ -150,10 +152,11 @@ def one_row(bench: Bench, urls: dict[str, str], count: int) -> None:
     }
     for what, (url, fixture, target) in rows.items():
         body = (FIXTURES_DIR / fixture / "sample.csv").read_bytes().splitlines()[0] + b"\n"
-        line(what, p50_ms(bench, url, body, count), "ms", target)
+        figures.append(line(f"{what}, one row, p50", p50_ms(bench, url, body, count), "ms", target))
+    return figures
 
 
-def stack_cost(bench: Bench, url: str, handler_path: Path, count: int) -> None:
+def stack_cost(bench: Bench, url: str, handler_path: Path, count: int) -> list[Figure]:
     """Print the trivial handler's p50 through the stack minus its p50 in-process."""
     spec = importlib.util.spec_from_file_location("bench_trivial", handler_path)
     handler = importlib.util.module_from_spec(spec)
@@ -168,12 +171,14 @@ def stack_cost(bench: Bench, url: str, handler_path: Path, count: int) -> None:
     in_process = percentile(spent, 0.5)
     served = p50_ms(bench, url, body, count)
     print("the stack's own cost (trivial echo handler, one row)")
-    line("in-process p50", in_process, "ms")
-    line("through the container p50", served, "ms")
-    line("stack cost (container - in-process)", served - in_process, "ms", 1.0)
+    return [
+        line("trivial handler in-process, p50", in_process, "ms"),
+        line("trivial handler through the container, p50", served, "ms"),
+        line("stack cost: container - in-process, one row, p50", served - in_process, "ms", 1.0),
+    ]
 
 
-def big_predict(bench: Bench, urls: dict[str, str], raw: bytes, count: int) -> None:
+def big_predict(bench: Bench, urls: dict[str, str], raw: bytes, count: int) -> list[Figure]:
     """Print the 10,032-row predictor time against xgboost's in-process predict on the same matrix."""
     import xgboost as xgb
 
@@ -191,13 +196,18 @@ def big_predict(bench: Bench, urls: dict[str, str], raw: bytes, count: int) -> N
         bench.post(urls["abalone_predictor"], features, content_type)
     served = percentile([bench.post(urls["abalone_predictor"], features, content_type)[2] for _ in range(count)], 0.5)
     print(f"{len(matrix):,}-row predictor request ({len(features):,} bytes of features)")
-    line("xgboost inplace_predict in-process p50", in_process, "ms")
-    line("through the predictor container p50", served, "ms", 1.5 * in_process + 20)
+    rows = f"{len(matrix):,}-row"
+    return [
+        line(f"xgboost inplace_predict in-process, {rows} matrix, p50", in_process, "ms"),
+        line(f"predictor container, {rows} request, p50", served, "ms", 1.5 * in_process + 20,
+             note="target 1.5 x in-process + 20 ms"),
+    ]
 
 
-def chain_rate(bench: Bench, urls: dict[str, str], raw_rows: list[bytes], count: int) -> None:
+def chain_rate(bench: Bench, urls: dict[str, str], raw_rows: list[bytes], count: int) -> list[Figure]:
     """Print featurizer -> predictor rows per second at 418 and 10,032 rows per request."""
     print("featurizer -> predictor, one request at a time")
+    figures = []
     for repeat, target in ((1, None), (REPEAT, 60000.0)):
         body = b"\n".join(raw_rows * repeat) + b"\n"
         spent = []
@@ -207,14 +217,19 @@ def chain_rate(bench: Bench, urls: dict[str, str], raw_rows: list[bytes], count:
             bench.post(urls["abalone_predictor"], features, content_type)
             spent.append(time.perf_counter() - started)
         rows = len(raw_rows) * repeat
-        line(f"{rows:,} rows per request (p50 of {count})", rows / percentile(spent[4:], 0.5), "rows/s", target, True)
+        figures.append(line(f"featurizer -> predictor pair, {rows:,} rows a request (p50 of {count})",
+                            rows / percentile(spent[4:], 0.5), "rows/s", target, True))
+    return figures
 
 
-def moto_size(client: docker.DockerClient, prefix: str, tag: str) -> None:
-    """Print the moto image's size."""
-    size = client.images.get(f"{prefix}/moto:{tag}").attrs["Size"] / 1e6
+def image_sizes(client: docker.DockerClient, prefix: str, tag: str) -> list[Figure]:
+    """Print each image's size; the moto image's is held to 150 MB."""
     print("images")
-    line(f"{prefix}/moto:{tag} size", size, "MB", 150.0)
+    figures = []
+    for image in IMAGES:
+        size = client.images.get(f"{prefix}/{image}:{tag}").attrs["Size"] / 1e6
+        figures.append(line(f"{prefix}/{image}:{tag} size", size, "MB", 150.0 if image == "moto" else None))
+    return figures
 
 
 def seed_moto(url: str) -> None:
@@ -246,29 +261,37 @@ def start_all(bench: Bench, handler_dir: Path) -> dict[str, str]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Start the containers, print every figure, remove the containers."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prefix", default="byoc", help="image repository prefix (default byoc: byoc/featurizer ...)")
-    parser.add_argument("--tag", default="latest")
-    parser.add_argument("--requests", type=int, default=300, help="one-row requests per figure (big requests: a tenth)")
-    args = parser.parse_args(argv)
+def run(prefix: str = "byoc", tag: str = "latest", requests: int = 300) -> list[Figure]:
+    """Start the containers, print every figure, remove the containers; return the figures."""
     client = docker.from_env()
-    bench = Bench(client, args.prefix, args.tag)
+    bench = Bench(client, prefix, tag)
     raw_rows = (FIXTURES_DIR / "abalone/data/test.csv").read_bytes().splitlines()[1:]
     try:
         with tempfile.TemporaryDirectory(prefix="byoc-bench-") as handler_dir:
             Path(handler_dir).chmod(0o755)
             (Path(handler_dir) / "bench_trivial.py").write_text(TRIVIAL_HANDLER)
             urls = start_all(bench, Path(handler_dir))
-            print(f"images {args.prefix}/*:{args.tag}; {args.requests} one-row requests per figure")
-            one_row(bench, urls, args.requests)
-            stack_cost(bench, urls["trivial"], Path(handler_dir) / "bench_trivial.py", args.requests)
-            big_predict(bench, urls, b"\n".join(raw_rows * REPEAT) + b"\n", max(10, args.requests // 10))
-            chain_rate(bench, urls, raw_rows, max(10, args.requests // 10))
-            moto_size(client, args.prefix, args.tag)
+            print(f"images {prefix}/*:{tag}; {requests} one-row requests per figure")
+            big = max(10, requests // 10)
+            return [
+                *one_row(bench, urls, requests),
+                *stack_cost(bench, urls["trivial"], Path(handler_dir) / "bench_trivial.py", requests),
+                *big_predict(bench, urls, b"\n".join(raw_rows * REPEAT) + b"\n", big),
+                *chain_rate(bench, urls, raw_rows, big),
+                *image_sizes(client, prefix, tag),
+            ]
     finally:
         bench.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prefix", default="byoc", help="image repository prefix (default byoc: byoc/featurizer ...)")
+    parser.add_argument("--tag", default="latest")
+    parser.add_argument("--requests", type=int, default=300, help="one-row requests per figure (big requests: a tenth)")
+    args = parser.parse_args(argv)
+    run(args.prefix, args.tag, args.requests)
     return 0
 
 

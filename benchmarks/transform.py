@@ -1,7 +1,7 @@
 """Transform-job throughput: rows/s of a CreateTransformJob over N abalone rows vs the same mini-batches sent straight.
 
     python benchmarks/transform.py [--rows 100000] [--files 100] [--concurrency 2] [--rounds 2]
-    python benchmarks/bench.py --only transform
+    python benchmarks/run_all.py --only transform
 
 - transform: the rows (the abalone test set repeated, label dropped) as `--files` CSV objects in the
   local S3; CreateTransformJob with SplitType Line, MultiRecord, MaxConcurrentTransforms `--concurrency`,

@@ -186,6 +186,7 @@ class DockerLayer:
 
     def __init__(self, client: docker.DockerClient | None = None):
         self._client = client
+        self._info: dict | None = None
 
     @property
     def client(self) -> docker.DockerClient:
@@ -198,9 +199,22 @@ class DockerLayer:
                 raise EndpointError(f"no Docker engine answers: {err}", "run `byoc doctor --fix`") from None
         return self._client
 
+    def info(self) -> dict:
+        """Return the engine's `docker info`, asked once."""
+        if self._info is None:
+            self._info = self.client.info()
+        return self._info
+
     def engine_os(self) -> str:
         """Return the engine's OperatingSystem line (e.g. "Docker Desktop")."""
-        return str(self.client.info().get("OperatingSystem", ""))
+        return str(self.info().get("OperatingSystem", ""))
+
+    def engine_cpus(self) -> int:
+        """Return the CPUs the engine runs containers on (`docker info` NCPU; at least 1)."""
+        try:
+            return max(1, int(self.info().get("NCPU") or 1))
+        except (TypeError, ValueError):
+            return 1
 
     def has_image(self, ref: str) -> bool:
         """Return True when the engine holds `ref`."""

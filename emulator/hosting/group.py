@@ -27,6 +27,7 @@ from emulator.hosting.plan import (
     docker_name,
     labels_for,
     moto_plan,
+    shared_workers,
 )
 from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
 from emulator.hosting.sidecars import prepare_dynamodb
@@ -109,6 +110,7 @@ class ContainerGroup(HealthMonitor):
         self.running: list[Running] = []
         self.warnings: list[str] = []
         self.ready_s: float | None = None
+        self.stamps: dict[str, float] = {}  # when each step of start() ended (time.time()): where start time goes
         self.exit_listeners: list[Callable[[str, int | None], None]] = []  # hostname, exit code
         self.replaced_listeners: list[Callable[[Running], None]] = []  # the replacement, ready
         self.gave_up_listeners: list[Callable[[str, str], None]] = []  # hostname, FailureReason
@@ -138,38 +140,73 @@ class ContainerGroup(HealthMonitor):
         self.stop()
 
     def start(self) -> list[Running]:
-        """Start everything in parallel and return the containers once every /ping answers 200."""
+        """Start everything in parallel and return the containers once every /ping answers 200.
+
+        The session's moto is attached to the endpoint's network and its tables are seeded before any
+        container starts; the seeding runs while the network is created.
+        """
         started = time.monotonic()
+        self._stamp("start")
         self.spec = resolve_images(self.spec, self.docker)  # ECR URIs and [Local.Images] to local images
         self.check_images()
+        self._stamp("images checked")
         try:
-            self.network = self.docker.create_network(
-                docker_name(self.endpoint, "net", self.session, self.unit),
-                self.labels,
-                internal=self.spec.network_isolation,
-            )
-            self._exits = self.docker.watch_exits(self.labels, self._exited, name=f"{self.endpoint} {self.unit or ''}")
-            if self.access is None:
-                self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
-            self._check_isolation()
-            self._join_local_aws(self.network)
-            local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
-            self.running = self._start_all(
-                container_plans(
-                    self.spec,
-                    self.endpoint,
-                    self.access,
-                    self.session,
-                    local_aws=local_aws,
-                    unit=self.unit,
-                    s3=self.aws.client("s3", self.spec.region) if self.aws is not None else None,
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"aws-{self.endpoint}") as side:
+                prepared = side.submit(self._prepare_local_aws)  # needs the session's moto, not the network
+                self.network = self.docker.create_network(
+                    docker_name(self.endpoint, "net", self.session, self.unit),
+                    self.labels,
+                    internal=self.spec.network_isolation,
                 )
+                self._exits = self.docker.watch_exits(
+                    self.labels, self._exited, name=f"{self.endpoint} {self.unit or ''}"
+                )
+                if self.access is None:
+                    self.access = access_from_env(self.docker.engine_os(), is_local_address(self.network.gateway()))
+                self._stamp("network created")
+                self._check_isolation()
+                if self.aws is not None:
+                    self.aws.attach(self.network.name)
+                prepared.result()
+            self._stamp("local AWS joined")
+            local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
+            plans = container_plans(
+                self.spec,
+                self.endpoint,
+                self.access,
+                self.session,
+                local_aws=local_aws,
+                unit=self.unit,
+                workers=self._workers(),
+                s3=self.aws.client("s3", self.spec.region) if self.aws is not None else None,
             )
+            self._stamp("models unpacked")
+            self.running = self._start_all(plans)
         except BaseException:
             self.stop()
             raise
         self.ready_s = time.monotonic() - started
+        self._stamp("every /ping green")
         return self.running
+
+    def _stamp(self, step: str) -> None:
+        self.stamps[step] = time.time()
+
+    def _workers(self) -> int | None:
+        """Return MODEL_SERVER_WORKERS for containers sharing a small machine (None: the default); say so."""
+        cpus, count = self.docker.engine_cpus(), len(self.spec.containers)
+        workers = shared_workers(cpus, count)
+        if workers is not None:
+            LOG.info(
+                "%s: %d containers share %d CPUs: each runs %d worker(s) (MODEL_SERVER_WORKERS=%d) unless its "
+                "Environment sets MODEL_SERVER_WORKERS",
+                self.endpoint,
+                count,
+                cpus,
+                workers,
+                workers,
+            )
+        return workers
 
     @property
     def labels(self) -> dict[str, str]:
@@ -181,11 +218,10 @@ class ContainerGroup(HealthMonitor):
         """Return True when this endpoint runs its own DynamoDB stand-in (no session LocalAws given)."""
         return self.spec.needs_dynamodb and self.aws is None
 
-    def _join_local_aws(self, network: NetworkHandle) -> None:
-        """Attach the session's moto to this network, seed the tables there, ship logs there."""
+    def _prepare_local_aws(self) -> None:
+        """Seed the tables in the session's moto and ship the containers' logs there (beside the network's creation)."""
         if self.aws is None:
             return
-        self.aws.attach(network.name)
         self.aws.seed(self.spec.region, self.spec.tables)  # seeded again when the server restarts
         self.shipper = LogShipper(self.aws.client("logs", self.spec.region), self.log_group_name).start()
 
@@ -232,6 +268,7 @@ class ContainerGroup(HealthMonitor):
         if self._abort.is_set():
             raise Aborted()
         handle = self.docker.run(plan, self.network)
+        self._stamp(f"{plan.alias}: container started")
         with self._lock:
             self.handles.append(handle)
         if self._abort.is_set():
@@ -268,6 +305,7 @@ class ContainerGroup(HealthMonitor):
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
                 failure_reason=reason,
             ) from None
+        self._stamp(f"{plan.alias}: /ping green")
         if healthy.port != bind and plan.alias not in self._plans:
             self._warn(
                 f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "

@@ -24,6 +24,7 @@ MOTO_IMAGE = image_tag("moto")
 MOTO_ALIAS = "dynamodb"
 MOTO_PORT = 5000
 PUBLISH_ENV = PUBLISH_PORTS_ENV
+WORKERS_ENV = "MODEL_SERVER_WORKERS"  # our images' gunicorn workers (default: one per CPU), docs/serving.md
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,36 @@ def aws_env(region: str) -> dict[str, str]:
 ESCAPE_ENV_PREFIXES = ("AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_PROFILE")
 
 
+def shared_workers(cpus: int, containers: int) -> int | None:
+    """Return the workers each of `containers` containers on `cpus` CPUs should run (None: the image's default).
+
+    Every container of a pipeline defaults to a worker per CPU, so two or more on a small machine
+    start (and load their models) several times over on the same CPUs: give each its share instead.
+    """
+    if containers < 2:
+        return None
+    share = max(1, cpus // containers)
+    return share if share < cpus else None
+
+
 def container_env(
-    spec: PipelineSpec, container: ContainerSpec, index: int, local_aws: dict[str, str] | None = None
+    spec: PipelineSpec,
+    container: ContainerSpec,
+    index: int,
+    local_aws: dict[str, str] | None = None,
+    workers: int | None = None,
 ) -> dict[str, str]:
     """Return a container's environment: the definition's, then the port contract and local AWS.
 
     `local_aws` is the session's LocalAws.env() (AWS_ENDPOINT_URL, dummy credentials, region); with
     it, definition variables that would point an SDK elsewhere are dropped. Without it, a pipeline
-    with tables gets the per-endpoint DynamoDB stand-in.
+    with tables gets the per-endpoint DynamoDB stand-in. `workers` sets MODEL_SERVER_WORKERS unless
+    the definition sets it.
     """
     low, high = port_range(index)
     env = dict(container.environment)
+    if workers is not None:
+        env.setdefault(WORKERS_ENV, str(workers))
     if local_aws is not None:
         env = {k: v for k, v in env.items() if not k.startswith(ESCAPE_ENV_PREFIXES)}
     env.update(SAGEMAKER_BIND_TO_PORT=str(low), SAGEMAKER_SAFE_PORT_RANGE=f"{low}-{high}")
@@ -120,9 +140,13 @@ def container_plans(
     *,
     local_aws: dict[str, str] | None = None,
     unit: str | None = None,
+    workers: int | None = None,
     s3=None,
 ) -> list[ContainerPlan]:
-    """Return one plan per pipeline container, models unpacked once (s3:// ones read through `s3`)."""
+    """Return one plan per pipeline container, models unpacked once (s3:// ones read through `s3`).
+
+    `workers`: MODEL_SERVER_WORKERS for each container, see container_env.
+    """
     plans = []
     for index, container in enumerate(spec.containers):
         bind = port_range(index)[0]
@@ -131,7 +155,7 @@ def container_plans(
                 name=docker_name(endpoint, container.hostname, session, unit),
                 image=container.image,
                 alias=container.hostname,
-                env=container_env(spec, container, index, local_aws),
+                env=container_env(spec, container, index, local_aws, workers),
                 labels=labels_for(endpoint, session, unit),
                 ports=(bind, FALLBACK_PORT) if access.publish else (),
                 publish_ip=_publish_ip(access),

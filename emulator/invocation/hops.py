@@ -15,6 +15,45 @@ from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+ONE_SEND_MAX_BYTES = 64 * 1024  # bodies up to this size go out with their headers in one send
+
+
+class OneSendConnection(HTTPConnection):
+    """An HTTPConnection that sends a small request's headers and body in one send, not two.
+
+    urllib3 sends the header block, then the body: two system calls and two segments on the
+    wire for every hop (about 0.3 ms a hop on a busy machine, each send delivering to the
+    container through the bridge). Holding the header block until the body comes halves that.
+    """
+
+    _hold = False
+    _held: bytes | None = None
+
+    def request(self, method, url, body=None, headers=None, **kwargs):
+        self._hold = isinstance(body, bytes) and 0 < len(body) <= ONE_SEND_MAX_BYTES
+        self._held = None
+        try:
+            super().request(method, url, body=body, headers=headers, **kwargs)
+            if self._held is not None:  # no body was sent after all: the headers go alone
+                super().send(self._held)
+        finally:
+            self._hold, self._held = False, None
+
+    def send(self, data) -> None:
+        if self._hold and self._held is None:
+            self._held = bytes(data)
+            return
+        if self._held is not None:
+            data, self._held = self._held + bytes(data), None
+            self._hold = False
+        super().send(data)
+
+
+class OneSendPool(urllib3.HTTPConnectionPool):
+    """A keep-alive pool of OneSendConnections."""
+
+    ConnectionCls = OneSendConnection
+
 
 class HopUnreachable(Exception):
     """The container refused, reset or dropped the connection, or did not answer in time."""
@@ -67,8 +106,8 @@ def _shutdown(sock: socket.socket) -> None:
         pass  # closed already
 
 
-def _tracked_connection(sockets: _Sockets) -> type[HTTPConnection]:
-    class TrackedConnection(HTTPConnection):
+def _tracked_connection(sockets: _Sockets) -> type[OneSendConnection]:
+    class TrackedConnection(OneSendConnection):
         def connect(self) -> None:
             super().connect()
             sockets.add(self.sock)
@@ -85,9 +124,7 @@ class HttpHop:
             raise ValueError(f"base_url must look like http://HOST:PORT, got {base_url!r}")
         self.hostname = hostname
         self.base_url = base_url.rstrip("/")
-        self._pool = urllib3.HTTPConnectionPool(
-            parts.hostname, parts.port or 80, maxsize=pool_size, block=False, retries=False
-        )
+        self._pool = OneSendPool(parts.hostname, parts.port or 80, maxsize=pool_size, block=False, retries=False)
         self._sockets = _Sockets()
         self._pool.ConnectionCls = _tracked_connection(self._sockets)
 

@@ -63,9 +63,9 @@ class FakeNetwork:
 class FakeDocker:
     """Stands in for emulator.docker.launcher.DockerLayer."""
 
-    def __init__(self, images=None, engine="Ubuntu 22.04", gateway="10.9.0.1", fail_run=()):
+    def __init__(self, images=None, engine="Ubuntu 22.04", gateway="10.9.0.1", fail_run=(), cpus=2):
         self.images = images if images is not None else {}
-        self.engine, self.gateway, self.fail_run = engine, gateway, set(fail_run)
+        self.engine, self.gateway, self.fail_run, self.cpus = engine, gateway, set(fail_run), cpus
         self.plans, self.removed, self.networks, self.labelled_removals = [], [], [], []
         self.exit_codes: dict[str, int] = {}
         self.handles: list[FakeHandle] = []
@@ -87,6 +87,9 @@ class FakeDocker:
 
     def engine_os(self) -> str:
         return self.engine
+
+    def engine_cpus(self) -> int:
+        return self.cpus
 
     def has_image(self, ref: str) -> bool:
         return ref in self.images

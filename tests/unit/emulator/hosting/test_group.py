@@ -243,3 +243,19 @@ def test_a_hop_whose_container_exited_fails_at_once_naming_the_exit():
     with pytest.raises(HopUnreachable, match="container-2: exited with code 137"):
         hop.post(b"1", {}, 1.0)
     assert Hop.closed
+
+
+def test_containers_sharing_a_small_machine_run_fewer_workers_and_each_step_is_stamped():
+    spec = make_spec(2)
+    docker, pings = FakeDocker(images_for(spec), cpus=4), Pings()
+    healthy_all(docker, pings, 2)
+    for i in range(2):
+        for j in range(2):
+            pings.answers[(f"10.9.0.{i + 2}", 9000 + 100 * j)] = 200
+    group = make_runtime(spec, docker, pings)
+    group.start()
+    assert {plan.env["MODEL_SERVER_WORKERS"] for plan in docker.plans} == {"2"}
+    steps = ["start", "images checked", "network created", "local AWS joined", "models unpacked"]
+    assert list(group.stamps)[:5] == steps
+    assert {"container-1: container started", "container-2: /ping green", "every /ping green"} <= set(group.stamps)
+    assert group.stamps["start"] <= group.stamps["container-2: /ping green"] <= group.stamps["every /ping green"]

@@ -7,7 +7,7 @@ import pytest
 
 from emulator.docker.launcher import is_local_address
 from emulator.docker.logs import prefixed_lines
-from emulator.hosting.plan import PUBLISH_ENV, access_from_env, choose_access, container_plans, port_range, Access
+from emulator.hosting.plan import PUBLISH_ENV, access_from_env, choose_access, container_plans, port_range, shared_workers, Access
 from emulator.hosting.readiness import Aborted, NotHealthy, wait_healthy
 from emulator.hosting.sidecars import create_table_kwargs, to_attribute_values
 from emulator.definitions.pipeline import TableSpec
@@ -132,3 +132,19 @@ def test_the_seeds_own_create_table_arguments_win():
 def test_plain_items_become_attribute_values_with_exact_decimals():
     item = to_attribute_values({"ID": "1", "Available": False, "Score": 0.1, "Tags": ["a"]})
     assert item == {"ID": {"S": "1"}, "Available": {"BOOL": False}, "Score": {"N": "0.1"}, "Tags": {"L": [{"S": "a"}]}}
+
+
+@pytest.mark.parametrize(("cpus", "containers", "workers"), [
+    (2, 1, None),      # one container: the image's own default (a worker per CPU)
+    (2, 2, 1), (2, 3, 1), (1, 3, None), (8, 2, 4), (8, 3, 2), (16, 2, 8),
+])
+def test_containers_sharing_a_machine_get_their_share_of_workers(cpus, containers, workers):
+    assert shared_workers(cpus, containers) == workers
+
+
+def test_workers_are_set_unless_the_definition_sets_them():
+    spec = make_spec(2)
+    spec.containers[1].environment["MODEL_SERVER_WORKERS"] = "3"
+    plans = container_plans(spec, "demo", Access(False, "127.0.0.1", ""), "s1", workers=1)
+    assert [p.env["MODEL_SERVER_WORKERS"] for p in plans] == ["1", "3"]
+    assert "MODEL_SERVER_WORKERS" not in container_plans(spec, "demo", Access(False, "127.0.0.1", ""), "s1")[0].env

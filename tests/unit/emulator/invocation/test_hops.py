@@ -167,3 +167,20 @@ def test_container_stopped_mid_run_surfaces_as_model_error(served_pipeline):
     r = err.value.response
     assert r["Error"]["Code"] == "ModelError" and r["OriginalStatusCode"] == 0
     assert "predictor" in r["Error"]["Message"] and r["LogStreamArn"].endswith("/predictor")
+
+
+def test_a_small_request_goes_out_in_one_send_and_a_large_one_whole(monkeypatch):
+    from emulator.invocation import hops as hops_module
+
+    sent = []
+    monkeypatch.setattr(hops_module.HTTPConnection, "send", lambda self, data: sent.append(bytes(data)))
+    hops_module.OneSendConnection("127.0.0.1", 1).request("POST", "/invocations", body=b"1,2,3\n", headers={"Content-Type": "text/csv"})
+    assert len(sent) == 1 and sent[0].startswith(b"POST /invocations HTTP/1.1\r\n")
+    assert sent[0].endswith(b"\r\n\r\n1,2,3\n") and b"Content-Length: 6\r\n" in sent[0]
+    sent.clear()
+    big = b"x" * (hops_module.ONE_SEND_MAX_BYTES + 1)
+    hops_module.OneSendConnection("127.0.0.1", 1).request("POST", "/invocations", body=big, headers={})
+    assert len(sent) == 2 and sent[1] == big
+    sent.clear()
+    hops_module.OneSendConnection("127.0.0.1", 1).request("GET", "/ping")
+    assert len(sent) == 1 and sent[0].startswith(b"GET /ping")
