@@ -5,8 +5,9 @@
 - bystanders and leaks: two containers byoc did not start (one from our image, one `docker create`)
   must survive; after N deploy/remove cycles of abalone nothing labelled for those endpoints is
   left (containers, networks), and threads and open files are back where they were.
-- malformed HTTP: N malformed requests (the framing cases and random garbage) at the Runtime API;
-  count 5xx answers, and the RSS of this process (which serves the API) before and after.
+- malformed HTTP: N malformed requests (the framing cases and random garbage) at the Runtime API,
+  sent from a child process; count 5xx answers, and the RSS of this process (which serves the API,
+  and only that: a client in the same process grew its RSS by ~2 KB a request) before and after.
 - load: T threads x R requests through abalone (keep-alive); a request is lost when it gets no 200.
 - a killed container: abalone's predictor killed under a steady load; seconds from the kill to the
   first error, and to the first answer after it (service restored by the replacement).
@@ -16,6 +17,7 @@ this host. Exit status 1 when a target is missed.
 
 import argparse
 import gc
+import multiprocessing
 import os
 import random
 import socket
@@ -23,7 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import urllib3
@@ -136,9 +138,9 @@ def exchange(port: int, raw: bytes) -> int | None:
         return None
 
 
-def malformed(sm: LocalSageMaker, endpoint: str, count: int, report: Report) -> None:
-    print(f"{count} malformed requests at the Runtime API ...", flush=True)
-    port, rng = sm.server.port, random.Random(12)
+def send_malformed(port: int, endpoint: str, count: int) -> list[int | None]:
+    """Send `count` malformed requests (in a child process); return the status of each (None: no answer)."""
+    rng = random.Random(12)
     head = b"POST /endpoints/" + endpoint.encode() + b"/invocations HTTP/1.1\r\nHost: x\r\n"
     methods = [b"OPTIONS", b"TRACE", b"BREW"]
 
@@ -152,9 +154,17 @@ def malformed(sm: LocalSageMaker, endpoint: str, count: int, report: Report) -> 
             raw = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) + b"\r\n\r\n"
         return exchange(port, raw)
 
-    before, started = rss_mb(), time.monotonic()
     with ThreadPoolExecutor(4) as pool:
-        statuses = list(pool.map(one, range(count)))
+        return list(pool.map(one, range(count)))
+
+
+def malformed(sm: LocalSageMaker, endpoint: str, count: int, report: Report) -> None:
+    print(f"{count} malformed requests at the Runtime API ...", flush=True)
+    gc.collect()
+    before, started = rss_mb(), time.monotonic()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as client:
+        statuses = client.submit(send_malformed, sm.server.port, endpoint, count).result()
+    gc.collect()
     after = rss_mb()
     fives = sum(1 for s in statuses if s is not None and s >= 500)
     no_answer = sum(1 for s in statuses if s is None)
