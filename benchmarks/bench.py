@@ -33,18 +33,22 @@ import urllib3
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # everything started here is removed by label
 
-from emulator.hosting.service import LocalSageMaker  # noqa: E402
-from emulator.hosting.variant import HostSettings  # noqa: E402
-from emulator.config import FIXTURES_DIR  # noqa: E402
-from emulator.hosting.endpoint import LocalEndpoint  # noqa: E402
-from emulator.errors import ByocError  # noqa: E402
-from emulator.invocation.chain import percentile  # noqa: E402
 from benchmarks import control_plane, startup  # noqa: E402
 from benchmarks.figures import Figure  # noqa: E402
+from emulator.config import FIXTURES_DIR  # noqa: E402
+from emulator.errors import ByocError  # noqa: E402
+from emulator.hosting.endpoint import LocalEndpoint  # noqa: E402
+from emulator.hosting.service import LocalSageMaker  # noqa: E402
+from emulator.hosting.variant import HostSettings  # noqa: E402
+from emulator.invocation.chain import percentile  # noqa: E402
 
 PIPELINES = {
     "abalone": (FIXTURES_DIR / "pipelines/abalone.toml", FIXTURES_DIR / "abalone/featurizer/sample.csv", "text/csv"),
-    "support": (FIXTURES_DIR / "pipelines/support.toml", FIXTURES_DIR / "support/preprocessor/sample.csv", "application/json"),
+    "support": (
+        FIXTURES_DIR / "pipelines/support.toml",
+        FIXTURES_DIR / "support/preprocessor/sample.csv",
+        "application/json",
+    ),
 }
 CONCURRENCY = (1, 8, 32)
 TARGET_HOP_P50_MS = 0.5
@@ -97,15 +101,16 @@ def direct_chain(caller: Caller, endpoint, body: bytes, accept: str) -> tuple[by
 def via_emulator(caller: Caller, endpoint, body: bytes, accept: str) -> tuple[bytes, float]:
     """Call the endpoint through the emulator's API; return the answer and the ms it took."""
     started = time.perf_counter()
-    answer = caller.post(endpoint.url, f"/endpoints/{endpoint.name}/invocations", body,
-                         {"Content-Type": "text/csv", "Accept": accept})
+    answer = caller.post(
+        endpoint.url, f"/endpoints/{endpoint.name}/invocations", body, {"Content-Type": "text/csv", "Accept": accept}
+    )
     return answer.data, (time.perf_counter() - started) * 1000
 
 
 def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> list[Figure]:
     """Print each container's direct latency and the emulator's added latency per hop, p50 and p99."""
     caller = Caller()
-    for _ in range(10):                                     # warm both paths' connections
+    for _ in range(10):  # warm both paths' connections
         direct_chain(caller, endpoint, body, accept)
         via_emulator(caller, endpoint, body, accept)
     per_container, added = [[] for _ in endpoint.containers], []
@@ -117,16 +122,33 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
         emulated_answer, total = via_emulator(caller, endpoint, body, accept)
         if direct_answer != emulated_answer:
             raise RuntimeError("the emulator's answer differs from the direct chain's")
-        for values, ms in zip(per_container, spent):
+        for values, ms in zip(per_container, spent, strict=True):
             values.append(ms)
         added.append((total - sum(spent)) / len(spent))
-    for container, values in zip(endpoint.containers, per_container):
-        print(f"  {container.hostname:14} direct   p50 {percentile(values, .5):7.2f} ms   p99 {percentile(values, .99):7.2f} ms")
+    for container, values in zip(endpoint.containers, per_container, strict=True):
+        print(
+            f"  {container.hostname:14} direct   p50 {percentile(values, 0.5):7.2f} ms"
+            f"   p99 {percentile(values, 0.99):7.2f} ms"
+        )
     return [
-        show(Figure(SECTION, f"{name}: added latency per hop, p50 ({len(added)} pairs)", percentile(added, .5), "ms",
-                    TARGET_HOP_P50_MS)),
-        show(Figure(SECTION, f"{name}: added latency per hop, p99 ({len(added)} pairs)", percentile(added, .99), "ms",
-                    TARGET_HOP_P99_MS)),
+        show(
+            Figure(
+                SECTION,
+                f"{name}: added latency per hop, p50 ({len(added)} pairs)",
+                percentile(added, 0.5),
+                "ms",
+                TARGET_HOP_P50_MS,
+            )
+        ),
+        show(
+            Figure(
+                SECTION,
+                f"{name}: added latency per hop, p99 ({len(added)} pairs)",
+                percentile(added, 0.99),
+                "ms",
+                TARGET_HOP_P99_MS,
+            )
+        ),
     ]
 
 
@@ -172,17 +194,31 @@ def throughput(name: str, endpoint, body: bytes, accept: str, requests: int) -> 
     The load comes from a child process, as from a user's own program: the client's threads then do
     not share this process's interpreter lock with the emulator serving them.
     """
-    target = SimpleNamespace(url=endpoint.url, name=endpoint.name,
-                             containers=[SimpleNamespace(url=c.url) for c in endpoint.containers])
+    target = SimpleNamespace(
+        url=endpoint.url, name=endpoint.name, containers=[SimpleNamespace(url=c.url) for c in endpoint.containers]
+    )
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
         levels = child.submit(measure_levels, target, body, accept, requests).result()
     figures = []
     for workers, count, direct, emulated, latencies in levels:
-        print(f"  concurrency {workers:2}: emulator {emulated:7.1f} req/s (p50 {percentile(latencies, .5):6.2f} ms, "
-              f"p99 {percentile(latencies, .99):6.2f} ms), direct chain {direct:7.1f} req/s; {count} through the emulator")
-        figures.append(show(Figure(SECTION, f"{name}: throughput at concurrency {workers}, share of the direct chain",
-                                   100 * emulated / direct, "%", TARGET_SHARE_PCT, True,
-                                   note=f"{emulated:.0f} vs {direct:.0f} req/s")))
+        print(
+            f"  concurrency {workers:2}: emulator {emulated:7.1f} req/s (p50 {percentile(latencies, 0.5):6.2f} ms, "
+            f"p99 {percentile(latencies, 0.99):6.2f} ms), direct chain {direct:7.1f} req/s; "
+            f"{count} through the emulator"
+        )
+        figures.append(
+            show(
+                Figure(
+                    SECTION,
+                    f"{name}: throughput at concurrency {workers}, share of the direct chain",
+                    100 * emulated / direct,
+                    "%",
+                    TARGET_SHARE_PCT,
+                    True,
+                    note=f"{emulated:.0f} vs {direct:.0f} req/s",
+                )
+            )
+        )
     return figures
 
 
@@ -194,18 +230,35 @@ def pipelines(api: LocalSageMaker, pairs: int, requests: int) -> tuple[list[Figu
         with LocalEndpoint(definition, sagemaker=api, stream_logs=False) as endpoint:
             hops = " -> ".join(c.hostname for c in endpoint.containers)
             print(f"\n{name} ({hops}), {len(body)}-byte body of {len(body.splitlines())} rows", flush=True)
-            figures.append(show(Figure(SECTION, f"{name}: start to every /ping green", endpoint.ready_s, "s",
-                                       TARGET_READY_S, note=f"{len(endpoint.containers)} containers")))
+            figures.append(
+                show(
+                    Figure(
+                        SECTION,
+                        f"{name}: start to every /ping green",
+                        endpoint.ready_s,
+                        "s",
+                        TARGET_READY_S,
+                        note=f"{len(endpoint.containers)} containers",
+                    )
+                )
+            )
             steps = startup.breakdown(endpoint.group)
             print("  where the start time went (s from the start of the work):\n" + startup.render(steps))
-            notes.append(f"- {name}: " + "; ".join(
-                f"{row} " + ", ".join(f"{step} {seconds:.2f}" for step, seconds in row_steps) for row, row_steps in steps))
+            notes.append(
+                f"- {name}: "
+                + "; ".join(
+                    f"{row} " + ", ".join(f"{step} {seconds:.2f}" for step, seconds in row_steps)
+                    for row, row_steps in steps
+                )
+            )
             figures += added_latency(name, endpoint, body, accept, pairs)
             figures += throughput(name, endpoint, body, accept, requests)
     return figures, notes
 
 
-def run(pairs: int = 300, requests: int = 200, only: str | None = None, runs: int = 3) -> tuple[list[Figure], list[str]]:
+def run(
+    pairs: int = 300, requests: int = 200, only: str | None = None, runs: int = 3
+) -> tuple[list[Figure], list[str]]:
     """Start a local SageMaker, print every figure of the emulator; return them and the start-time notes."""
     figures, notes = [], []
     with LocalSageMaker(settings=HostSettings(stream_logs=False)) as api:

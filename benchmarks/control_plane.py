@@ -23,16 +23,26 @@ SECTION = "control plane"
 
 def create_model(sm, name: str) -> None:
     """CreateModel: the abalone pipeline, its models given as local paths."""
-    containers = [{"ContainerHostname": part, "Image": f"byoc/{part}:latest",
-                   "ModelDataUrl": str(ABALONE / part / "model.tar.gz")} for part in ("featurizer", "predictor")]
+    containers = [
+        {
+            "ContainerHostname": part,
+            "Image": f"byoc/{part}:latest",
+            "ModelDataUrl": str(ABALONE / part / "model.tar.gz"),
+        }
+        for part in ("featurizer", "predictor")
+    ]
     containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
     sm.create_model(ModelName=name, Containers=containers)
 
 
 def create_config(sm, name: str, model: str, variant: str = "AllTraffic") -> None:
     """CreateEndpointConfig with one variant."""
-    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
-        {"VariantName": variant, "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {"VariantName": variant, "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+        ],
+    )
 
 
 def wait_status(sm, name: str, wanted: str = "InService", timeout_s: float = 300) -> float:
@@ -83,7 +93,9 @@ def update_switch(sm, runtime) -> dict:
             try:
                 answer = runtime.invoke_endpoint(EndpointName=name, Body=ROW, ContentType="text/csv")
                 answer["Body"].read()
-                seen.append((time.monotonic(), answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-invoked-production-variant"]))
+                seen.append(
+                    (time.monotonic(), answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-invoked-production-variant"])
+                )
             except Exception as err:  # counted and reported
                 failed.append(repr(err))
 
@@ -100,8 +112,12 @@ def update_switch(sm, runtime) -> dict:
         worker.join()
     first_new = min(t for t, variant in seen if variant == "v2")
     delete(sm, name)
-    return {"first_new_s": first_new - asked, "in_service_s": in_service - asked, "requests": len(seen),
-            "failed": len(failed)}
+    return {
+        "first_new_s": first_new - asked,
+        "in_service_s": in_service - asked,
+        "requests": len(seen),
+        "failed": len(failed),
+    }
 
 
 def report(sagemaker, runs: int = 3) -> list[Figure]:
@@ -111,11 +127,24 @@ def report(sagemaker, runs: int = 3) -> list[Figure]:
     spent = create_to_in_service(sm, runs)
     switch = update_switch(sm, runtime)
     return [
-        Figure(SECTION, f"abalone: CreateEndpoint -> InService, median of {runs}", statistics.median(spent), "s",
-               TARGET_IN_SERVICE_S, note=", ".join(f"{s:.2f}" for s in spent)),
+        Figure(
+            SECTION,
+            f"abalone: CreateEndpoint -> InService, median of {runs}",
+            statistics.median(spent),
+            "s",
+            TARGET_IN_SERVICE_S,
+            note=", ".join(f"{s:.2f}" for s in spent),
+        ),
         Figure(SECTION, "UpdateEndpoint under load: first answer from the new config", switch["first_new_s"], "s"),
-        Figure(SECTION, "UpdateEndpoint under load: InService again, old containers stopped", switch["in_service_s"],
-               "s"),
-        Figure(SECTION, "UpdateEndpoint under load: failed requests", switch["failed"], "", 0,
-               note=f"of {switch['requests']}"),
+        Figure(
+            SECTION, "UpdateEndpoint under load: InService again, old containers stopped", switch["in_service_s"], "s"
+        ),
+        Figure(
+            SECTION,
+            "UpdateEndpoint under load: failed requests",
+            switch["failed"],
+            "",
+            0,
+            note=f"of {switch['requests']}",
+        ),
     ]

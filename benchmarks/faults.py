@@ -70,14 +70,18 @@ class Report:
         self.ok &= met
         ratio = f"{value / target:.2f}" if target else ("0" if value == 0 else "inf")
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"  {figure:38} {shown:>10}{unit:2} target <= {target:g}{unit:2} ratio {ratio:>5} "
-              f"{'met' if met else 'MISSED'}{('  ' + note) if note else ''}", flush=True)
+        print(
+            f"  {figure:38} {shown:>10}{unit:2} target <= {target:g}{unit:2} ratio {ratio:>5} "
+            f"{'met' if met else 'MISSED'}{('  ' + note) if note else ''}",
+            flush=True,
+        )
 
 
 def labelled(client, endpoint: str) -> list[str]:
     filters = {"label": [f"{LABEL}={LABEL_VALUE}", f"{ENDPOINT_LABEL}={endpoint}"]}
-    return ([c.attrs["Names"][0] for c in client.containers.list(all=True, filters=filters, sparse=True)]
-            + [n.name for n in client.networks.list(filters=filters)])
+    return [c.attrs["Names"][0] for c in client.containers.list(all=True, filters=filters, sparse=True)] + [
+        n.name for n in client.networks.list(filters=filters)
+    ]
 
 
 def cycles(sm: LocalSageMaker, client, count: int, report: Report) -> None:
@@ -101,8 +105,11 @@ def cycles(sm: LocalSageMaker, client, count: int, report: Report) -> None:
         left = sum(len(labelled(client, name)) for name in names)
         ids = {c.id for c in client.containers.list(all=True, sparse=True)}
         gone = sum(b.id not in ids for b in bystanders)
-        print(f"  ({time.monotonic() - started:.0f} s; after {warm} warm-up cycles: threads {threads} -> "
-              f"{threading.active_count()}, open files {files} -> {open_files()})", flush=True)
+        print(
+            f"  ({time.monotonic() - started:.0f} s; after {warm} warm-up cycles: threads {threads} -> "
+            f"{threading.active_count()}, open files {files} -> {open_files()})",
+            flush=True,
+        )
         report.line("bystanders removed", gone, TARGETS["bystanders removed"])
         report.line(f"leaks after {count} cycles (containers+nets)", left, TARGETS["leaks"])
     finally:

@@ -7,16 +7,17 @@ cost, one-row latency, rows per second, image sizes), `emulator` (benchmarks/ben
 every /ping green and where the time went, added latency per hop, throughput against the direct
 chain), `control-plane` (benchmarks/control_plane.py: CreateEndpoint -> InService, the blue/green
 update's switch) and `transform` (benchmarks/transform.py: a transform job's rows/s against the same
-mini-batches sent straight to the containers). Writes the figures as a markdown table to --output; --readme also puts that table
-into README.md between `<!-- figures:start -->` and `<!-- figures:end -->`. docs/performance.md
-says what each figure means. Needs the images (`byoc build`); nothing leaves this host.
+mini-batches sent straight to the containers). Writes the figures as a markdown table to --output;
+--readme also puts that table into README.md between `<!-- figures:start -->` and
+`<!-- figures:end -->`. docs/performance.md says what each figure means. Needs the images
+(`byoc build`); nothing leaves this host.
 """
 
 import argparse
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ TRANSFORM = {"full": (100_000, 3), "quick": (20_000, 1)}  # rows, rounds of the 
 def conditions() -> str:
     """Return when and on what the figures were measured."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"{when}, {os.cpu_count()} CPUs, load average {load}"
 
 
@@ -52,8 +53,11 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
         print("== containers (straight to each container, over keep-alive HTTP)", flush=True)
         figures += serving.run(requests=requests)
     if "emulator" in sections or "control-plane" in sections:
-        only = None if {"emulator", "control-plane"} <= set(sections) else (
-            "pipelines" if "emulator" in sections else "control-plane")
+        only = (
+            None
+            if {"emulator", "control-plane"} <= set(sections)
+            else ("pipelines" if "emulator" in sections else "control-plane")
+        )
         print("\n== emulator and control plane (a local SageMaker, both pipelines)", flush=True)
         found, notes = bench.run(pairs, levels, only, runs)
         figures += found
@@ -65,8 +69,17 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
         print("\n== transform job (a local SageMaker, abalone)", flush=True)
         with LocalSageMaker(settings=HostSettings(stream_logs=False)) as api:
             ratio = transform.report(api, rows=rows, rounds=rounds)
-        figures.append(Figure("transform", f"transform job vs direct calls, {rows:,} abalone rows (median)",
-                              100 * ratio, "%", 90, higher_is_better=True, note="input and output in the local S3"))
+        figures.append(
+            Figure(
+                "transform",
+                f"transform job vs direct calls, {rows:,} abalone rows (median)",
+                100 * ratio,
+                "%",
+                90,
+                higher_is_better=True,
+                note="input and output in the local S3",
+            )
+        )
     return figures, notes
 
 

@@ -29,12 +29,14 @@ import numpy as np
 import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # this process's XGBoost must not spin on the CPUs the containers use
+os.environ.setdefault(
+    "OMP_WAIT_POLICY", "PASSIVE"
+)  # this process's XGBoost must not spin on the CPUs the containers use
 
-from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE  # noqa: E402
-from emulator.invocation.chain import percentile  # noqa: E402
-from emulator.hosting.modeldata import unpack_model  # noqa: E402
 from benchmarks.figures import Figure  # noqa: E402
+from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE  # noqa: E402
+from emulator.hosting.modeldata import unpack_model  # noqa: E402
+from emulator.invocation.chain import percentile  # noqa: E402
 
 BENCH_LABEL = "com.byoc.benchmark"
 TRIVIAL_HANDLER = '''"""Echo the body: the cheapest handler, to measure the stack around it."""
@@ -63,17 +65,30 @@ class Bench:
         self.network = None
         self.pools: dict[str, urllib3.HTTPConnectionPool] = {}
 
-    def start(self, image: str, port: int = 8080, model: Path | None = None, env: dict | None = None,
-              volumes: dict | None = None, alias: str | None = None) -> str:
+    def start(
+        self,
+        image: str,
+        port: int = 8080,
+        model: Path | None = None,
+        env: dict | None = None,
+        volumes: dict | None = None,
+        alias: str | None = None,
+    ) -> str:
         """Start a labelled container with its port published on 127.0.0.1; return its base URL once /ping is 200."""
         volumes = dict(volumes or {})
         if model is not None:
             volumes[str(model)] = {"bind": "/opt/ml/model", "mode": "ro"}
         container = self.client.containers.create(
-            f"{self.prefix}/{image}:{self.tag}", command=None if image == "moto" else ["serve"],
-            labels={LABEL: LABEL_VALUE, BENCH_LABEL: "serving"}, environment=env or {}, volumes=volumes,
-            ports={f"{port}/tcp": ("127.0.0.1", None)}, network=self.network.name if alias else None,
-            networking_config={self.network.name: self.client.api.create_endpoint_config(aliases=[alias])} if alias else None,
+            f"{self.prefix}/{image}:{self.tag}",
+            command=None if image == "moto" else ["serve"],
+            labels={LABEL: LABEL_VALUE, BENCH_LABEL: "serving"},
+            environment=env or {},
+            volumes=volumes,
+            ports={f"{port}/tcp": ("127.0.0.1", None)},
+            network=self.network.name if alias else None,
+            networking_config={self.network.name: self.client.api.create_endpoint_config(aliases=[alias])}
+            if alias
+            else None,
         )
         self.containers.append(container)
         container.start()
@@ -95,14 +110,18 @@ class Bench:
             if container.status == "exited":
                 break
             time.sleep(0.1)
-        raise RuntimeError(f"{container.name} never answered {path}:\n{container.logs(tail=30).decode(errors='replace')}")
+        raise RuntimeError(
+            f"{container.name} never answered {path}:\n{container.logs(tail=30).decode(errors='replace')}"
+        )
 
     def pool(self, url: str) -> urllib3.HTTPConnectionPool:
         if url not in self.pools:
             self.pools[url] = urllib3.connection_from_url(url, maxsize=4, retries=False, timeout=60)
         return self.pools[url]
 
-    def post(self, url: str, body: bytes, content_type: str = "text/csv", accept: str | None = None) -> tuple[bytes, str, float]:
+    def post(
+        self, url: str, body: bytes, content_type: str = "text/csv", accept: str | None = None
+    ) -> tuple[bytes, str, float]:
         """POST /invocations; return the body, its content type and the milliseconds it took."""
         headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
         started = time.perf_counter()
@@ -132,8 +151,9 @@ def p50_ms(bench: Bench, url: str, body: bytes, count: int, content_type: str = 
     return percentile([bench.post(url, body, content_type)[2] for _ in range(count)], 0.5)
 
 
-def line(what: str, value: float, unit: str, target: float | None = None, higher_is_better: bool = False,
-         note: str = "") -> Figure:
+def line(
+    what: str, value: float, unit: str, target: float | None = None, higher_is_better: bool = False, note: str = ""
+) -> Figure:
     """Print one figure with its target and ratio; return it."""
     figure = Figure(SECTION, what, value, unit, target, higher_is_better, note)
     print(figure.line(), flush=True)
@@ -199,8 +219,13 @@ def big_predict(bench: Bench, urls: dict[str, str], raw: bytes, count: int) -> l
     rows = f"{len(matrix):,}-row"
     return [
         line(f"xgboost inplace_predict in-process, {rows} matrix, p50", in_process, "ms"),
-        line(f"predictor container, {rows} request, p50", served, "ms", 1.5 * in_process + 20,
-             note="target 1.5 x in-process + 20 ms"),
+        line(
+            f"predictor container, {rows} request, p50",
+            served,
+            "ms",
+            1.5 * in_process + 20,
+            note="target 1.5 x in-process + 20 ms",
+        ),
     ]
 
 
@@ -217,8 +242,15 @@ def chain_rate(bench: Bench, urls: dict[str, str], raw_rows: list[bytes], count:
             bench.post(urls["abalone_predictor"], features, content_type)
             spent.append(time.perf_counter() - started)
         rows = len(raw_rows) * repeat
-        figures.append(line(f"featurizer -> predictor pair, {rows:,} rows a request (p50 of {count})",
-                            rows / percentile(spent[4:], 0.5), "rows/s", target, True))
+        figures.append(
+            line(
+                f"featurizer -> predictor pair, {rows:,} rows a request (p50 of {count})",
+                rows / percentile(spent[4:], 0.5),
+                "rows/s",
+                target,
+                True,
+            )
+        )
     return figures
 
 
@@ -237,8 +269,13 @@ def seed_moto(url: str) -> None:
     import boto3
 
     seed = json.loads((FIXTURES_DIR / "support/dynamodb/PipelineLookupTable.json").read_text())
-    table = boto3.resource("dynamodb", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing").create_table(**seed["table"])
+    table = boto3.resource(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_table(**seed["table"])
     for item in seed["items"]:
         table.put_item(Item=item)
 
@@ -246,7 +283,9 @@ def seed_moto(url: str) -> None:
 def start_all(bench: Bench, handler_dir: Path) -> dict[str, str]:
     """Start every container the figures need; return their URLs by role."""
     model = lambda path: unpack_model(FIXTURES_DIR / path / "model.tar.gz")  # noqa: E731
-    bench.network = bench.client.networks.create(f"byoc-bench-{int(time.time())}", labels={LABEL: LABEL_VALUE, BENCH_LABEL: "serving"})
+    bench.network = bench.client.networks.create(
+        f"byoc-bench-{int(time.time())}", labels={LABEL: LABEL_VALUE, BENCH_LABEL: "serving"}
+    )
     moto = bench.start("moto", 5000, alias="dynamodb")
     seed_moto(moto)
     trivial_env = {"PYTHONPATH": "/opt/program:/opt/bench", "BYOC_HANDLER": "bench_trivial"}
@@ -254,10 +293,18 @@ def start_all(bench: Bench, handler_dir: Path) -> dict[str, str]:
         "abalone_featurizer": bench.start("featurizer", model=model("abalone/featurizer")),
         "support_featurizer": bench.start("featurizer", model=model("support/preprocessor")),
         "abalone_predictor": bench.start("predictor", model=model("abalone/predictor")),
-        "postprocessor": bench.start("postprocessor", model=model("support/postprocessor"), alias="postprocessor",
-                                     env={**AWS_ENV, "AWS_ENDPOINT_URL_DYNAMODB": "http://dynamodb:5000"}),
-        "trivial": bench.start("predictor", model=model("abalone/predictor"), env=trivial_env,
-                               volumes={str(handler_dir): {"bind": "/opt/bench", "mode": "ro"}}),
+        "postprocessor": bench.start(
+            "postprocessor",
+            model=model("support/postprocessor"),
+            alias="postprocessor",
+            env={**AWS_ENV, "AWS_ENDPOINT_URL_DYNAMODB": "http://dynamodb:5000"},
+        ),
+        "trivial": bench.start(
+            "predictor",
+            model=model("abalone/predictor"),
+            env=trivial_env,
+            volumes={str(handler_dir): {"bind": "/opt/bench", "mode": "ro"}},
+        ),
     }
 
 

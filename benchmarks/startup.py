@@ -51,4 +51,6 @@ def breakdown(group, client: docker.DockerClient | None = None) -> list[tuple[st
 
 def render(rows: list[tuple[str, list[tuple[str, float]]]]) -> str:
     """Return the breakdown as indented lines: `featurizer: container started 0.61, ... /ping green 2.40`."""
-    return "\n".join(f"    {name:14} " + ", ".join(f"{step} {seconds:.2f}" for step, seconds in steps) for name, steps in rows)
+    return "\n".join(
+        f"    {name:14} " + ", ".join(f"{step} {seconds:.2f}" for step, seconds in steps) for name, steps in rows
+    )

@@ -50,8 +50,14 @@ def abalone_objects(rows: int, files: int) -> list[bytes]:
 
 def create_model(sm, name: str) -> None:
     """CreateModel: the abalone pipeline, its models given as local paths."""
-    containers = [{"ContainerHostname": part, "Image": f"byoc/{part}:latest",
-                   "ModelDataUrl": str(ABALONE / part / "model.tar.gz")} for part in ("featurizer", "predictor")]
+    containers = [
+        {
+            "ContainerHostname": part,
+            "Image": f"byoc/{part}:latest",
+            "ModelDataUrl": str(ABALONE / part / "model.tar.gz"),
+        }
+        for part in ("featurizer", "predictor")
+    ]
     containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
     sm.create_model(ModelName=name, Containers=containers)
 
@@ -60,14 +66,22 @@ def run_transform(sagemaker, model: str, name: str, concurrency: int, payload_mb
     """Run one job over s3://BUCKET/in/; return its data-phase seconds, start-to-end seconds and rows written."""
     sm, s3 = sagemaker.client("sagemaker"), sagemaker.client("s3")
     sm.create_transform_job(
-        TransformJobName=name, ModelName=model, BatchStrategy="MultiRecord", MaxConcurrentTransforms=concurrency,
+        TransformJobName=name,
+        ModelName=model,
+        BatchStrategy="MultiRecord",
+        MaxConcurrentTransforms=concurrency,
         MaxPayloadInMB=payload_mb,
-        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/in/"}},
-                        "ContentType": "text/csv", "SplitType": "Line"},
+        TransformInput={
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/in/"}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
         TransformOutput={"S3OutputPath": f"s3://{BUCKET}/out/{name}", "Accept": "text/csv", "AssembleWith": "Line"},
-        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+    )
     sm.get_waiter("transform_job_completed_or_stopped").wait(
-        TransformJobName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 3000})
+        TransformJobName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 3000}
+    )
     described = sm.describe_transform_job(TransformJobName=name)
     if described["TransformJobStatus"] != "Completed":
         raise RuntimeError(f"{name}: {described['TransformJobStatus']}: {described.get('FailureReason')}")
@@ -84,8 +98,11 @@ def run_direct(containers, bodies: list[bytes], concurrency: int, payload_mb: in
     import urllib3
 
     pools = [urllib3.connection_from_url(c.url, maxsize=concurrency, retries=False) for c in containers]
-    batches = [b.body for i, body in enumerate(bodies)
-               for b in make_batches(f"part-{i}", split(body, "Line"), "MultiRecord", payload_mb)]
+    batches = [
+        b.body
+        for i, body in enumerate(bodies)
+        for b in make_batches(f"part-{i}", split(body, "Line"), "MultiRecord", payload_mb)
+    ]
 
     def chain(body: bytes) -> int:
         content_type = "text/csv"
@@ -128,8 +145,9 @@ def run_direct_s3(containers, s3, keys: list[str], concurrency: int, payload_mb:
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
 
-def report(sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 2, rounds: int = 3,
-           payload_mb: int = 6) -> float:
+def report(
+    sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 2, rounds: int = 3, payload_mb: int = 6
+) -> float:
     """Print transform vs direct rows/s on a running LocalSageMaker; return the median ratio."""
     from emulator.hosting.endpoint import LocalEndpoint
 
@@ -140,33 +158,45 @@ def report(sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 
     for key, body in zip(keys, bodies, strict=True):
         s3.put_object(Bucket=BUCKET, Key=key, Body=body)
     create_model(sagemaker.client("sagemaker"), "bench-transform")
-    print(f"\ntransform job vs direct calls: {rows} abalone rows in {len(bodies)} objects, MultiRecord, "
-          f"MaxPayloadInMB {payload_mb}, concurrency {concurrency}")
+    print(
+        f"\ntransform job vs direct calls: {rows} abalone rows in {len(bodies)} objects, MultiRecord, "
+        f"MaxPayloadInMB {payload_mb}, concurrency {concurrency}"
+    )
     transform, direct = [], []
     for r in range(rounds):
         # fresh containers for the direct run too: a job starts its own, and a container's first requests
         # (workers warming up) are slower than later ones; the warm figure is printed for reference
-        with LocalEndpoint(FIXTURES_DIR / "pipelines/abalone.toml", name=f"bench-transform-direct-{r}",
-                           sagemaker=sagemaker, stream_logs=False) as endpoint:
+        with LocalEndpoint(
+            FIXTURES_DIR / "pipelines/abalone.toml",
+            name=f"bench-transform-direct-{r}",
+            sagemaker=sagemaker,
+            stream_logs=False,
+        ) as endpoint:
             d = run_direct(endpoint.containers, bodies, concurrency, payload_mb)
             warm = run_direct(endpoint.containers, bodies, concurrency, payload_mb)
             with_s3 = run_direct_s3(endpoint.containers, s3, keys, concurrency, payload_mb)
         direct.append(d)
-        print(f"  round {r + 1} direct:    {d['rows'] / d['seconds']:9.0f} rows/s  ({d['seconds']:.2f} s, "
-              f"{d['batches']} mini-batches, fresh containers; {warm['rows'] / warm['seconds']:.0f} rows/s warm; "
-              f"{with_s3['rows'] / with_s3['seconds']:.0f} rows/s warm with each object read from and its answer "
-              "written to the local S3 by the caller)")
+        print(
+            f"  round {r + 1} direct:    {d['rows'] / d['seconds']:9.0f} rows/s  ({d['seconds']:.2f} s, "
+            f"{d['batches']} mini-batches, fresh containers; {warm['rows'] / warm['seconds']:.0f} rows/s warm; "
+            f"{with_s3['rows'] / with_s3['seconds']:.0f} rows/s warm with each object read from and its answer "
+            "written to the local S3 by the caller)"
+        )
         t = run_transform(sagemaker, "bench-transform", f"bench-transform-{r}", concurrency, payload_mb)
         transform.append(t)
-        print(f"  round {r + 1} transform: {t['rows'] / t['seconds']:9.0f} rows/s  ({t['seconds']:.2f} s data "
-              f"phase; {t['end_to_end']:.2f} s TransformStartTime -> TransformEndTime with the containers' "
-              f"start and removal; {t['rows']} rows written)")
+        print(
+            f"  round {r + 1} transform: {t['rows'] / t['seconds']:9.0f} rows/s  ({t['seconds']:.2f} s data "
+            f"phase; {t['end_to_end']:.2f} s TransformStartTime -> TransformEndTime with the containers' "
+            f"start and removal; {t['rows']} rows written)"
+        )
     ratios = [t["rows"] / t["seconds"] / (d["rows"] / d["seconds"]) for t, d in zip(transform, direct, strict=True)]
     ratio = statistics.median(ratios)
     verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
     per_round = ", ".join(f"{r:.1%}" for r in ratios)
-    print(f"  transform / direct per round (adjacent runs): {per_round}; median {ratio:.1%} "
-          f"(target >= {TARGET_RATIO:.0%}: {verdict})")
+    print(
+        f"  transform / direct per round (adjacent runs): {per_round}; median {ratio:.1%} "
+        f"(target >= {TARGET_RATIO:.0%}: {verdict})"
+    )
     return ratio
 
 

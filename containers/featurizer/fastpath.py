@@ -89,11 +89,19 @@ def _step(estimator, numeric: bool) -> Step | None:
         mean = estimator.mean_ if estimator.with_mean else 0.0
         scale = estimator.scale_ if estimator.with_std else 1.0
         return lambda x: (x - mean) / scale
-    if kind == "OneHotEncoder" and not numeric and estimator.handle_unknown == "ignore" and estimator.drop is None \
-            and estimator.max_categories is None and estimator.min_frequency is None and not estimator.sparse_output:
+    if (
+        kind == "OneHotEncoder"
+        and not numeric
+        and estimator.handle_unknown == "ignore"
+        and estimator.drop is None
+        and estimator.max_categories is None
+        and estimator.min_frequency is None
+        and not estimator.sparse_output
+    ):
         categories = estimator.categories_
-        return lambda x: np.hstack([(x[:, [i]] == np.asarray(c, dtype=object)[None, :]).astype(np.float64)
-                                    for i, c in enumerate(categories)])
+        return lambda x: np.hstack(
+            [(x[:, [i]] == np.asarray(c, dtype=object)[None, :]).astype(np.float64) for i, c in enumerate(categories)]
+        )
     return None
 
 

@@ -23,7 +23,6 @@ import joblib
 import numpy as np
 import pandas as pd
 from scipy import sparse
-
 from serving import codecs, numbers
 from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, ModelLoadError
@@ -58,13 +57,19 @@ def load(model_dir: Path) -> Featurizer:
     spec = _read_spec(model_dir / "featurizer.json")
     kind = os.environ.get("FEATURIZER_INPUT", "").strip() or spec.get("input")
     if kind not in KINDS:
-        raise ModelLoadError(f"input kind {kind!r} is unknown; set featurizer.json's \"input\" or FEATURIZER_INPUT to one of {KINDS}")
+        raise ModelLoadError(
+            f'input kind {kind!r} is unknown; set featurizer.json\'s "input" or FEATURIZER_INPUT to one of {KINDS}'
+        )
     if kind == "tabular" and not spec.get("columns"):
-        raise ModelLoadError("featurizer.json lists no \"columns\"; a tabular featurizer needs them")
+        raise ModelLoadError('featurizer.json lists no "columns"; a tabular featurizer needs them')
     transformer = joblib.load(model_dir / "model.joblib")
     model = Featurizer(
-        transformer, kind, list(spec.get("columns", [])), dict(spec.get("dtypes", {})),
-        spec.get("label"), list(spec.get("labels", [])),
+        transformer,
+        kind,
+        list(spec.get("columns", [])),
+        dict(spec.get("dtypes", {})),
+        spec.get("label"),
+        list(spec.get("labels", [])),
     )
     if kind != "tabular":
         return model
@@ -103,11 +108,16 @@ def _frame(model: Featurizer, records: list) -> dict[str, np.ndarray]:
     if not records:
         raise BadRequest("the body holds only a header row; send at least one record")
     rows = [_tabular_row(model, record, n) for n, record in enumerate(records, start=1)]
-    return {c: np.array(values, dtype=float if _is_numeric(model, c) else object) for c, values in zip(model.columns, zip(*rows))}
+    return {
+        c: np.array(values, dtype=float if _is_numeric(model, c) else object)
+        for c, values in zip(model.columns, zip(*rows, strict=False), strict=False)
+    }
 
 
 def _csv_columns(model: Featurizer, body: bytes) -> dict[str, np.ndarray] | None:
-    """Read a plain CSV body (no quotes, lone CRs or NULs) straight into typed columns; None sends it the csv module's way."""
+    """Read a plain CSV body (no quotes, lone CRs or NULs) straight into typed columns; None sends it the csv
+    module's way.
+    """
     text = codecs.body_text(body)
     if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
         return None
@@ -124,7 +134,11 @@ def _csv_columns(model: Featurizer, body: bytes) -> dict[str, np.ndarray] | None
     data = {}
     for index, column in enumerate(model.columns):
         values = fields[index::width]
-        data[column] = _numbers(values) if _is_numeric(model, column) else np.array([v.strip() or np.nan for v in values], dtype=object)
+        data[column] = (
+            _numbers(values)
+            if _is_numeric(model, column)
+            else np.array([v.strip() or np.nan for v in values], dtype=object)
+        )
         if data[column] is None:
             return None
     return data
@@ -154,17 +168,27 @@ def _tabular_row(model: Featurizer, record: Any, number: int) -> list:
         unknown = sorted(set(record) - set(columns) - {model.label})
         missing = [c for c in columns if c not in record]
         if unknown or missing:
-            raise BadRequest(f"record {number}: " + "; ".join(
-                filter(None, [missing and f"missing column(s) {missing}", unknown and f"unknown column(s) {unknown}"])))
+            raise BadRequest(
+                f"record {number}: "
+                + "; ".join(
+                    filter(
+                        None, [missing and f"missing column(s) {missing}", unknown and f"unknown column(s) {unknown}"]
+                    )
+                )
+            )
         values = [record[c] for c in columns]
     elif isinstance(record, list):
         if len(record) not in (len(columns), len(columns) + 1):
             with_label = f" or {len(columns) + 1} with the label {model.label!r} last" if model.label else ""
-            raise BadRequest(f"record {number} has {len(record)} fields; expected {len(columns)} ({', '.join(columns)}){with_label}")
+            raise BadRequest(
+                f"record {number} has {len(record)} fields; expected {len(columns)} ({', '.join(columns)}){with_label}"
+            )
         values = record[: len(columns)]
     else:
-        raise BadRequest(f"record {number} is {type(record).__name__}; send a list of values or an object keyed by column")
-    return [_typed(model, c, v, number) for c, v in zip(columns, values)]
+        raise BadRequest(
+            f"record {number} is {type(record).__name__}; send a list of values or an object keyed by column"
+        )
+    return [_typed(model, c, v, number) for c, v in zip(columns, values, strict=False)]
 
 
 def _typed(model: Featurizer, column: str, value: Any, number: int) -> Any:
@@ -195,7 +219,11 @@ def _transform_columns(model: Featurizer, data: dict[str, np.ndarray]) -> np.nda
     """Return the features of typed columns: by the checked fast path where it applies, else by the transformer."""
     numeric = [data[c] for c in model.columns if _is_numeric(model, c)]
     text = [data[c] for c in model.columns if not _is_numeric(model, c)]
-    if model.fast is not None and not any(np.isinf(v).any() for v in numeric) and not any(pd.isna(v).all() for v in text):
+    if (
+        model.fast is not None
+        and not any(np.isinf(v).any() for v in numeric)
+        and not any(pd.isna(v).all() for v in text)
+    ):
         return _checked(model.fast(data))
     return _transform(model, pd.DataFrame(data).infer_objects())  # a text column all missing is float, as before
 

@@ -28,14 +28,23 @@ def check_all() -> None:
     s3.put_object(Bucket="smoke", Key="k", Body=b"v")
     assert s3.get_object(Bucket="smoke", Key="k")["Body"].read() == b"v"
     ddb = client("dynamodb")
-    ddb.create_table(TableName="t", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     ddb.put_item(TableName="t", Item={"k": {"S": "a"}})
-    assert ddb.query(TableName="t", KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "a"}})["Count"] == 1
+    assert (
+        ddb.query(TableName="t", KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "a"}})["Count"]
+        == 1
+    )
     logs = client("logs")
     logs.create_log_group(logGroupName="g")
     logs.create_log_stream(logGroupName="g", logStreamName="s")
-    logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "m"}])
+    logs.put_log_events(
+        logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "m"}]
+    )
     assert logs.get_log_events(logGroupName="g", logStreamName="s")["events"][0]["message"] == "m"
     assert client("sts").get_caller_identity()["Account"]
     iam = client("iam")
@@ -48,7 +57,9 @@ def check_all() -> None:
 
 
 def main() -> int:
-    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve.py")), "--host", "127.0.0.1", "--port", str(PORT)])
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("serve.py")), "--host", "127.0.0.1", "--port", str(PORT)]
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -18,7 +18,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
-
 from serving import codecs
 from serving.content_types import CSV, JSON, JSONLINES
 from serving.errors import BadRequest, DependencyError, ModelLoadError
@@ -53,8 +52,11 @@ def load(model_dir: Path) -> Lookup:
 def invoke(model: Lookup, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
     """Return each row's category and one available agent of it (null when none is available)."""
     media, document = codecs.decode(body, content_type, DECODERS)
-    predictions = [_single(row, n) for n, row in enumerate(document, start=1)] if media == CSV \
+    predictions = (
+        [_single(row, n) for n, row in enumerate(document, start=1)]
+        if media == CSV
         else codecs.records_of(media, document, key="predictions")
+    )
     categories = [_category(model, value, n) for n, value in enumerate(predictions, start=1)]
     agents = {category: find_agent(model, category) for category in dict.fromkeys(categories)}
     response = {"response": [{"category": c, "agent": agents[c]} for c in categories]}
@@ -84,10 +86,15 @@ def _dependency_error(model: Lookup, err: Exception) -> DependencyError:
     if isinstance(err, ClientError):
         code = err.response.get("Error", {}).get("Code", "")
         if code == "ResourceNotFoundException":
-            return DependencyError(f"DynamoDB table {model.table!r} does not exist at {where}; create and seed it, or set AGENT_TABLE", 502)
+            return DependencyError(
+                f"DynamoDB table {model.table!r} does not exist at {where}; create and seed it, or set AGENT_TABLE", 502
+            )
         return DependencyError(f"DynamoDB at {where} refused the query on {model.table!r}: {code}: {err}", 502)
     if isinstance(err, NoCredentialsError):
-        return DependencyError(f"no AWS credentials to query DynamoDB at {where}; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a role", 502)
+        return DependencyError(
+            f"no AWS credentials to query DynamoDB at {where}; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a role",
+            502,
+        )
     if isinstance(err, EndpointConnectionError) or "timeout" in type(err).__name__.lower():
         return DependencyError(f"DynamoDB is unreachable at {where}: {err}", 503)
     return DependencyError(f"querying DynamoDB at {where} failed: {type(err).__name__}: {err}", 502)

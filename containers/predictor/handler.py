@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
-
 from serving import codecs, numbers
 from serving.config import threads_per_worker
 from serving.content_types import CSV, JSON, JSONLINES

@@ -68,8 +68,15 @@ def _ping() -> Response:
 
 def _execution_parameters() -> Response:
     """Answer batch transform's question: one transform per worker, many records a request, 6 MB a request."""
-    # Field names and MULTI_RECORD as AWS's own containers answer GET /execution-parameters (CONTRACT.md, batch transform)
-    return jsonify({"MaxConcurrentTransforms": _state()["workers"], "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": MAX_PAYLOAD_MB})
+    # Field names and MULTI_RECORD as AWS's own containers answer GET /execution-parameters
+    # (CONTRACT.md, batch transform)
+    return jsonify(
+        {
+            "MaxConcurrentTransforms": _state()["workers"],
+            "BatchStrategy": "MULTI_RECORD",
+            "MaxPayloadInMB": MAX_PAYLOAD_MB,
+        }
+    )
 
 
 def _invocations() -> Response:

@@ -1,12 +1,12 @@
 """Errors that carry their HTTP status; the app renders each once as a text/plain response.
 
-    ServingError               500, base: message + status
-    ├── BadRequest             400, the body is malformed (says what was wrong)
-    ├── NotAcceptable          406, Accept names nothing this model can return (names what it can)
-    ├── UnsupportedMediaType   415, the Content-Type is not decoded here (names what is accepted)
-    └── DependencyError        502/503, a service the handler calls failed (says which and why)
-    ModelLoadError             the model in /opt/ml/model cannot be loaded (ends start-up)
-    ConfigError                an environment variable has a bad value (ends start-up)
+ServingError               500, base: message + status
+├── BadRequest             400, the body is malformed (says what was wrong)
+├── NotAcceptable          406, Accept names nothing this model can return (names what it can)
+├── UnsupportedMediaType   415, the Content-Type is not decoded here (names what is accepted)
+└── DependencyError        502/503, a service the handler calls failed (says which and why)
+ModelLoadError             the model in /opt/ml/model cannot be loaded (ends start-up)
+ConfigError                an environment variable has a bad value (ends start-up)
 """
 
 

@@ -44,7 +44,9 @@ def plain_number_csv(body: bytes, width: int) -> np.ndarray | None:
 
 
 def plain_number_list(fields: Sequence[str]) -> np.ndarray | None:
-    """Read text fields of plain numbers as one flat JSON array (no list per row for the garbage collector to chase), or None."""
+    """Read text fields of plain numbers as one flat JSON array (no list per row for the garbage collector to
+    chase), or None.
+    """
     text = ",".join(fields).encode("utf-8")
     if text.translate(None, NUMBER_BYTES) or b"\n" in text or b"\r" in text:
         return None

@@ -49,8 +49,10 @@ def serve(settings: ServeSettings) -> int:
     stop = StopFlag()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop.set)
-    say(f"starting: port {settings.port}, {settings.workers} worker(s), timeout {settings.timeout} s, "
-        f"handler {settings.handler}, model {settings.model_dir}")
+    say(
+        f"starting: port {settings.port}, {settings.workers} worker(s), timeout {settings.timeout} s, "
+        f"handler {settings.handler}, model {settings.model_dir}"
+    )
     procs = {"gunicorn": subprocess.Popen(gunicorn_command(settings, socket))}
     if _wait_for_socket(socket, procs["gunicorn"], stop):
         procs["nginx"] = subprocess.Popen(["nginx", "-c", str(conf), "-e", "stderr"])
@@ -68,14 +70,23 @@ def serve(settings: ServeSettings) -> int:
 def gunicorn_command(settings: ServeSettings, socket: Path) -> list[str]:
     """Return the gunicorn command line serving serving.wsgi:app on the unix socket."""
     return [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"unix:{socket}",
-        "--workers", str(settings.workers),
-        "--timeout", str(settings.timeout),
-        "--graceful-timeout", str(STOP_GRACE_SECONDS - 5),
-        "--worker-tmp-dir", tempfile.gettempdir(),
-        "--error-logfile", "-",
-        "--log-level", "info",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"unix:{socket}",
+        "--workers",
+        str(settings.workers),
+        "--timeout",
+        str(settings.timeout),
+        "--graceful-timeout",
+        str(STOP_GRACE_SECONDS - 5),
+        "--worker-tmp-dir",
+        tempfile.gettempdir(),
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "info",
         "serving.wsgi:app",
     ]
 

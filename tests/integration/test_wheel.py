@@ -1,4 +1,4 @@
-"""The built wheel, installed into a fresh venv outside the repository, runs `byoc --help`, `byoc contract` and `byoc up`.
+"""The built wheel, installed into a fresh venv outside the repository, runs `byoc --help`, `contract` and `up`.
 
 Proof that what a user installs works without the source tree: runtime dependencies (pytest for
 `byoc contract`), package data (the suite's pytest.ini) and entry points.
@@ -24,8 +24,9 @@ READY_S = 120
 
 
 def run(cmd: list, cwd: Path, env: dict, timeout: float = 600) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    done = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert done.returncode == 0, f"{cmd} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
 
@@ -66,8 +67,14 @@ def test_help(byoc, outside, env):
 
 
 def test_evaluate_without_its_extra_says_which_extra_to_install(byoc, outside, env):
-    done = subprocess.run([str(byoc), "evaluate", str(FIXTURES / "pipelines/abalone.toml"), "--data", "x.csv",
-                           "--label", "rings"], cwd=outside, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(byoc), "evaluate", str(FIXTURES / "pipelines/abalone.toml"), "--data", "x.csv", "--label", "rings"],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     assert "byoc evaluate needs the `evaluate` extra" in done.stderr and "byoc-sagemaker[evaluate]" in done.stderr
     assert "Traceback" not in done.stderr
@@ -75,21 +82,52 @@ def test_evaluate_without_its_extra_says_which_extra_to_install(byoc, outside, e
 
 def test_contract_on_one_of_our_images(byoc, outside, env):
     predictor = FIXTURES / "abalone" / "predictor"
-    done = run([byoc, "contract", "byoc/predictor:latest", "--model", predictor / "model.tar.gz",
-                "--sample", predictor / "sample.csv", "--returns", "text/csv", "-q"], outside, env)
+    done = run(
+        [
+            byoc,
+            "contract",
+            "byoc/predictor:latest",
+            "--model",
+            predictor / "model.tar.gz",
+            "--sample",
+            predictor / "sample.csv",
+            "--returns",
+            "text/csv",
+            "-q",
+        ],
+        outside,
+        env,
+    )
     assert "predictor: 15 passed, 0 failed, 0 not judged, 0 warning(s); nothing to fix" in done.stdout
     assert "ModuleNotFoundError" not in done.stderr
 
 
 def test_up_serves_until_ctrl_c_and_leaves_no_container(byoc, outside, env):
     name, port = f"wheel-{uuid.uuid4().hex[:6]}", free_port()
-    up = subprocess.Popen([str(byoc), "up", str(FIXTURES / "pipelines" / "abalone.toml"), "--name", name,
-                           "--port", str(port), "--quiet"], cwd=outside, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+    up = subprocess.Popen(
+        [str(byoc), "up", str(FIXTURES / "pipelines" / "abalone.toml"), "--name", name, "--port", str(port), "--quiet"],
+        cwd=outside,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         _wait_for_line(up, f"endpoint {name} ready")
-        answer = run([byoc.with_name("byoc"), "invoke", name, "--body", "M,0.605,0.455,0.16,1.1035,0.421,0.3015,0.325",
-                      "--content-type", "text/csv"], outside, env, timeout=60)
+        answer = run(
+            [
+                byoc.with_name("byoc"),
+                "invoke",
+                name,
+                "--body",
+                "M,0.605,0.455,0.16,1.1035,0.421,0.3015,0.325",
+                "--content-type",
+                "text/csv",
+            ],
+            outside,
+            env,
+            timeout=60,
+        )
         assert float(answer.stdout.strip()) > 0
         up.send_signal(signal.SIGINT)
         out, _ = up.communicate(timeout=60)

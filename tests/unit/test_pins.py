@@ -37,7 +37,13 @@ REQUIREMENTS = sorted(CONTAINERS_DIR.glob("*/requirements.txt"))
 
 
 def test_every_image_has_pinned_requirements():
-    assert {path.parent.name for path in REQUIREMENTS} >= {"serving", "featurizer", "predictor", "postprocessor", "moto"}
+    assert {path.parent.name for path in REQUIREMENTS} >= {
+        "serving",
+        "featurizer",
+        "predictor",
+        "postprocessor",
+        "moto",
+    }
     for path in REQUIREMENTS:
         lines = [line for line in path.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
         assert lines and all("==" in line for line in lines), f"{path}: pin every requirement with =="
@@ -47,7 +53,11 @@ def test_every_image_has_pinned_requirements():
 def test_pins_agree_with_pyproject(path):
     declared = pyproject_pins()
     image = pins(path.read_text().splitlines())
-    disagree = {name: (version, declared[name]) for name, version in image.items() if name in declared and declared[name] != version}
+    disagree = {
+        name: (version, declared[name])
+        for name, version in image.items()
+        if name in declared and declared[name] != version
+    }
     assert not disagree, f"{path} disagrees with pyproject.toml (image, pyproject): {disagree}"
 
 
@@ -55,5 +65,9 @@ def test_the_models_extra_is_pinned_in_some_image():
     served = {}
     for path in REQUIREMENTS:
         served.update(pins(path.read_text().splitlines()))
-    models = pins(tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["models"])
-    assert not set(models) - set(served), f"pin these in an image's requirements.txt: {sorted(set(models) - set(served))}"
+    models = pins(
+        tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["models"]
+    )
+    assert not set(models) - set(served), (
+        f"pin these in an image's requirements.txt: {sorted(set(models) - set(served))}"
+    )

@@ -37,7 +37,9 @@ class Served:
     def ping(self) -> requests.Response:
         return requests.get(f"{self.url}/ping", timeout=5)
 
-    def invoke(self, body: bytes, content_type: str | None = "text/csv", accept: str | None = None, **headers) -> requests.Response:
+    def invoke(
+        self, body: bytes, content_type: str | None = "text/csv", accept: str | None = None, **headers
+    ) -> requests.Response:
         headers = {k.replace("_", "-"): v for k, v in headers.items()}
         if content_type is not None:
             headers["Content-Type"] = content_type
@@ -86,11 +88,15 @@ def start(image: str, port: int, wait_path: str, **options) -> DockerContainer:
     container.with_envs(**options.get("env", {}))
     if options.get("network"):
         container.with_network(options["network"]).with_network_aliases(*options.get("aliases", []))
-    container.waiting_for(HttpWaitStrategy(port, wait_path).with_startup_timeout(START_TIMEOUT_S).with_poll_interval(0.2))
+    container.waiting_for(
+        HttpWaitStrategy(port, wait_path).with_startup_timeout(START_TIMEOUT_S).with_poll_interval(0.2)
+    )
     try:
         return container.start()
     except Exception as err:
-        logs = b"".join(container.get_logs()).decode(errors="replace")[-3000:] if container.get_wrapped_container() else ""
+        logs = (
+            b"".join(container.get_logs()).decode(errors="replace")[-3000:] if container.get_wrapped_container() else ""
+        )
         container.stop()
         pytest.fail(f"{image} did not become ready: {err}\n--- container log ---\n{logs}")
 
@@ -145,8 +151,13 @@ def moto(require_image, network) -> Iterator[Served]:
     container = start(require_image("moto"), 5000, "/", network=network, aliases=[MOTO_ALIAS])
     served = Served(container, 5000)
     seed = json.loads((FIXTURES_DIR / "support/dynamodb/PipelineLookupTable.json").read_text())
-    dynamodb = boto3.resource("dynamodb", endpoint_url=served.url, region_name=AWS_ENV["AWS_REGION"],
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+    dynamodb = boto3.resource(
+        "dynamodb",
+        endpoint_url=served.url,
+        region_name=AWS_ENV["AWS_REGION"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     table = dynamodb.create_table(**seed["table"])
     for item in seed["items"]:
         table.put_item(Item=item)
@@ -158,6 +169,13 @@ def moto(require_image, network) -> Iterator[Served]:
 def postprocessor(require_image, moto, network) -> Iterator[Served]:
     """Return the postprocessor on the network, looking agents up in the moto server (removed before it)."""
     env = {**AWS_ENV, "AWS_ENDPOINT_URL_DYNAMODB": f"http://{MOTO_ALIAS}:5000"}
-    container = start(require_image("postprocessor"), 8080, "/ping", model_dir=model("support/postprocessor"), env=env, network=network)
+    container = start(
+        require_image("postprocessor"),
+        8080,
+        "/ping",
+        model_dir=model("support/postprocessor"),
+        env=env,
+        network=network,
+    )
     yield Served(container, 8080)
     container.stop()

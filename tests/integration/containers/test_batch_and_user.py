@@ -31,7 +31,10 @@ def test_the_server_runs_unprivileged(server, request):
 
 
 def test_jsonlines_through_the_abalone_chain_one_answer_per_record(abalone_featurizer, abalone_predictor):
-    rows = [["M", 0.605, 0.455, 0.16, 1.1035, 0.421, 0.3015, 0.325], ["F", 0.635, 0.49, 0.17, 1.2615, 0.5385, 0.2665, 0.38]] * 3
+    rows = [
+        ["M", 0.605, 0.455, 0.16, 1.1035, 0.421, 0.3015, 0.325],
+        ["F", 0.635, 0.49, 0.17, 1.2615, 0.5385, 0.2665, 0.38],
+    ] * 3
     body = "\n".join(json.dumps(row) for row in rows).encode()
     features = abalone_featurizer.invoke(body, JSONLINES, JSONLINES)
     assert features.status_code == 200 and features.headers["Content-Type"].startswith(JSONLINES)
@@ -42,8 +45,14 @@ def test_jsonlines_through_the_abalone_chain_one_answer_per_record(abalone_featu
 
 def test_moto_serves_s3_logs_sts_iam_and_ecr(moto):
     def client(service):
-        return boto3.client(service, endpoint_url=moto.url, region_name=AWS_ENV["AWS_REGION"],
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=moto.url,
+            region_name=AWS_ENV["AWS_REGION"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
     client("s3").create_bucket(Bucket="models")
     client("s3").put_object(Bucket="models", Key="m.tar.gz", Body=b"x")
     assert client("s3").get_object(Bucket="models", Key="m.tar.gz")["Body"].read() == b"x"

@@ -13,7 +13,11 @@ from .conftest import AWS_ENV, model, start
 pytestmark = pytest.mark.integration
 
 SERVERS = ["abalone_featurizer", "support_featurizer", "abalone_predictor", "postprocessor"]
-MODELS = {"featurizer": "abalone/featurizer", "predictor": "abalone/predictor", "postprocessor": "support/postprocessor"}
+MODELS = {
+    "featurizer": "abalone/featurizer",
+    "predictor": "abalone/predictor",
+    "postprocessor": "support/postprocessor",
+}
 CUSTOM = "X-Amzn-SageMaker-Custom-Attributes"
 MAX_BODY = 6 * 1024 * 1024
 
@@ -38,15 +42,18 @@ def test_unsupported_content_type_is_415_naming_what_is_accepted(server, request
     assert response.status_code == 415 and "text/csv" in response.text and "application/json" in response.text
 
 
-@pytest.mark.parametrize("server, body, content_type, words", [
-    ("abalone_featurizer", b"", "text/csv", "empty"),
-    ("abalone_featurizer", b"M,0.5\n", "text/csv", "record 1 has 2 fields; expected 8"),
-    ("abalone_predictor", b"1,2,3\n", "text/csv", "record 1 has 3 values; expected 10"),
-    ("abalone_predictor", b"a,b,c,d,e,f,g,h,i,j\n", "text/csv", "'a' is not a number"),
-    ("abalone_predictor", b'{"instances": [', "application/json", "not valid JSON"),
-    ("support_featurizer", b'{"instances": [[1, 2]]}', "application/json", "list of keyword strings"),
-    ("postprocessor", b"9.0\n", "text/csv", "class index 9 is out of range"),
-])
+@pytest.mark.parametrize(
+    "server, body, content_type, words",
+    [
+        ("abalone_featurizer", b"", "text/csv", "empty"),
+        ("abalone_featurizer", b"M,0.5\n", "text/csv", "record 1 has 2 fields; expected 8"),
+        ("abalone_predictor", b"1,2,3\n", "text/csv", "record 1 has 3 values; expected 10"),
+        ("abalone_predictor", b"a,b,c,d,e,f,g,h,i,j\n", "text/csv", "'a' is not a number"),
+        ("abalone_predictor", b'{"instances": [', "application/json", "not valid JSON"),
+        ("support_featurizer", b'{"instances": [[1, 2]]}', "application/json", "list of keyword strings"),
+        ("postprocessor", b"9.0\n", "text/csv", "class index 9 is out of range"),
+    ],
+)
 def test_malformed_bodies_are_400_and_the_container_stays_healthy(server, body, content_type, words, request):
     served = request.getfixturevalue(server)
     response = served.invoke(body, content_type)
@@ -78,8 +85,12 @@ def test_featurizer_answers_json_when_asked(abalone_featurizer):
 
 def test_custom_attributes_are_echoed_and_unknown_headers_ignored(abalone_predictor):
     headers = {CUSTOM: "trace=1,c000b4f9", "X-Amzn-SageMaker-Not-A-Real-Header": "x"}
-    response = requests.post(f"{abalone_predictor.url}/invocations", data=sample("abalone/predictor"),
-                             headers={"Content-Type": "text/csv", **headers}, timeout=10)
+    response = requests.post(
+        f"{abalone_predictor.url}/invocations",
+        data=sample("abalone/predictor"),
+        headers={"Content-Type": "text/csv", **headers},
+        timeout=10,
+    )
     assert response.status_code == 200 and response.headers[CUSTOM] == "trace=1,c000b4f9"
 
 

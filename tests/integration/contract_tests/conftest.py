@@ -1,4 +1,6 @@
-"""Real images, the `byoc` command in a subprocess, and a real registry (Debian's docker-registry) for the contract tests."""
+"""Real images, the `byoc` command in a subprocess, and a real registry (Debian's docker-registry) for the contract
+tests.
+"""
 
 import importlib.util
 import os
@@ -20,7 +22,9 @@ from tests.support import free_port
 
 BROKEN_DIR = REPO_ROOT / "fixtures" / "broken"
 TARGETS_DIR = REPO_ROOT / "contract_tests" / "targets"
-OUR_TARGETS = [TARGETS_DIR / f"{name}.toml" for name in ("featurizer-abalone", "predictor-abalone", "postprocessor-support")]
+OUR_TARGETS = [
+    TARGETS_DIR / f"{name}.toml" for name in ("featurizer-abalone", "predictor-abalone", "postprocessor-support")
+]
 
 
 def load_broken_build():
@@ -37,8 +41,15 @@ broken = load_broken_build()
 def run_byoc(*args, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run `byoc ARGS...` in a subprocess (a pytest run of the suite inside this one would share its state)."""
     env = dict(os.environ, TESTCONTAINERS_RYUK_DISABLED="true")
-    return subprocess.run([sys.executable, "-m", "emulator.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO_ROOT, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+        env=env,
+        check=False,
+    )
 
 
 def junit_cases(path: Path) -> dict[str, str | None]:
@@ -52,8 +63,10 @@ def junit_cases(path: Path) -> dict[str, str | None]:
 
 def junit_properties(path: Path) -> dict[str, dict[str, str]]:
     """Return test name -> its <property> values (verdict, observed) from a JUnit XML report."""
-    return {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
-            for case in ET.parse(path).iter("testcase")}
+    return {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+        for case in ET.parse(path).iter("testcase")
+    }
 
 
 def junit_verdicts(path: Path) -> dict[str, str]:
@@ -73,8 +86,11 @@ def by_verdict(verdicts: dict[str, str], suffix: str) -> dict[str, set[str]]:
 
 def contract_containers(client: docker.DockerClient) -> list[str]:
     """Return the names of containers the contract suite made that are still there."""
-    return [c.name for c in client.containers.list(all=True, filters={"label": "com.byoc.managed=true"})
-            if c.name.startswith("byoc-contract-")]
+    return [
+        c.name
+        for c in client.containers.list(all=True, filters={"label": "com.byoc.managed=true"})
+        if c.name.startswith("byoc-contract-")
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -103,8 +119,10 @@ def _registry_binary() -> str:
     if found:
         return found
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.skip("Debian's docker-registry is not installed and cannot be (needs root and apt-get): "
-                    "apt-get install docker-registry")
+        pytest.skip(
+            "Debian's docker-registry is not installed and cannot be (needs root and apt-get): "
+            "apt-get install docker-registry"
+        )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     install = ["apt-get", "install", "-y", "-q", "docker-registry"]
     if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
@@ -117,11 +135,15 @@ def _registry_binary() -> str:
 
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory) -> str:
-    """Serve a throw-away registry on 127.0.0.1:<free port> and return `host:port` (Docker pushes to loopback over HTTP)."""
+    """Serve a throw-away registry on 127.0.0.1:<free port> and return `host:port` (Docker pushes to loopback over
+    HTTP).
+    """
     binary, root, port = _registry_binary(), tmp_path_factory.mktemp("registry"), free_port()
     config = root / "config.yml"
-    config.write_text(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-                      f"http:\n  addr: 127.0.0.1:{port}\n")
+    config.write_text(
+        f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
     with open(root / "registry.log", "wb") as log:
         process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
     try:

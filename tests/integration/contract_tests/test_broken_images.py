@@ -4,7 +4,16 @@ import pytest
 
 from contract_tests.rules import RULES, TARGET_RULES
 
-from .conftest import BROKEN_DIR, broken, by_verdict, contract_containers, junit_cases, junit_properties, junit_verdicts, run_byoc
+from .conftest import (
+    BROKEN_DIR,
+    broken,
+    by_verdict,
+    contract_containers,
+    junit_cases,
+    junit_properties,
+    junit_verdicts,
+    run_byoc,
+)
 
 pytestmark = pytest.mark.integration
 SAMPLE_RULES = {name for name, rule in RULES.items() if rule.needs_sample}
@@ -38,7 +47,10 @@ def test_failures_say_what_why_and_what_to_do(broken_run):
     cases = junit_cases(report)
     port = cases["test_rule[bind-to-port-broken-port]"]
     assert port.startswith("bind-to-port: started with SAGEMAKER_BIND_TO_PORT=23456, nothing listened there within 5 s")
-    assert "in a SageMaker pipeline all containers share one host" in port and "more: docs/contract.md#bind-to-port" in port
+    assert (
+        "in a SageMaker pipeline all containers share one host" in port
+        and "more: docs/contract.md#bind-to-port" in port
+    )
     refused = cases["test_rule[sample-request-broken-exact-content-type]"]
     assert "got 415" in refused and "accepted as Content-Type 'text/csv; charset=utf-8'" in refused
     garbage = cases["test_rule[malformed-body-broken-500-on-garbage]"]
@@ -46,8 +58,10 @@ def test_failures_say_what_why_and_what_to_do(broken_run):
     assert "- wrong shape: sent b'1,2\\n' as text/csv; got 400" in garbage
     html = cases["test_rule[declared-type-broken-json-as-html]"]
     assert "labelled Content-Type 'text/html; charset=utf-8' but the body is JSON" in html
-    assert "broken-exact-content-type: 6 passed, 1 failed, 7 not judged, 1 warning(s); first to fix: sample-request" \
+    assert (
+        "broken-exact-content-type: 6 passed, 1 failed, 7 not judged, 1 warning(s); first to fix: sample-request"
         in done.stdout
+    )
 
 
 def test_no_rule_that_sends_the_sample_passes_when_the_sample_is_refused(broken_run):
@@ -58,8 +72,17 @@ def test_no_rule_that_sends_the_sample_passes_when_the_sample_is_refused(broken_
 
 def test_the_exact_spelling_declared_leaves_only_the_tolerance_warning(broken_images, tmp_path):
     report = tmp_path / "report.xml"
-    done = run_byoc("contract", broken_images["exact-content-type"], "--sample", BROKEN_DIR / "sample.csv",
-                    "--content-type", "text/csv; charset=utf-8", "--junitxml", report, "-q")
+    done = run_byoc(
+        "contract",
+        broken_images["exact-content-type"],
+        "--sample",
+        BROKEN_DIR / "sample.csv",
+        "--content-type",
+        "text/csv; charset=utf-8",
+        "--junitxml",
+        report,
+        "-q",
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     found = by_verdict(junit_verdicts(report), "broken-exact-content-type")
     assert found == {"passed": set(TARGET_RULES) - {"content-type-tolerance"}, "warning": {"content-type-tolerance"}}
@@ -94,7 +117,9 @@ def test_a_pipeline_shows_content_types_whole_and_the_exact_spelling_its_link_de
     definition = tmp_path / "fragile.toml"
     definition.write_text(FRAGILE_PIPELINE.format(good=broken_images[""], exact=broken_images["exact-content-type"]))
     report = tmp_path / "report.xml"
-    done = run_byoc("contract", "--pipeline", definition, "--sample", BROKEN_DIR / "sample.csv", "--junitxml", report, "-q")
+    done = run_byoc(
+        "contract", "--pipeline", definition, "--sample", BROKEN_DIR / "sample.csv", "--junitxml", report, "-q"
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     observed = junit_properties(report)["test_rule[pipeline-links-fragile]"]["observed"]
     assert "featurizer ('text/csv') -> predictor ('text/csv; charset=utf-8') -> 200 'text/csv'" in observed

@@ -36,9 +36,13 @@ def test_our_pipelines_pass_every_rule_and_link(our_images, docker_client, tmp_p
     # A keyword list has no wrong shape: the derived one (a keyword fewer) is valid input, answered 200, and
     # the suite, unable to know that, warns rather than passing it silently.
     assert {name for name, verdict in verdicts.items() if verdict != "passed"} == {
-        "test_rule[malformed-body-support-preprocessor]"}
+        "test_rule[malformed-body-support-preprocessor]"
+    }
     assert verdicts["test_rule[malformed-body-support-preprocessor]"] == "warning"
     observed = junit_properties(report)["test_rule[pipeline-links-abalone]"]["observed"]
     assert "the sample travelled featurizer ('text/csv') -> predictor ('text/csv') -> 200 'text/csv'" in observed
-    assert not [n for n in docker_client.networks.list(filters={"label": "com.byoc.managed=true"})
-                if n.name.startswith("byoc-contract-")]
+    assert not [
+        n
+        for n in docker_client.networks.list(filters={"label": "com.byoc.managed=true"})
+        if n.name.startswith("byoc-contract-")
+    ]

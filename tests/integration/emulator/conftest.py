@@ -7,11 +7,18 @@ bind-to-port label; its `BYOC_FAULT` environment variable picks a misbehaviour p
 import docker
 import pytest
 
-from emulator.docker import images
-from emulator.hosting.service import LocalSageMaker
 from emulator.config import Settings
+from emulator.docker import images
 from emulator.hosting.endpoint import LocalEndpoint
-from tests.integration.emulator.helpers import BROKEN_DIR, PIPELINES, TESTBOX, TESTBOX_BASE, write_testbox_definition, unique
+from emulator.hosting.service import LocalSageMaker
+from tests.integration.emulator.helpers import (
+    BROKEN_DIR,
+    PIPELINES,
+    TESTBOX,
+    TESTBOX_BASE,
+    unique,
+    write_testbox_definition,
+)
 
 
 @pytest.fixture(scope="session")
@@ -25,10 +32,24 @@ def docker_client():
 def testbox_image(docker_client) -> str:
     """Build the test image from fixtures/broken (cached layers make a rebuild take a second)."""
     base = images.choose_base(docker_client, Settings.from_env(), fix=False).image
-    images.build_image(docker_client, "testbox-base", base, say=lambda t: None, dockerfile="Dockerfile",
-                       context=BROKEN_DIR, tag=TESTBOX_BASE)
-    images.build_image(docker_client, "testbox", TESTBOX_BASE, say=lambda t: None, dockerfile="fault.Dockerfile",
-                       context=BROKEN_DIR, tag=TESTBOX)
+    images.build_image(
+        docker_client,
+        "testbox-base",
+        base,
+        say=lambda t: None,
+        dockerfile="Dockerfile",
+        context=BROKEN_DIR,
+        tag=TESTBOX_BASE,
+    )
+    images.build_image(
+        docker_client,
+        "testbox",
+        TESTBOX_BASE,
+        say=lambda t: None,
+        dockerfile="fault.Dockerfile",
+        context=BROKEN_DIR,
+        tag=TESTBOX,
+    )
     return TESTBOX
 
 
@@ -40,13 +61,17 @@ def api():
 
 @pytest.fixture(scope="session")
 def abalone(api):
-    with LocalEndpoint(PIPELINES / "abalone.toml", name=unique("abalone"), sagemaker=api, stream_logs=False) as endpoint:
+    with LocalEndpoint(
+        PIPELINES / "abalone.toml", name=unique("abalone"), sagemaker=api, stream_logs=False
+    ) as endpoint:
         yield endpoint
 
 
 @pytest.fixture(scope="session")
 def support(api):
-    with LocalEndpoint(PIPELINES / "support.toml", name=unique("support"), sagemaker=api, stream_logs=False) as endpoint:
+    with LocalEndpoint(
+        PIPELINES / "support.toml", name=unique("support"), sagemaker=api, stream_logs=False
+    ) as endpoint:
         yield endpoint
 
 

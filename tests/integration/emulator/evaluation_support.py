@@ -12,9 +12,17 @@ from emulator.config import FIXTURES_DIR
 from tests.support import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1200,2000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1200,2000",
+]
 
 
 def postgres_bin() -> Path | None:
@@ -32,10 +40,14 @@ def throwaway_postgres(bin_dir: Path) -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="byoc-evaluate-pg-"))
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if as_user:
-        shutil.chown(folder, "postgres", "postgres")   # initdb refuses to run as root
+        shutil.chown(folder, "postgres", "postgres")  # initdb refuses to run as root
     data, port = folder / "data", free_port()
-    run = lambda *args: subprocess.run(as_user + [str(bin_dir / args[0]), *args[1:]],
-                                       check=True, capture_output=True, text=True, timeout=120)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            as_user + [str(bin_dir / args[0]), *args[1:]], check=True, capture_output=True, text=True, timeout=120
+        )
+
     try:
         run("initdb", "-D", str(data), "-U", "byoc", "--auth=trust", "--no-sync")
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -62,7 +74,7 @@ def write_skewed_abalone(folder: Path) -> Path:
 
     train_set, _ = abalone.load_split()
     skewed = train_set.copy()
-    skewed[abalone.NUMERIC] = skewed[abalone.NUMERIC] * 1.25        # "other data": every size a quarter larger
+    skewed[abalone.NUMERIC] = skewed[abalone.NUMERIC] * 1.25  # "other data": every size a quarter larger
     featurizer = abalone.make_featurizer().fit(skewed[abalone.FEATURES])
     archive = packing.write_model_tar(folder / "featurizer", abalone.featurizer_files(featurizer))
     predictor = FIXTURES_DIR / "abalone" / "predictor" / "model.tar.gz"

@@ -8,8 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from emulator.config import FIXTURES_DIR, LABEL, LABEL_VALUE, REPO_ROOT
-from emulator.config import ENDPOINT_LABEL
+from emulator.config import ENDPOINT_LABEL, FIXTURES_DIR, LABEL, LABEL_VALUE, REPO_ROOT
 from emulator.hosting.plan import SESSION
 
 PIPELINES = FIXTURES_DIR / "pipelines"
@@ -18,15 +17,20 @@ TESTBOX_BASE = "byoc/emulator-testbox-base:latest"
 BROKEN_DIR = FIXTURES_DIR / "broken"
 
 
-def write_testbox_definition(path: Path, faults: dict[str, str], mode: str = "Direct", tables_seed: Path | None = None,
-                       name: str = "testbox") -> Path:
+def write_testbox_definition(
+    path: Path, faults: dict[str, str], mode: str = "Direct", tables_seed: Path | None = None, name: str = "testbox"
+) -> Path:
     """Write a definition of testbox containers, hostname -> BYOC_FAULT, and return its path."""
     lines = [f'ModelName = "{name}"', f'InferenceExecutionConfig = {{ Mode = "{mode}" }}']
     for hostname, fault in faults.items():
-        lines += ["[[Containers]]", f'ContainerHostname = "{hostname}"', f'Image = "{TESTBOX}"',
-                  f'Environment = {{ BYOC_FAULT = "{fault}" }}']
+        lines += [
+            "[[Containers]]",
+            f'ContainerHostname = "{hostname}"',
+            f'Image = "{TESTBOX}"',
+            f'Environment = {{ BYOC_FAULT = "{fault}" }}',
+        ]
     if tables_seed is not None:
-        lines += ["[Local]", "Region = \"eu-west-1\"", "[[Local.DynamoDBTables]]", f'Seed = "{tables_seed}"']
+        lines += ["[Local]", 'Region = "eu-west-1"', "[[Local.DynamoDBTables]]", f'Seed = "{tables_seed}"']
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -41,8 +45,9 @@ def leftovers(client, endpoint: str) -> list[str]:
     """Return the containers and networks still carrying `endpoint`'s label."""
     filters = {"label": [f"{LABEL}={LABEL_VALUE}", f"{ENDPOINT_LABEL}={endpoint}"]}
     # sparse: no inspect per container, which would raise NotFound for one removed meanwhile
-    return ([c.attrs["Names"][0].lstrip("/") for c in client.containers.list(all=True, filters=filters, sparse=True)]
-            + [n.name for n in client.networks.list(filters=filters)])
+    return [c.attrs["Names"][0].lstrip("/") for c in client.containers.list(all=True, filters=filters, sparse=True)] + [
+        n.name for n in client.networks.list(filters=filters)
+    ]
 
 
 class UpProcess:
@@ -51,8 +56,25 @@ class UpProcess:
     def __init__(self, definition: Path, name: str, state_dir: Path, *extra: str):
         env = dict(os.environ, BYOC_STATE_DIR=str(state_dir), TESTCONTAINERS_RYUK_DISABLED="true", PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator.cli", "up", str(definition), "--name", name, "--port", "0", "--quiet", *extra],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "emulator.cli",
+                "up",
+                str(definition),
+                "--name",
+                name,
+                "--port",
+                "0",
+                "--quiet",
+                *extra,
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -80,8 +102,14 @@ class Serve:
 
     def __init__(self, state_dir, *extra: str):
         env = dict(os.environ, BYOC_STATE_DIR=str(state_dir), TESTCONTAINERS_RYUK_DISABLED="true", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "emulator.cli", "serve", "--port", "0", "--quiet", *extra],
-                                     cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator.cli", "serve", "--port", "0", "--quiet", *extra],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
         self.url = self._wait_for_url()

@@ -44,8 +44,14 @@ def runtime(serve):
 
 
 def abalone_model(sm, name: str) -> None:
-    containers = [{"ContainerHostname": part, "Image": f"byoc/{part}:latest",
-                   "ModelDataUrl": str(ABALONE / part / "model.tar.gz")} for part in ("featurizer", "predictor")]
+    containers = [
+        {
+            "ContainerHostname": part,
+            "Image": f"byoc/{part}:latest",
+            "ModelDataUrl": str(ABALONE / part / "model.tar.gz"),
+        }
+        for part in ("featurizer", "predictor")
+    ]
     containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
     sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
 
@@ -67,8 +73,13 @@ def in_service(sm, name: str) -> None:
 
 
 def variant(model: str, name: str = "AllTraffic", weight: float = 1.0) -> dict:
-    return {"VariantName": name, "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large",
-            "InitialVariantWeight": weight}
+    return {
+        "VariantName": name,
+        "ModelName": model,
+        "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large",
+        "InitialVariantWeight": weight,
+    }
 
 
 def rings(answer) -> list[float]:
@@ -85,7 +96,7 @@ def test_abalone_created_through_the_control_plane_answers_as_byoc_up(sm, runtim
     answer = runtime.invoke_endpoint(EndpointName=name, Body=SAMPLE, ContentType="text/csv", Accept="text/csv")
     assert rings(answer) == pytest.approx(EXPECTED, abs=1e-4)
     assert answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-invoked-production-variant"] == "AllTraffic"
-    assert len(leftovers(docker_client, name)) == 3               # two containers and the network
+    assert len(leftovers(docker_client, name)) == 3  # two containers and the network
 
 
 def test_model_data_uploaded_to_the_local_s3_is_served_and_a_missing_object_fails_naming_it(sm, runtime, serve):
@@ -95,8 +106,13 @@ def test_model_data_uploaded_to_the_local_s3_is_served_and_a_missing_object_fail
     containers = []
     for part in ("featurizer", "predictor"):
         s3.upload_file(str(ABALONE / part / "model.tar.gz"), bucket, f"abalone/{part}/model.tar.gz")
-        containers.append({"ContainerHostname": part, "Image": f"byoc/{part}:latest",
-                           "ModelDataUrl": f"s3://{bucket}/abalone/{part}/model.tar.gz"})
+        containers.append(
+            {
+                "ContainerHostname": part,
+                "Image": f"byoc/{part}:latest",
+                "ModelDataUrl": f"s3://{bucket}/abalone/{part}/model.tar.gz",
+            }
+        )
     containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
     sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
     assert sm.describe_model(ModelName=name)["Containers"][1]["ModelDataUrl"] == containers[1]["ModelDataUrl"]
@@ -115,9 +131,13 @@ def test_model_data_uploaded_to_the_local_s3_is_served_and_a_missing_object_fail
 
 
 def test_a_model_data_url_that_names_no_object_is_refused_by_create_model(sm):
-    err = pytest.raises(ClientError, sm.create_model, ModelName=unique("cp-s3-bad"),
-                        Containers=[{"Image": "byoc/predictor:latest", "ModelDataUrl": "s3://bucket-only"}],
-                        ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
+    err = pytest.raises(
+        ClientError,
+        sm.create_model,
+        ModelName=unique("cp-s3-bad"),
+        Containers=[{"Image": "byoc/predictor:latest", "ModelDataUrl": "s3://bucket-only"}],
+        ExecutionRoleArn="arn:aws:iam::000000000000:role/x",
+    )
     assert err.value.response["Error"]["Code"] == "ValidationException"
     assert "s3://BUCKET/KEY/model.tar.gz" in err.value.response["Error"]["Message"]
 
@@ -135,8 +155,10 @@ def test_an_image_that_never_answers_ping_ends_failed_with_the_reason(impatient,
     serve = impatient
     sm, runtime = local_client("sagemaker", serve.url), local_client("sagemaker-runtime", serve.url)
     name = unique("cp-noping")
-    containers = [{"Image": TESTBOX, "Environment": {"BYOC_FAULT": ""}},
-                  {"Image": TESTBOX, "Environment": {"BYOC_FAULT": "slow-ping"}}]   # /ping takes 2.5 s > 2 s
+    containers = [
+        {"Image": TESTBOX, "Environment": {"BYOC_FAULT": ""}},
+        {"Image": TESTBOX, "Environment": {"BYOC_FAULT": "slow-ping"}},
+    ]  # /ping takes 2.5 s > 2 s
     sm.create_model(ModelName=name, Containers=containers)
     endpoint(sm, serve, name, [variant(name)], wait=False)
     assert sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "Creating"
@@ -144,10 +166,12 @@ def test_an_image_that_never_answers_ping_ends_failed_with_the_reason(impatient,
         sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=WAIT)
     described = sm.describe_endpoint(EndpointName=name)
     assert described["EndpointStatus"] == "Failed"
-    assert described["FailureReason"] == ("The container-2 for production variant AllTraffic did not pass the ping "
-                                          "health check. Please check CloudWatch logs for this endpoint.")
-    assert leftovers(docker_client, name) == []                    # a failed start removes what it made
-    deadline = time.monotonic() + 10                               # serve's own log: the reason and the last lines
+    assert described["FailureReason"] == (
+        "The container-2 for production variant AllTraffic did not pass the ping "
+        "health check. Please check CloudWatch logs for this endpoint."
+    )
+    assert leftovers(docker_client, name) == []  # a failed start removes what it made
+    deadline = time.monotonic() + 10  # serve's own log: the reason and the last lines
     while not any(f"endpoint {name} failed to start" in line for line in serve.lines) and time.monotonic() < deadline:
         time.sleep(0.05)
     logged = "\n".join(serve.lines)
@@ -171,8 +195,13 @@ def test_update_endpoint_switches_under_load_without_a_failed_request(sm, runtim
             try:
                 started = time.monotonic()
                 answer = client.invoke_endpoint(EndpointName=name, Body=ROW, ContentType="text/csv")
-                seen.append((started, time.monotonic(),
-                             answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-invoked-production-variant"]))
+                seen.append(
+                    (
+                        started,
+                        time.monotonic(),
+                        answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-invoked-production-variant"],
+                    )
+                )
                 assert rings(answer) == pytest.approx(EXPECTED[:1], abs=1e-4)
             except Exception as err:  # counted, asserted below
                 failures.append(repr(err))
@@ -194,13 +223,14 @@ def test_update_endpoint_switches_under_load_without_a_failed_request(sm, runtim
             worker.join()
     assert failures == []
     first_v2 = min(end for _, end, variant in seen if variant == "v2")
-    assert [v for start, _, v in seen if start > first_v2] and all(                    # once the new config has
-        v == "v2" for start, _, v in seen if start > first_v2), Counter(v for _, _, v in seen)   # answered, only it does
+    assert [v for start, _, v in seen if start > first_v2] and all(  # once the new config has
+        v == "v2" for start, _, v in seen if start > first_v2
+    ), Counter(v for _, _, v in seen)  # answered, only it does
     assert any(v == "v1" for _, _, v in seen)
     print(f"\nswitch: first v2 answer {first_v2 - asked:.2f} s after UpdateEndpoint; {len(seen)} requests, 0 failed")
     described = sm.describe_endpoint(EndpointName=name)
     assert described["EndpointConfigName"] == f"{name}-v2" and "FailureReason" not in described
-    assert len(leftovers(docker_client, name)) == 3                # the old containers and network are gone
+    assert len(leftovers(docker_client, name)) == 3  # the old containers and network are gone
 
 
 def test_two_variants_share_traffic_and_target_variant_pins(sm, runtime, serve):
@@ -208,8 +238,12 @@ def test_two_variants_share_traffic_and_target_variant_pins(sm, runtime, serve):
     abalone_model(sm, f"{name}-a")
     abalone_model(sm, f"{name}-b")
     endpoint(sm, serve, name, [variant(f"{name}-a", "A", 0.5), variant(f"{name}-b", "B", 0.5)])
-    counts = Counter(runtime.invoke_endpoint(EndpointName=name, Body=ROW, ContentType="text/csv")
-                     ["ResponseMetadata"]["HTTPHeaders"]["x-amzn-invoked-production-variant"] for _ in range(60))
+    counts = Counter(
+        runtime.invoke_endpoint(EndpointName=name, Body=ROW, ContentType="text/csv")["ResponseMetadata"]["HTTPHeaders"][
+            "x-amzn-invoked-production-variant"
+        ]
+        for _ in range(60)
+    )
     assert counts["A"] >= 10 and counts["B"] >= 10, counts
     for pinned in ("A", "B"):
         answer = runtime.invoke_endpoint(EndpointName=name, Body=ROW, ContentType="text/csv", TargetVariant=pinned)
@@ -228,8 +262,13 @@ def test_delete_endpoint_leaves_no_container_or_network(sm, serve, docker_client
 
 
 def test_byoc_ls_lists_the_endpoints_with_status(sm, serve):
-    listed = subprocess.run([sys.executable, "-m", "emulator.cli", "ls", "--url", serve.url], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "ls", "--url", serve.url],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert listed.returncode == 0, listed.stderr
     rows = {line.split()[0]: line.split()[1] for line in listed.stdout.splitlines()}
     assert "InService" in rows.values()
@@ -246,7 +285,7 @@ def test_ctrl_c_while_an_endpoint_is_creating_leaves_nothing(tmp_path, testbox_i
     served = Serve(tmp_path / "state", "--startup-timeout", "120")
     try:
         name = unique("cp-ctrlc")
-        start_testbox_endpoint(local_client("sagemaker", served.url), name, ("", "slow-ping"))   # never passes its ping
+        start_testbox_endpoint(local_client("sagemaker", served.url), name, ("", "slow-ping"))  # never passes its ping
         deadline = time.monotonic() + 60
         while len(leftovers(docker_client, name)) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -265,11 +304,23 @@ def test_byoc_invoke_and_byoc_down_find_a_running_serve(tmp_path, testbox_image,
         sm, name = local_client("sagemaker", served.url), unique("cp-down")
         start_testbox_endpoint(sm, name)
         in_service(sm, name)
-        invoked = subprocess.run([sys.executable, "-m", "emulator.cli", "invoke", name, "--body", "1,2,3"],
-                                 cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+        invoked = subprocess.run(
+            [sys.executable, "-m", "emulator.cli", "invoke", name, "--body", "1,2,3"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert invoked.returncode == 0 and invoked.stdout.strip() == "6.0", invoked.stderr
-        down = subprocess.run([sys.executable, "-m", "emulator.cli", "down", "--url", served.url],
-                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+        down = subprocess.run(
+            [sys.executable, "-m", "emulator.cli", "down", "--url", served.url],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert down.returncode == 0 and f"deleted endpoint {name} at {served.url}" in down.stdout, down.stderr
         assert leftovers(docker_client, name) == []
     finally:

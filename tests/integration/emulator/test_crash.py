@@ -18,8 +18,9 @@ SEED = FIXTURES_DIR / "support/dynamodb/PipelineLookupTable.json"
 
 
 def invoke(endpoint, host="victim", timeout_s=60):
-    return endpoint.client().invoke_endpoint(EndpointName=endpoint.name, ContentType="text/csv", Body=b"1,2,3",
-                                             TargetContainerHostname=host)
+    return endpoint.client().invoke_endpoint(
+        EndpointName=endpoint.name, ContentType="text/csv", Body=b"1,2,3", TargetContainerHostname=host
+    )
 
 
 def wait_until(predicate, timeout_s):
@@ -43,7 +44,7 @@ def crashy(api, testbox_image, tmp_path):
 
 def test_crash_calls_under_way_fail_within_1s_then_the_container_is_replaced(crashy, docker_client):
     victim = docker_client.containers.get(crashy.group.container_id("victim"))
-    victim.pause()                                           # calls reach it and hang
+    victim.pause()  # calls reach it and hang
     outcomes = []
 
     def call():
@@ -67,12 +68,13 @@ def test_crash_calls_under_way_fail_within_1s_then_the_container_is_replaced(cra
     assert error["Error"]["Code"] == "ModelError"
     assert "Container victim exited with code 137" in error["Error"]["Message"]
     assert error["LogStreamArn"].endswith("/victim")
-    assert wait_until(lambda: any("/victim exited with code 137" in w and "Its last log lines" in w
-                                  for w in crashy.warnings), 5)
+    assert wait_until(
+        lambda: any("/victim exited with code 137" in w and "Its last log lines" in w for w in crashy.warnings), 5
+    )
     assert wait_until(lambda: invoke(crashy)["Body"].read().strip() == b"6.0", 10), "service restored within 10 s"
     assert crashy.group.container_id("victim") != victim.id
     assert crashy.status.value == "InService"
-    assert invoke(crashy, "good")["Body"].read().strip() == b"6.0"      # the bystander served throughout
+    assert invoke(crashy, "good")["Body"].read().strip() == b"6.0"  # the bystander served throughout
 
 
 def test_crash_restart_limit_then_describe_endpoint_failed(testbox_image, tmp_path, docker_client):
@@ -87,7 +89,7 @@ def test_crash_restart_limit_then_describe_endpoint_failed(testbox_image, tmp_pa
         first = group.container_id("victim")
         docker_client.containers.get(first).kill()
         assert wait_until(lambda: group.container_id("victim") != first and group.restarts["victim"] == 1, 10)
-        time.sleep(0.5)                                            # let the replacement's pooled connections settle
+        time.sleep(0.5)  # let the replacement's pooled connections settle
         docker_client.containers.get(group.container_id("victim")).kill()
         assert wait_until(lambda: control.describe_endpoint(EndpointName=name)["EndpointStatus"] == "Failed", 10)
         reason = control.describe_endpoint(EndpointName=name)["FailureReason"]

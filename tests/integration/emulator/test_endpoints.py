@@ -46,7 +46,7 @@ def test_support_routes_questions_to_categories_and_available_agents(support):
         assert (row["agent"] is not None) == has_agent, row
         if row["agent"]:
             assert (row["category"], row["agent"]["ID"]) in available
-    assert any(row["agent"] is None for row in rows)          # estate taxes / properties: nobody available
+    assert any(row["agent"] is None for row in rows)  # estate taxes / properties: nobody available
 
 
 def test_a_containers_415_is_a_model_error_424(abalone):
@@ -60,7 +60,9 @@ def test_a_containers_415_is_a_model_error_424(abalone):
 
 
 def test_a_containers_500_is_a_model_error(direct):
-    err = error_of(lambda: invoke(direct, b"x", content_type="application/x-unsupported", TargetContainerHostname="fail500"))
+    err = error_of(
+        lambda: invoke(direct, b"x", content_type="application/x-unsupported", TargetContainerHostname="fail500")
+    )
     assert err.response["Error"]["Code"] == "ModelError"
     assert err.response["OriginalStatusCode"] == 500
     assert "Received server error (500) from fail500" in err.response["Error"]["Message"]
@@ -109,7 +111,7 @@ def test_killed_container_is_named_in_a_warning_and_replaced(direct, docker_clie
     docker_client.containers.get(first).kill()
     deadline = time.monotonic() + 30
     while not any("/victim replaced" in w for w in direct.warnings) and time.monotonic() < deadline:
-        time.sleep(0.05)                                      # the runtime notices the exit by itself
+        time.sleep(0.05)  # the runtime notices the exit by itself
     assert any("/victim exited with code 137" in w for w in direct.warnings)
     assert direct.group.container_id("victim") != first
     assert invoke(direct, b"1,2,3", TargetContainerHostname="victim")["Body"].read().decode().strip() == "6.0"

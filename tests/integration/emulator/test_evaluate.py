@@ -23,17 +23,28 @@ from tests.unit.emulator.evaluation.cli_support import byoc
 pytestmark = pytest.mark.integration
 ABALONE = FIXTURES_DIR / "abalone"
 SUPPORT = FIXTURES_DIR / "support"
-ABALONE_ARGS = ["--data", str(ABALONE / "data/test.csv"), "--label", "rings",
-                "--reference", str(ABALONE / "data/test_reference.csv")]
+ABALONE_ARGS = [
+    "--data",
+    str(ABALONE / "data/test.csv"),
+    "--label",
+    "rings",
+    "--reference",
+    str(ABALONE / "data/test_reference.csv"),
+]
 
 
 @pytest.fixture(scope="module")
 def abalone_run(tmp_path_factory):
     """One evaluation of the abalone fixture pipeline, reports written."""
     out = tmp_path_factory.mktemp("abalone-report")
-    result = evaluate(PIPELINES / "abalone.toml", ABALONE / "data/test.csv", "rings",
-                      reference=ABALONE / "data/test_reference.csv", out=out,
-                      thresholds=["rmse<=2.3", "parity_max_abs<=1e-5"])
+    result = evaluate(
+        PIPELINES / "abalone.toml",
+        ABALONE / "data/test.csv",
+        "rings",
+        reference=ABALONE / "data/test_reference.csv",
+        out=out,
+        thresholds=["rmse<=2.3", "parity_max_abs<=1e-5"],
+    )
     return result, out
 
 
@@ -47,10 +58,25 @@ def test_abalone_gives_the_recorded_rmse_and_parity(abalone_run):
 
 
 def test_support_gives_the_recorded_accuracy_and_a_confusion_matrix(tmp_path, monkeypatch, capsys):
-    argv = ["evaluate", str(PIPELINES / "support.toml"), "--data", str(SUPPORT / "data/test.csv"), "--no-header",
-            "--label", "0", "--prediction-path", "response[*].category", "--reference",
-            str(SUPPORT / "data/test_reference.csv"), "--threshold", "parity_mismatches==0", "--out", str(tmp_path),
-            "--no-history", "--no-progress"]
+    argv = [
+        "evaluate",
+        str(PIPELINES / "support.toml"),
+        "--data",
+        str(SUPPORT / "data/test.csv"),
+        "--no-header",
+        "--label",
+        "0",
+        "--prediction-path",
+        "response[*].category",
+        "--reference",
+        str(SUPPORT / "data/test_reference.csv"),
+        "--threshold",
+        "parity_mismatches==0",
+        "--out",
+        str(tmp_path),
+        "--no-history",
+        "--no-progress",
+    ]
     assert byoc(argv, monkeypatch) == 0, capsys.readouterr()
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     recorded = json.loads((SUPPORT / "metrics.json").read_text())
@@ -64,8 +90,17 @@ def test_support_gives_the_recorded_accuracy_and_a_confusion_matrix(tmp_path, mo
 
 def test_a_skewed_featurizer_is_caught_by_parity_and_fails_the_gate(tmp_path, monkeypatch, capsys):
     definition = write_skewed_abalone(tmp_path)
-    argv = ["evaluate", str(definition), *ABALONE_ARGS, "--threshold", "parity_max_abs<=1e-6", "--out",
-            str(tmp_path / "out"), "--no-history", "--no-progress"]
+    argv = [
+        "evaluate",
+        str(definition),
+        *ABALONE_ARGS,
+        "--threshold",
+        "parity_max_abs<=1e-6",
+        "--out",
+        str(tmp_path / "out"),
+        "--no-history",
+        "--no-progress",
+    ]
     assert byoc(argv, monkeypatch) == 1
     out = capsys.readouterr().out
     metrics = json.loads((tmp_path / "out/metrics.json").read_text())
@@ -77,10 +112,21 @@ def test_endpoint_url_target_with_history_in_postgresql(tmp_path):
     bin_dir = postgres_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries are absent: apt-get install -y postgresql")
-    with throwaway_postgres(bin_dir) as url, \
-            LocalEndpoint(PIPELINES / "abalone.toml", name=unique("evaluate"), stream_logs=False) as endpoint:
-        runs = [evaluate(endpoint.name, ABALONE / "data/test.csv", "rings", endpoint_url=endpoint.url, history=url,
-                         batch_rows=size) for size in (50, 200)]
+    with (
+        throwaway_postgres(bin_dir) as url,
+        LocalEndpoint(PIPELINES / "abalone.toml", name=unique("evaluate"), stream_logs=False) as endpoint,
+    ):
+        runs = [
+            evaluate(
+                endpoint.name,
+                ABALONE / "data/test.csv",
+                "rings",
+                endpoint_url=endpoint.url,
+                history=url,
+                batch_rows=size,
+            )
+            for size in (50, 200)
+        ]
         stored = History(url).runs(endpoint.name, runs[0].data_digest)
     assert [r.kind for r in runs] == ["local", "local"]
     assert [r.id for r in stored] == [runs[0].history_id, runs[1].history_id]
@@ -105,7 +151,7 @@ def test_the_report_shows_its_plots_in_chromium(abalone_run, tmp_path):
     pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     assert pixels.shape[:2] == (2000, 1200)
     red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
-    scatter_blue = (blue > red + 60) & (blue > green + 20)            # tab:blue points (predicted vs actual)
-    residual_orange = (red > 200) & (green > 110) & (green < 200) & (blue < 120)   # tab:orange points
-    pass_green = (green > red + 60) & (green > blue + 60)            # the PASS cells
+    scatter_blue = (blue > red + 60) & (blue > green + 20)  # tab:blue points (predicted vs actual)
+    residual_orange = (red > 200) & (green > 110) & (green < 200) & (blue < 120)  # tab:orange points
+    pass_green = (green > red + 60) & (green > blue + 60)  # the PASS cells
     assert scatter_blue.sum() > 2000 and residual_orange.sum() > 2000 and pass_green.sum() > 200

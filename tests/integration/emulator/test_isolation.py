@@ -18,8 +18,10 @@ except OSError as err:
 
 
 def definition(path, isolated: bool):
-    path.write_text(f'ModelName = "iso"\nEnableNetworkIsolation = {str(isolated).lower()}\n'
-                    f'[[Containers]]\nContainerHostname = "good"\nImage = "{TESTBOX}"\n')
+    path.write_text(
+        f'ModelName = "iso"\nEnableNetworkIsolation = {str(isolated).lower()}\n'
+        f'[[Containers]]\nContainerHostname = "good"\nImage = "{TESTBOX}"\n'
+    )
     return path
 
 
@@ -32,7 +34,7 @@ def test_isolation_internal_network_no_route_out_still_served(api, testbox_image
     path = definition(tmp_path / "iso.toml", isolated=True)
     with LocalEndpoint(path, name=unique("iso"), sagemaker=api, stream_logs=False) as endpoint:
         answer = endpoint.client().invoke_endpoint(EndpointName=endpoint.name, ContentType="text/csv", Body=b"1,2,3")
-        assert answer["Body"].read().strip() == b"6.0"                       # the emulator still reaches it
+        assert answer["Body"].read().strip() == b"6.0"  # the emulator still reaches it
         network = docker_client.networks.get(endpoint.group.network.name)
         assert network.attrs["Internal"] is True
         container = endpoint.group.container_id("good")
@@ -40,8 +42,9 @@ def test_isolation_internal_network_no_route_out_still_served(api, testbox_image
         assert probe(docker_client, container, "byoc-aws", 5000) == "connected"  # the local AWS is attached
 
 
-def test_isolation_off_the_same_address_is_reachable_so_the_check_means_something(api, testbox_image, tmp_path,
-                                                                                  docker_client):
+def test_isolation_off_the_same_address_is_reachable_so_the_check_means_something(
+    api, testbox_image, tmp_path, docker_client
+):
     path = definition(tmp_path / "open.toml", isolated=False)
     with LocalEndpoint(path, name=unique("open"), sagemaker=api, stream_logs=False) as endpoint:
         assert docker_client.networks.get(endpoint.group.network.name).attrs["Internal"] is False

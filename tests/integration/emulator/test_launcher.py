@@ -15,8 +15,15 @@ pytestmark = pytest.mark.integration
 
 def test_a_container_serves_on_its_published_port_and_stops_on_sigterm(testbox_image, tmp_path):
     (tmp_path / "model.txt").write_text("weights")
-    plan = ContainerPlan(name=f"byoc-launcher-{uuid.uuid4().hex[:6]}", image=testbox_image, alias="box",
-                         env={"BYOC_FAULT": ""}, labels={LABEL: LABEL_VALUE}, ports=(8080,), model_dir=tmp_path)
+    plan = ContainerPlan(
+        name=f"byoc-launcher-{uuid.uuid4().hex[:6]}",
+        image=testbox_image,
+        alias="box",
+        env={"BYOC_FAULT": ""},
+        labels={LABEL: LABEL_VALUE},
+        ports=(8080,),
+        model_dir=tmp_path,
+    )
     handle = DockerLayer().run(plan)
     try:
         port = handle.host_port(8080)

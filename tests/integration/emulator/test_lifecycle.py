@@ -9,9 +9,9 @@ import time
 import pytest
 
 from emulator.config import FIXTURES_DIR, REPO_ROOT
-from emulator.hosting.endpoint import LocalEndpoint
 from emulator.errors import EndpointError
-from tests.integration.emulator.helpers import TESTBOX, UpProcess, leftovers, write_testbox_definition, unique
+from emulator.hosting.endpoint import LocalEndpoint
+from tests.integration.emulator.helpers import TESTBOX, UpProcess, leftovers, unique, write_testbox_definition
 
 pytestmark = pytest.mark.integration
 SEED = FIXTURES_DIR / "support/dynamodb/PipelineLookupTable.json"
@@ -25,7 +25,7 @@ def test_start_failure_names_the_container_shows_its_log_and_removes_everything(
     message = caught.value.message
     assert "The second for production variant AllTraffic did not pass the ping health check" in message
     assert "exited with code" in message
-    assert "BYOC_FAULT='no-such-fault' is not one of" in message      # the container's own last log line
+    assert "BYOC_FAULT='no-such-fault' is not one of" in message  # the container's own last log line
     assert leftovers(docker_client, name) == []
 
 
@@ -33,7 +33,7 @@ def test_normal_exit_and_an_exception_leave_nothing(testbox_image, tmp_path, doc
     path = write_testbox_definition(tmp_path / "ok.toml", {"a": "", "b": ""})
     name = unique("leak")
     with LocalEndpoint(path, name=name, stream_logs=False) as endpoint:
-        assert len(leftovers(docker_client, name)) == 5          # two containers and the network, its LocalAws and network
+        assert len(leftovers(docker_client, name)) == 5  # two containers and the network, its LocalAws and network
         assert endpoint.ready_s is not None
     assert leftovers(docker_client, name) == []
     with pytest.raises(RuntimeError, match="test body failed"):
@@ -51,11 +51,12 @@ def test_published_ports_path_with_dynamodb(testbox_image, tmp_path, docker_clie
         assert [c.port for c in endpoint.containers] == [9000, 8080]
         client = endpoint.client()
         for hostname, want in (("good", "6.0"), ("portless", "6.0")):
-            answer = client.invoke_endpoint(EndpointName=endpoint.name, Body=b"1,2,3", ContentType="text/csv",
-                                            TargetContainerHostname=hostname)
+            answer = client.invoke_endpoint(
+                EndpointName=endpoint.name, Body=b"1,2,3", ContentType="text/csv", TargetContainerHostname=hostname
+            )
             assert answer["Body"].read().decode().strip() == want
         labels = docker_client.containers.get(endpoint.group.container_id("good")).attrs["Config"]["Env"]
-        assert "AWS_ENDPOINT_URL=http://byoc-aws:5000" in labels      # the session's LocalAws, seeded
+        assert "AWS_ENDPOINT_URL=http://byoc-aws:5000" in labels  # the session's LocalAws, seeded
         assert "AWS_REGION=eu-west-1" in labels
 
 
@@ -66,13 +67,18 @@ def test_byoc_up_tears_down_on_signal(signum, testbox_image, tmp_path, docker_cl
     up = UpProcess(path, name, tmp_path / "state")
     try:
         up.wait_for(f"endpoint {name} ready")
-        assert "boto3.client(\"sagemaker-runtime\", endpoint_url=\"http://127.0.0.1:" in up.output()
-        assert len(leftovers(docker_client, name)) == 5      # with the endpoint's own LocalAws and its network
+        assert 'boto3.client("sagemaker-runtime", endpoint_url="http://127.0.0.1:' in up.output()
+        assert len(leftovers(docker_client, name)) == 5  # with the endpoint's own LocalAws and its network
         invoked = subprocess.run(
             [sys.executable, "-m", "emulator.cli", "invoke", name, "--body", "1,2,3", "--target-container", "good"],
-            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, env=_env(tmp_path / "state"))
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_env(tmp_path / "state"),
+        )
         assert invoked.returncode == 0, invoked.stderr
-        assert invoked.stdout.strip() == "6.0"                     # found through the recorded URL
+        assert invoked.stdout.strip() == "6.0"  # found through the recorded URL
         up.proc.send_signal(signum)
         assert up.proc.wait(timeout=60) == 0
     finally:
@@ -89,7 +95,7 @@ def test_byoc_up_interrupted_while_starting_leaves_nothing(testbox_image, tmp_pa
     try:
         deadline = time.monotonic() + 60
         while len(leftovers(docker_client, name)) < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)                                    # wait until both containers (and LocalAws) exist
+            time.sleep(0.05)  # wait until both containers (and LocalAws) exist
         assert len(leftovers(docker_client, name)) == 5, up.output()
         up.proc.send_signal(signal.SIGINT)
         assert up.proc.wait(timeout=60) == 0
@@ -106,13 +112,18 @@ def test_byoc_down_cleans_up_after_a_crash(testbox_image, tmp_path, docker_clien
     name = unique("crash")
     up = UpProcess(path, name, tmp_path / "state")
     up.wait_for(f"endpoint {name} ready")
-    up.proc.kill()                                                  # SIGKILL: no teardown runs
+    up.proc.kill()  # SIGKILL: no teardown runs
     up.proc.wait(timeout=30)
     assert len(leftovers(docker_client, name)) == 5
-    down = subprocess.run([sys.executable, "-m", "emulator.cli", "down", "--endpoint", name],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    down = subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "down", "--endpoint", name],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert down.returncode == 0, down.stderr
-    assert down.stdout.count("removed container") == 3 and "removed network" in down.stdout   # 2 + LocalAws
+    assert down.stdout.count("removed container") == 3 and "removed network" in down.stdout  # 2 + LocalAws
     assert leftovers(docker_client, name) == []
 
 
@@ -148,8 +159,14 @@ def test_the_local_sagemaker_takes_create_calls(byoc_sagemaker):
         EndpointName="{name}-cp", Body=b"1,2,3", ContentType="text/csv")
     assert answer["Body"].read().decode().strip() == "6.0"
 ''')
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=_env(tmp_path / "state"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(tmp_path / "state"),
+    )
     assert "3 passed" in done.stdout, done.stdout + done.stderr
     assert leftovers(docker_client, name) == [] and leftovers(docker_client, f"{name}-cp") == []
 

@@ -31,18 +31,24 @@ def test_s3_dynamodb_logs_sts_ecr_through_the_one_url(one_url, tmp_path):
     s3 = local_client("s3", one_url)
     s3.create_bucket(Bucket="models")
     source = tmp_path / "model.tar.gz"
-    source.write_bytes(b"\x1f\x8b" + bytes(range(256)) * 50_000)      # 12.8 MB: a multipart upload
+    source.write_bytes(b"\x1f\x8b" + bytes(range(256)) * 50_000)  # 12.8 MB: a multipart upload
     s3.upload_file(str(source), "models", "abalone/model.tar.gz")
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="models")["Contents"]] == ["abalone/model.tar.gz"]
     db = local_client("dynamodb", one_url)
-    db.create_table(TableName="T", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    db.create_table(
+        TableName="T",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     db.put_item(TableName="T", Item={"k": {"S": "1"}, "v": {"N": "2"}})
     assert db.get_item(TableName="T", Key={"k": {"S": "1"}})["Item"]["v"] == {"N": "2"}
     logs = local_client("logs", one_url)
     logs.create_log_group(logGroupName="g")
     logs.create_log_stream(logGroupName="g", logStreamName="s")
-    logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "m"}])
+    logs.put_log_events(
+        logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "m"}]
+    )
     assert [e["message"] for e in logs.get_log_events(logGroupName="g", logStreamName="s")["events"]] == ["m"]
     assert local_client("sts", one_url).get_caller_identity()["Account"] == ACCOUNT_ID
     assert local_client("ecr", one_url).describe_repositories()["repositories"] == []
@@ -53,14 +59,18 @@ def test_a_model_errors_log_stream_holds_the_containers_output(testbox_image, tm
     with LocalEndpoint(path, name=unique("logs"), stream_logs=False) as endpoint:
         runtime = endpoint.client()
         with pytest.raises(ClientError) as caught:
-            runtime.invoke_endpoint(EndpointName=endpoint.name, Body=b"x", ContentType="application/x-unsupported",
-                                    TargetContainerHostname="fail500")
+            runtime.invoke_endpoint(
+                EndpointName=endpoint.name,
+                Body=b"x",
+                ContentType="application/x-unsupported",
+                TargetContainerHostname="fail500",
+            )
         arn = caught.value.response["LogStreamArn"]
         group, stream = unquote(arn).split(":log-group:")[1].split(":log-stream:")
         assert stream == "AllTraffic/i-local/fail500"
-        logs = local_client("logs", endpoint.url)                    # through the endpoint's own URL
+        logs = local_client("logs", endpoint.url)  # through the endpoint's own URL
         deadline, messages = time.monotonic() + 10, []
         while not any("POST /invocations" in m for m in messages) and time.monotonic() < deadline:
-            assert endpoint.group.shipper.flush()                    # the container logs the request after answering
+            assert endpoint.group.shipper.flush()  # the container logs the request after answering
             messages = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=stream)["events"]]
         assert any("POST /invocations" in m for m in messages), messages

@@ -35,8 +35,12 @@ def seeded(aws):
     """A bucket, a table with one item, a repository and a role, made from the host side."""
     aws.client("s3").create_bucket(Bucket="models")
     db = aws.client("dynamodb")
-    db.create_table(TableName="Agents", KeySchema=[{"AttributeName": "ID", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "ID", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    db.create_table(
+        TableName="Agents",
+        KeySchema=[{"AttributeName": "ID", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "ID", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     db.put_item(TableName="Agents", Item={"ID": {"S": "7"}, "Name": {"S": "Ada"}})
     aws.client("ecr").create_repository(repositoryName="featurizer")
     aws.client("iam").create_role(RoleName="SageMakerRole", AssumeRolePolicyDocument="{}")
@@ -45,8 +49,12 @@ def seeded(aws):
 
 def test_host_side_serves_s3_dynamodb_logs_sts_iam_ecr(seeded):
     assert seeded.client("sts").get_caller_identity()["Account"] == ACCOUNT_ID
-    assert seeded.client("iam").get_role(RoleName="SageMakerRole")["Role"]["Arn"].startswith(f"arn:aws:iam::{ACCOUNT_ID}:")
-    assert seeded.client("dynamodb").get_item(TableName="Agents", Key={"ID": {"S": "7"}})["Item"]["Name"] == {"S": "Ada"}
+    assert (
+        seeded.client("iam").get_role(RoleName="SageMakerRole")["Role"]["Arn"].startswith(f"arn:aws:iam::{ACCOUNT_ID}:")
+    )
+    assert seeded.client("dynamodb").get_item(TableName="Agents", Key={"ID": {"S": "7"}})["Item"]["Name"] == {
+        "S": "Ada"
+    }
     assert seeded.client("logs").describe_log_groups()["logGroups"] == []
     assert seeded.url.startswith("http://127.0.0.1:")
 
@@ -66,8 +74,14 @@ def test_a_container_on_an_attached_network_stays_local(seeded):
     network = client.networks.create(f"byoc-test-aws-{aws.id}", labels=dict(aws.labels))
     try:
         aws.attach(network.name)
-        output = client.containers.run(aws.image, entrypoint=["python", "-c", IN_CONTAINER], environment=aws.env(),
-                                       network=network.name, labels=dict(aws.labels), remove=True)
+        output = client.containers.run(
+            aws.image,
+            entrypoint=["python", "-c", IN_CONTAINER],
+            environment=aws.env(),
+            network=network.name,
+            labels=dict(aws.labels),
+            remove=True,
+        )
         assert output.decode().split() == ["Ada", ACCOUNT_ID, "featurizer"]
         body = aws.client("s3").get_object(Bucket="models", Key="from-container.txt")["Body"].read()
         assert body == b"hello from the endpoint network"
@@ -83,7 +97,7 @@ def test_a_container_on_an_attached_network_stays_local(seeded):
 def test_the_host_url_survives_joining_a_network_that_sorts_first(aws):
     """Docker 20.10 re-publishes an ephemeral port when the gateway network changes; ours is fixed."""
     client = docker_sdk.from_env()
-    network = client.networks.create(f"byoc-a-{aws.id}", labels=dict(aws.labels))   # "byoc-a-" < "byoc-aws-"
+    network = client.networks.create(f"byoc-a-{aws.id}", labels=dict(aws.labels))  # "byoc-a-" < "byoc-aws-"
     try:
         aws.attach(network.name)
         assert aws.client("sts").get_caller_identity()["Account"] == ACCOUNT_ID

@@ -22,13 +22,13 @@ def bystanders(docker_client):
     """Containers and a network byoc did not create, some from byoc's own images; removed afterwards."""
     tag = f"byoc-test-bystander:{uuid.uuid4().hex[:8]}"
     base = OWN_BASE_IMAGE if _has(docker_client, OWN_BASE_IMAGE) else image_tag("predictor")
-    dockerfile = f"FROM {base}\nCMD [\"sleep\", \"600\"]\n".encode()
+    dockerfile = f'FROM {base}\nCMD ["sleep", "600"]\n'.encode()
     docker_client.images.build(fileobj=io.BytesIO(dockerfile), tag=tag, rm=True)
     made = [
-        docker_client.containers.run(image_tag("predictor"), ["serve"], detach=True),       # hand-run, our image
-        docker_client.containers.run(tag, detach=True),                                     # a user's image FROM our base
-        docker_client.containers.run(image_tag("moto"), detach=True),                       # hand-run side service
-        docker_client.containers.create(image_tag("predictor"), ["serve"]),                 # created, never started
+        docker_client.containers.run(image_tag("predictor"), ["serve"], detach=True),  # hand-run, our image
+        docker_client.containers.run(tag, detach=True),  # a user's image FROM our base
+        docker_client.containers.run(image_tag("moto"), detach=True),  # hand-run side service
+        docker_client.containers.create(image_tag("predictor"), ["serve"]),  # created, never started
     ]
     network = docker_client.networks.create(f"byoc-test-bystander-{uuid.uuid4().hex[:6]}")
     yield made, network
@@ -49,8 +49,10 @@ def _has(client, ref: str) -> bool:
 def selected(docker_client) -> tuple[set[str], set[str]]:
     """Return the ids of the containers and networks `byoc down` would remove."""
     filters = {"label": [f"{k}={v}" for k, v in down_labels().items()]}
-    return ({c.id for c in docker_client.containers.list(all=True, filters=filters)},
-            {n.id for n in docker_client.networks.list(filters=filters)})
+    return (
+        {c.id for c in docker_client.containers.list(all=True, filters=filters)},
+        {n.id for n in docker_client.networks.list(filters=filters)},
+    )
 
 
 def test_byoc_down_selects_no_bystander(docker_client, bystanders):

@@ -27,9 +27,14 @@ def test_an_s3_model_from_the_session_moto_is_unpacked_and_readable_in_a_contain
         s3.put_object(Bucket="models", Key="a/model.tar.gz", Body=buffer.getvalue())
         folder = model_dir("s3://models/a/model.tar.gz", s3, cache_dir=tmp_path)
         client = docker_sdk.from_env()
-        output = client.containers.run(aws.image, entrypoint=["cat", "/opt/ml/model/weights.txt"], remove=True,
-                                       volumes={str(folder): {"bind": "/opt/ml/model", "mode": "ro"}},
-                                       labels=dict(aws.labels), user="65534")
+        output = client.containers.run(
+            aws.image,
+            entrypoint=["cat", "/opt/ml/model/weights.txt"],
+            remove=True,
+            volumes={str(folder): {"bind": "/opt/ml/model", "mode": "ro"}},
+            labels=dict(aws.labels),
+            user="65534",
+        )
         client.close()
     assert output == b"42.0\n"
 
@@ -45,4 +50,6 @@ def test_an_ecr_uri_nothing_serves_fails_fast_with_what_to_do():
 
 def test_an_ecr_uri_mapped_to_our_image():
     uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/featurizer:1"
-    assert local_image(uri, DockerLayer(), {}, environ={"BYOC_IMAGE_MAP": f"{uri}=byoc/moto:latest"}) == "byoc/moto:latest"
+    assert (
+        local_image(uri, DockerLayer(), {}, environ={"BYOC_IMAGE_MAP": f"{uri}=byoc/moto:latest"}) == "byoc/moto:latest"
+    )

@@ -42,8 +42,14 @@ def s3(api):
 @pytest.fixture(scope="module")
 def model(sm) -> str:
     name = unique("tj-abalone")
-    containers = [{"ContainerHostname": part, "Image": f"byoc/{part}:latest",
-                   "ModelDataUrl": str(ABALONE / part / "model.tar.gz")} for part in ("featurizer", "predictor")]
+    containers = [
+        {
+            "ContainerHostname": part,
+            "Image": f"byoc/{part}:latest",
+            "ModelDataUrl": str(ABALONE / part / "model.tar.gz"),
+        }
+        for part in ("featurizer", "predictor")
+    ]
     containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
     sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
     return name
@@ -75,9 +81,16 @@ def request(name: str, model: str, uri: str, s3, **extra) -> dict:
         "ModelName": model,
         "BatchStrategy": "MultiRecord",
         "MaxConcurrentTransforms": 2,
-        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
-                           "ContentType": "text/csv", "SplitType": "Line"},
-        "TransformOutput": {"S3OutputPath": f"s3://{s3.bucket}/out/{name}", "Accept": "text/csv", "AssembleWith": "Line"},
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
+        "TransformOutput": {
+            "S3OutputPath": f"s3://{s3.bucket}/out/{name}",
+            "Accept": "text/csv",
+            "AssembleWith": "Line",
+        },
         "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
         "DataProcessing": {"InputFilter": "$[0:7]", "JoinSource": "Input"},
     }
@@ -93,7 +106,7 @@ def out_rows(s3, key: str) -> list[list[str]]:
 
 def outputs(s3, name: str) -> list[str]:
     listed = s3.list_objects_v2(Bucket=s3.bucket, Prefix=f"out/{name}/").get("Contents", [])
-    return sorted(item["Key"][len(f"out/{name}/"):] for item in listed)
+    return sorted(item["Key"][len(f"out/{name}/") :] for item in listed)
 
 
 def finished(sm, name: str) -> dict:
@@ -106,8 +119,9 @@ def finished(sm, name: str) -> dict:
 
 def direct_predictions(abalone, rows: list[list[str]]) -> list[str]:
     body = csv_bytes([row[:8] for row in rows])
-    answer = abalone.client().invoke_endpoint(EndpointName=abalone.name, ContentType="text/csv", Accept="text/csv",
-                                              Body=body)
+    answer = abalone.client().invoke_endpoint(
+        EndpointName=abalone.name, ContentType="text/csv", Accept="text/csv", Body=body
+    )
     return answer["Body"].read().decode().split()
 
 
@@ -129,8 +143,9 @@ def test_every_out_row_is_the_input_row_plus_the_prediction(api, sm, s3, model, 
     listed = sm.list_transform_jobs(NameContains=name)["TransformJobSummaries"]
     assert [(j["TransformJobName"], j["TransformJobStatus"]) for j in listed] == [(name, "Completed")]
     logs = api.client("logs")
-    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs",
-                                        logStreamNamePrefix=f"{name}/")["logStreams"]
+    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs", logStreamNamePrefix=f"{name}/")[
+        "logStreams"
+    ]
     assert sorted(s["logStreamName"] for s in streams) == [f"{name}/i-local-featurizer", f"{name}/i-local-predictor"]
 
 
@@ -140,14 +155,17 @@ def test_a_malformed_row_fails_its_file_only_and_the_job_names_it(sm, s3, model,
     bad = test_rows[1][:]
     bad[2] = "not-a-number"
     s3.put_object(Bucket=s3.bucket, Key=f"{name}/in/part-1.csv", Body=csv_bytes([test_rows[0], bad]))
-    sm.create_transform_job(**request(name, model, f"s3://{s3.bucket}/{name}/in/", s3,
-                                      ModelClientConfig={"InvocationsMaxRetries": 1}))
+    sm.create_transform_job(
+        **request(name, model, f"s3://{s3.bucket}/{name}/in/", s3, ModelClientConfig={"InvocationsMaxRetries": 1})
+    )
     described = finished(sm, name)
     assert described["TransformJobStatus"] == "Failed"
-    assert described["FailureReason"].startswith("AlgorithmError: See job logs for more information. 1 of 3 input "
-                                                 "file(s) failed; first: part-1.csv, records 1-2: the model failed "
-                                                 "2 attempt(s)")
-    assert "not-a-number" in described["FailureReason"]          # the featurizer's own 400 message
+    assert described["FailureReason"].startswith(
+        "AlgorithmError: See job logs for more information. 1 of 3 input "
+        "file(s) failed; first: part-1.csv, records 1-2: the model failed "
+        "2 attempt(s)"
+    )
+    assert "not-a-number" in described["FailureReason"]  # the featurizer's own 400 message
     assert outputs(s3, name) == ["part-0.csv.out", "part-2.csv.out"]
 
 
@@ -160,9 +178,12 @@ def test_a_manifest_of_gzipped_objects(sm, s3, model, test_rows, abalone):
     s3.put_object(Bucket=s3.bucket, Key=f"{name}/data/c/unlisted.csv.gz", Body=gzip.compress(b"garbage\n"))
     manifest = [{"prefix": f"s3://{s3.bucket}/{name}/data/"}, *keys]
     s3.put_object(Bucket=s3.bucket, Key=f"{name}/manifest.json", Body=json.dumps(manifest).encode())
-    source = {"DataSource": {"S3DataSource": {"S3DataType": "ManifestFile",
-                                              "S3Uri": f"s3://{s3.bucket}/{name}/manifest.json"}},
-              "CompressionType": "Gzip"}
+    source = {
+        "DataSource": {
+            "S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": f"s3://{s3.bucket}/{name}/manifest.json"}
+        },
+        "CompressionType": "Gzip",
+    }
     sm.create_transform_job(**request(name, model, "", s3, TransformInput=source))
     described = finished(sm, name)
     assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
@@ -177,10 +198,13 @@ def test_stop_transform_job_mid_run(sm, s3, model, test_rows):
     files = 12
     for i in range(files):
         s3.put_object(Bucket=s3.bucket, Key=f"{name}/in/part-{i:02}.csv", Body=csv_bytes(test_rows))
-    sm.create_transform_job(**request(name, model, f"s3://{s3.bucket}/{name}/in/", s3, BatchStrategy="SingleRecord",
-                                      MaxConcurrentTransforms=1))
+    sm.create_transform_job(
+        **request(
+            name, model, f"s3://{s3.bucket}/{name}/in/", s3, BatchStrategy="SingleRecord", MaxConcurrentTransforms=1
+        )
+    )
     deadline = time.monotonic() + 120
-    while not outputs(s3, name) and time.monotonic() < deadline:     # the first file is done: stop now
+    while not outputs(s3, name) and time.monotonic() < deadline:  # the first file is done: stop now
         assert sm.describe_transform_job(TransformJobName=name)["TransformJobStatus"] == "InProgress"
         time.sleep(0.1)
     sm.stop_transform_job(TransformJobName=name)
@@ -197,26 +221,41 @@ def test_support_pipeline_json_lines_with_filters_and_join(api, sm, s3, support)
     from emulator.api.shapes import request_of
     from emulator.definitions.pipeline import load_pipeline
 
-    spec = load_pipeline(FIXTURES_DIR / "pipelines/support.toml")                  # with its DynamoDB table
+    spec = load_pipeline(FIXTURES_DIR / "pipelines/support.toml")  # with its DynamoDB table
     spec = replace(spec, name=unique("tj-support"))
     api.store.create_model(spec, request_of(spec))
-    tickets = [row for row in csv.reader(io.StringIO((FIXTURES_DIR / "support/data/test.csv").read_text())) if row][1:41]
+    tickets = [row for row in csv.reader(io.StringIO((FIXTURES_DIR / "support/data/test.csv").read_text())) if row][
+        1:41
+    ]
     lines = [{"id": f"t{i}", "keywords": row[1:]} for i, row in enumerate(tickets)]
     name = unique("tj-jsonl")
     body = "".join(json.dumps(line) + "\n" for line in lines).encode()
     s3.put_object(Bucket=s3.bucket, Key=f"{name}/in/tickets.jsonl", Body=body)
-    sm.create_transform_job(**request(
-        name, spec.name, f"s3://{s3.bucket}/{name}/in/", s3,
-        TransformInput={"ContentType": "application/jsonlines"},
-        TransformOutput={"Accept": "application/jsonlines"},
-        DataProcessing={"InputFilter": "$.keywords", "JoinSource": "Input", "OutputFilter": "$['id','SageMakerOutput']"}))
+    sm.create_transform_job(
+        **request(
+            name,
+            spec.name,
+            f"s3://{s3.bucket}/{name}/in/",
+            s3,
+            TransformInput={"ContentType": "application/jsonlines"},
+            TransformOutput={"Accept": "application/jsonlines"},
+            DataProcessing={
+                "InputFilter": "$.keywords",
+                "JoinSource": "Input",
+                "OutputFilter": "$['id','SageMakerOutput']",
+            },
+        )
+    )
     described = finished(sm, name)
     assert described["TransformJobStatus"] == "Completed", described.get("FailureReason")
     out = s3.get_object(Bucket=s3.bucket, Key=f"out/{name}/tickets.jsonl.out")["Body"].read().decode()
     joined = [json.loads(line) for line in out.splitlines()]
     direct = support.client().invoke_endpoint(
-        EndpointName=support.name, ContentType="application/jsonlines", Accept="application/jsonlines",
-        Body="".join(json.dumps(line["keywords"]) + "\n" for line in lines).encode())
+        EndpointName=support.name,
+        ContentType="application/jsonlines",
+        Accept="application/jsonlines",
+        Body="".join(json.dumps(line["keywords"]) + "\n" for line in lines).encode(),
+    )
     answers = [json.loads(line) for line in direct["Body"].read().decode().splitlines()]
     assert [j["id"] for j in joined] == [line["id"] for line in lines]
     assert all(set(j) == {"id", "SageMakerOutput"} for j in joined)
@@ -228,10 +267,31 @@ def test_byoc_transform_reads_and_writes_a_local_sagemakers_s3(api, s3, test_row
 
     name = unique("tj-cli")
     chunks = put_parts(s3, f"{name}/in/", test_rows[:60], parts=2)
-    code = cli.main(["transform", str(FIXTURES_DIR / "pipelines/abalone.toml"), "--input", f"s3://{s3.bucket}/{name}/in/",
-                     "--output", f"s3://{s3.bucket}/out/{name}", "--endpoint-url", api.url, "--content-type", "text/csv",
-                     "--accept", "text/csv", "--split-type", "Line", "--join-source", "Input", "--assemble-with", "Line",
-                     "--input-filter", "$[0:7]", "--no-progress"])
+    code = cli.main(
+        [
+            "transform",
+            str(FIXTURES_DIR / "pipelines/abalone.toml"),
+            "--input",
+            f"s3://{s3.bucket}/{name}/in/",
+            "--output",
+            f"s3://{s3.bucket}/out/{name}",
+            "--endpoint-url",
+            api.url,
+            "--content-type",
+            "text/csv",
+            "--accept",
+            "text/csv",
+            "--split-type",
+            "Line",
+            "--join-source",
+            "Input",
+            "--assemble-with",
+            "Line",
+            "--input-filter",
+            "$[0:7]",
+            "--no-progress",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert outputs(s3, name) == ["part-0.csv.out", "part-1.csv.out"]

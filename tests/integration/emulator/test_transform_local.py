@@ -19,9 +19,25 @@ pytestmark = pytest.mark.integration
 
 ABALONE = FIXTURES_DIR / "pipelines" / "abalone.toml"
 TEST_SET = FIXTURES_DIR / "abalone" / "data" / "test.csv"
-JOB = ["--content-type", "text/csv", "--accept", "text/csv", "--split-type", "Line", "--batch-strategy", "MultiRecord",
-       "--join-source", "Input", "--assemble-with", "Line", "--input-filter", "$[1:8]", "--max-concurrent-transforms",
-       "2", "--no-progress"]
+JOB = [
+    "--content-type",
+    "text/csv",
+    "--accept",
+    "text/csv",
+    "--split-type",
+    "Line",
+    "--batch-strategy",
+    "MultiRecord",
+    "--join-source",
+    "Input",
+    "--assemble-with",
+    "Line",
+    "--input-filter",
+    "$[1:8]",
+    "--max-concurrent-transforms",
+    "2",
+    "--no-progress",
+]
 
 
 def rows_of(path) -> list[list[str]]:
@@ -46,14 +62,17 @@ def write_parts(folder, rows: list[list[str]], parts: int = 3) -> list[list[list
 
 def direct_predictions(endpoint, rows: list[list[str]]) -> list[str]:
     body = "".join(",".join(row[1:9]) + "\n" for row in rows).encode()
-    answer = endpoint.client().invoke_endpoint(EndpointName=endpoint.name, ContentType="text/csv", Accept="text/csv",
-                                               Body=body)
+    answer = endpoint.client().invoke_endpoint(
+        EndpointName=endpoint.name, ContentType="text/csv", Accept="text/csv", Body=body
+    )
     return answer["Body"].read().decode().split()
 
 
 def test_every_out_row_is_the_input_row_plus_the_prediction(abalone, test_rows, tmp_path, capsys):
     chunks = write_parts(tmp_path / "in", test_rows)
-    code = cli.main(["transform", str(ABALONE), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), *JOB])
+    code = cli.main(
+        ["transform", str(ABALONE), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), *JOB]
+    )
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "TransformJobStatus: Completed - 3 of 3 file(s) written, 418 records" in printed
@@ -66,12 +85,27 @@ def test_every_out_row_is_the_input_row_plus_the_prediction(abalone, test_rows, 
 
 def test_a_bad_row_fails_only_its_file(test_rows, tmp_path, capsys):
     write_parts(tmp_path / "in", test_rows[:30])
-    (tmp_path / "in" / "part-1.csv").write_text("a,M,0.5,0.4,0.1,0.5,0.2,0.1,0.1,9\nb,M,not-a-number,0.4,0.1,0.5,0.2,0.1,0.1,9\n")
-    code = cli.main(["transform", str(ABALONE), "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"),
-                     *JOB, "--invocations-max-retries", "1"])
+    (tmp_path / "in" / "part-1.csv").write_text(
+        "a,M,0.5,0.4,0.1,0.5,0.2,0.1,0.1,9\nb,M,not-a-number,0.4,0.1,0.5,0.2,0.1,0.1,9\n"
+    )
+    code = cli.main(
+        [
+            "transform",
+            str(ABALONE),
+            "--input",
+            str(tmp_path / "in"),
+            "--output",
+            str(tmp_path / "out"),
+            *JOB,
+            "--invocations-max-retries",
+            "1",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["part-0.csv.out", "part-2.csv.out"]
-    assert "FailureReason: AlgorithmError: See job logs for more information. 1 of 3 input file(s) failed; " \
-           "first: part-1.csv, records 1-2: the model failed 2 attempt(s)" in printed
-    assert "not-a-number" in printed      # the featurizer's own 400 message comes through
+    assert (
+        "FailureReason: AlgorithmError: See job logs for more information. 1 of 3 input file(s) failed; "
+        "first: part-1.csv, records 1-2: the model failed 2 attempt(s)" in printed
+    )
+    assert "not-a-number" in printed  # the featurizer's own 400 message comes through

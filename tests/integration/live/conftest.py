@@ -1,4 +1,6 @@
-"""A real registry (Debian's docker-registry on loopback, as the push test uses) and a local SageMaker in this process."""
+"""A real registry (Debian's docker-registry on loopback, as the push test uses) and a local SageMaker in this
+process.
+"""
 
 import pytest
 
@@ -33,8 +35,16 @@ def broken_image(docker_client):  # noqa: F811
             build_image(docker_client, base, start, say, dockerfile="Dockerfile", context=broken.HERE, tag=base)
             built.append(base)
         tag = f"byoc-deploy/broken-{fault}:test"
-        build_image(docker_client, tag, base, say, dockerfile="fault.Dockerfile", context=broken.HERE, tag=tag,
-                    buildargs={"FAULT": fault})
+        build_image(
+            docker_client,
+            tag,
+            base,
+            say,
+            dockerfile="fault.Dockerfile",
+            context=broken.HERE,
+            tag=tag,
+            buildargs={"FAULT": fault},
+        )
         built.insert(0, tag)
         return tag
 

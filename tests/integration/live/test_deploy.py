@@ -33,16 +33,40 @@ LOOP_LIMIT_S = 300  # the request loop stops by itself after this, whatever happ
 def byoc(sm, *args, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run `byoc ARGS` with dummy credentials from the environment (boto3's chain), every request to `sm`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_CONFIG_FILE="/nonexistent",
-               AWS_SHARED_CREDENTIALS_FILE="/nonexistent", TESTCONTAINERS_RYUK_DISABLED="true")
-    return subprocess.run([sys.executable, "-m", "emulator.cli", *map(str, args), "--endpoint-url", sm.url,
-                           "--region", "us-east-1"], capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT,
-                          env=env, check=False)
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE="/nonexistent",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        TESTCONTAINERS_RYUK_DISABLED="true",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.cli", *map(str, args), "--endpoint-url", sm.url, "--region", "us-east-1"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+        env=env,
+        check=False,
+    )
 
 
 def deploy_args(definition, name, registry, *more):
-    return ("deploy", definition, "--endpoint-name", name, "--role", ROLE, "--bucket", BUCKET,
-            "--registry", registry, "--poll", "0.5", *more)
+    return (
+        "deploy",
+        definition,
+        "--endpoint-name",
+        name,
+        "--role",
+        ROLE,
+        "--bucket",
+        BUCKET,
+        "--registry",
+        registry,
+        "--poll",
+        "0.5",
+        *more,
+    )
 
 
 def catalog(registry: str) -> list[str]:
@@ -59,8 +83,9 @@ def changed_definition(tmp_path: Path) -> Path:
     with tarfile.open(REPO_ROOT / "fixtures" / "abalone" / "predictor" / "model.tar.gz") as tar:
         tar.extractall(folder, filter="data")
     (folder / "NOTE.txt").write_text("redeployed\n")
-    text = ABALONE.read_text().replace("../abalone/featurizer/model.tar.gz",
-                                       str(REPO_ROOT / "fixtures" / "abalone" / "featurizer" / "model.tar.gz"))
+    text = ABALONE.read_text().replace(
+        "../abalone/featurizer/model.tar.gz", str(REPO_ROOT / "fixtures" / "abalone" / "featurizer" / "model.tar.gz")
+    )
     text = text.replace('"../abalone/predictor/model.tar.gz"', json.dumps(str(folder)))
     path = tmp_path / "abalone-changed.toml"
     path.write_text(text)
@@ -126,8 +151,9 @@ def test_abalone_deploys_updates_in_place_and_tears_down(sagemaker, registry, do
     assert "already there" in again.stdout and "nothing to change" in again.stdout
 
     with RequestLoop(sagemaker, "abalone") as loop:
-        updated = byoc(sagemaker, *deploy_args(changed_definition(tmp_path), "abalone", registry,
-                                               "--skip-contract", "--no-parity"))
+        updated = byoc(
+            sagemaker, *deploy_args(changed_definition(tmp_path), "abalone", registry, "--skip-contract", "--no-parity")
+        )
         time.sleep(0.5)
     assert updated.returncode == 0, updated.stdout[-3000:] + updated.stderr[-3000:]
     assert "updating abalone" in updated.stdout
@@ -159,14 +185,16 @@ def test_support_deploys_with_its_table_and_tears_down(sagemaker, registry, push
     assert sm.list_endpoints()["Endpoints"] == [] and sm.list_models()["Models"] == []
 
 
-def test_an_image_that_fails_the_contract_is_refused_before_anything_is_pushed(sagemaker, registry, broken_port,
-                                                                                tmp_path):
+def test_an_image_that_fails_the_contract_is_refused_before_anything_is_pushed(
+    sagemaker, registry, broken_port, tmp_path
+):
     model = tmp_path / "model"
     model.mkdir()
     shutil.copy(REPO_ROOT / "fixtures" / "broken" / "sample.csv", model / "sample.csv")
     definition = tmp_path / "broken.toml"
-    definition.write_text(f'ModelName = "broken"\n[PrimaryContainer]\nImage = "{broken_port}"\n'
-                          f"ModelDataUrl = {json.dumps(str(model))}\n")
+    definition.write_text(
+        f'ModelName = "broken"\n[PrimaryContainer]\nImage = "{broken_port}"\nModelDataUrl = {json.dumps(str(model))}\n'
+    )
     keys_before = s3_keys(sagemaker)
     done = byoc(sagemaker, *deploy_args(definition, "broken", registry, "--no-parity"))
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
@@ -187,14 +215,16 @@ def test_a_failed_endpoint_says_why_with_the_containers_last_log_lines(registry,
         f'[[Containers]]\nContainerHostname = "bad"\nImage = "{broken_ping}"\n'
         f"ModelDataUrl = {json.dumps(str(predictor))}\n"
         '[[Containers]]\nContainerHostname = "predictor"\nImage = "byoc/predictor:latest"\n'
-        f"ModelDataUrl = {json.dumps(str(predictor / 'model.tar.gz'))}\n")
+        f"ModelDataUrl = {json.dumps(str(predictor / 'model.tar.gz'))}\n"
+    )
     # the image's /ping answers too slowly: the endpoint fails; 10 s of start deadline is enough to say so
     with LocalSageMaker(settings=HostSettings(startup_timeout_s=10, stream_logs=False)) as sm:
         sm.client("s3").create_bucket(Bucket=BUCKET)
         done = byoc(sm, *deploy_args(definition, "failing", registry, "--skip-contract", "--no-parity"))
         assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
-        assert ("endpoint failing failed: The bad for production variant AllTraffic did not pass the ping health "
-                "check") in done.stderr
+        assert (
+            "endpoint failing failed: The bad for production variant AllTraffic did not pass the ping health check"
+        ) in done.stderr
         assert "AllTraffic/i-local/bad:" in done.stderr  # its last lines, read from the local CloudWatch Logs
         gone = byoc(sm, "teardown", "failing", "--poll", "0.5")
         assert gone.returncode == 0, gone.stderr[-2000:]

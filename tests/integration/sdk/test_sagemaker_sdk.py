@@ -26,8 +26,12 @@ def serve(tmp_path_factory):
 
 @pytest.fixture()
 def aws_env(serve, monkeypatch):
-    for name, value in {"AWS_ENDPOINT_URL": serve.url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ENDPOINT_URL": serve.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
@@ -46,15 +50,29 @@ def test_pipeline_model_deploy_predict_delete(aws_env, docker_client):
     session = Session()
     bucket = unique("sdk-models")
     session.boto_session.client("s3").create_bucket(Bucket=bucket)
-    data = {part: session.upload_data(str(ABALONE / part / "model.tar.gz"), bucket, f"{name}/{part}")
-            for part in ("featurizer", "predictor")}
+    data = {
+        part: session.upload_data(str(ABALONE / part / "model.tar.gz"), bucket, f"{name}/{part}")
+        for part in ("featurizer", "predictor")
+    }
     assert all(url.startswith(f"s3://{bucket}/") for url in data.values())
-    models = [Model(image_uri=f"byoc/{part}:latest", model_data=data[part], role=ROLE, sagemaker_session=session,
-                    env={"FEATURIZER_INPUT": "tabular"} if part == "featurizer" else {})
-              for part in ("featurizer", "predictor")]
+    models = [
+        Model(
+            image_uri=f"byoc/{part}:latest",
+            model_data=data[part],
+            role=ROLE,
+            sagemaker_session=session,
+            env={"FEATURIZER_INPUT": "tabular"} if part == "featurizer" else {},
+        )
+        for part in ("featurizer", "predictor")
+    ]
     pipeline = PipelineModel(models=models, role=ROLE, name=name, predictor_cls=Predictor, sagemaker_session=session)
-    predictor = pipeline.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name=name,
-                                serializer=CSVSerializer(), deserializer=CSVDeserializer())
+    predictor = pipeline.deploy(
+        initial_instance_count=1,
+        instance_type="ml.m5.large",
+        endpoint_name=name,
+        serializer=CSVSerializer(),
+        deserializer=CSVDeserializer(),
+    )
     try:
         row = (ABALONE / "featurizer/sample.csv").read_text().splitlines()[0]
         answer = predictor.predict(row)

@@ -1,4 +1,6 @@
-"""The benchmark's figures: ratio and verdict per target, the markdown table, README.md's table replaced between markers."""
+"""The benchmark's figures: ratio and verdict per target, the markdown table, README.md's table replaced between
+markers.
+"""
 
 import pytest
 
@@ -62,21 +64,29 @@ class Logs:
 
 
 def test_start_breakdown_from_the_groups_stamps_and_the_containers_log():
-    log = "\n".join([
-        "1970-01-01T00:00:10.300000000Z serving: starting: port 9000, 1 worker(s)",
-        "1970-01-01T00:00:10.500000000Z [7] [INFO] Listening at: unix:/tmp/s/gunicorn.sock (7)",
-        "1970-01-01T00:00:11.900000000Z serving: featurizer.handler loaded the model from /opt/ml/model",
-        "1970-01-01T00:00:12.000000000Z serving: featurizer.handler loaded the model from /opt/ml/model",
-    ])
-    assert log_marks(Logs(log)) == pytest.approx({"supervisor up": 10.3, "gunicorn listening": 10.5,
-                                                  "model loaded": 11.9})
+    log = "\n".join(
+        [
+            "1970-01-01T00:00:10.300000000Z serving: starting: port 9000, 1 worker(s)",
+            "1970-01-01T00:00:10.500000000Z [7] [INFO] Listening at: unix:/tmp/s/gunicorn.sock (7)",
+            "1970-01-01T00:00:11.900000000Z serving: featurizer.handler loaded the model from /opt/ml/model",
+            "1970-01-01T00:00:12.000000000Z serving: featurizer.handler loaded the model from /opt/ml/model",
+        ]
+    )
+    assert log_marks(Logs(log)) == pytest.approx(
+        {"supervisor up": 10.3, "gunicorn listening": 10.5, "model loaded": 11.9}
+    )
 
     class Running:
         hostname, container_id = "featurizer", "c1"
 
     class Group:
-        stamps = {"start": 10.0, "images checked": 10.01, "network created": 10.1,
-                  "featurizer: container started": 10.2, "featurizer: /ping green": 11.95}
+        stamps = {
+            "start": 10.0,
+            "images checked": 10.01,
+            "network created": 10.1,
+            "featurizer: container started": 10.2,
+            "featurizer: /ping green": 11.95,
+        }
         running = [Running()]
 
     class Client:

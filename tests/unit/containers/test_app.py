@@ -2,9 +2,8 @@
 
 from types import SimpleNamespace
 
-import pytest
-
 import featurizer.handler
+import pytest
 from serving import create_app
 from serving.app import load_app, load_model
 from serving.config import CUSTOM_ATTRIBUTES, MAX_BODY_BYTES, ServeSettings
@@ -42,12 +41,15 @@ def test_unsupported_content_type_is_415_naming_the_accepted(client):
     assert b"text/csv" in response.data and b"application/json" in response.data
 
 
-@pytest.mark.parametrize("body, content_type, words", [
-    (b"", CSV, b"empty"),
-    (b"M,0.5,0.4\n", CSV, b"record 1 has 3 fields; expected 8"),
-    (b"M,abc,0.4,0.1,0.5,0.2,0.1,0.1\n", CSV, b"'abc' is not a number"),
-    (b'{"instances": [', "application/json", b"not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, words",
+    [
+        (b"", CSV, b"empty"),
+        (b"M,0.5,0.4\n", CSV, b"record 1 has 3 fields; expected 8"),
+        (b"M,abc,0.4,0.1,0.5,0.2,0.1,0.1\n", CSV, b"'abc' is not a number"),
+        (b'{"instances": [', "application/json", b"not valid JSON"),
+    ],
+)
 def test_malformed_bodies_are_400_saying_why_and_leave_it_healthy(client, body, content_type, words):
     response = client.post("/invocations", data=body, content_type=content_type)
     assert response.status_code == 400 and words in response.data
@@ -55,7 +57,9 @@ def test_malformed_bodies_are_400_saying_why_and_leave_it_healthy(client, body, 
 
 
 def test_unacceptable_accept_is_406(client, sample):
-    response = client.post("/invocations", data=sample("abalone_featurizer"), content_type=CSV, headers={"Accept": "image/png"})
+    response = client.post(
+        "/invocations", data=sample("abalone_featurizer"), content_type=CSV, headers={"Accept": "image/png"}
+    )
     assert response.status_code == 406 and b"text/csv" in response.data
 
 
@@ -95,7 +99,9 @@ def test_wrong_method_is_405(client):
 
 
 def test_load_app_imports_the_handler_and_loads_the_model(model_dir):
-    settings = ServeSettings.from_env({"BYOC_HANDLER": "featurizer.handler", "BYOC_MODEL_DIR": str(model_dir("abalone_featurizer"))})
+    settings = ServeSettings.from_env(
+        {"BYOC_HANDLER": "featurizer.handler", "BYOC_MODEL_DIR": str(model_dir("abalone_featurizer"))}
+    )
     assert load_app(settings).test_client().get("/ping").status_code == 200
 
 

@@ -1,4 +1,6 @@
-"""Batch transform support: GET /execution-parameters and multi-record CSV / JSON Lines bodies, one answer per record in order."""
+"""Batch transform support: GET /execution-parameters and multi-record CSV / JSON Lines bodies, one answer per
+record in order.
+"""
 
 import json
 from types import SimpleNamespace
@@ -31,13 +33,17 @@ def test_jsonlines_decoding_skips_blank_lines_and_names_the_bad_line():
 
 @pytest.fixture(scope="module")
 def abalone(model_dir):
-    return featurizer.handler.load(model_dir("abalone_featurizer")), predictor.handler.load(model_dir("abalone_predictor"))
+    return featurizer.handler.load(model_dir("abalone_featurizer")), predictor.handler.load(
+        model_dir("abalone_predictor")
+    )
 
 
 def test_featurizer_and_predictor_answer_jsonlines_in_order(abalone, sample):
     featurize, predict = abalone
     csv_rows = sample("abalone_featurizer").decode().splitlines()
-    lines = "\n".join(json.dumps([row.split(",")[0]] + [float(v) for v in row.split(",")[1:]]) for row in csv_rows).encode()
+    lines = "\n".join(
+        json.dumps([row.split(",")[0]] + [float(v) for v in row.split(",")[1:]]) for row in csv_rows
+    ).encode()
     features, content_type = featurizer.handler.invoke(featurize, lines, JSONLINES, JSONLINES)
     by_csv, _ = featurizer.handler.invoke(featurize, sample("abalone_featurizer"), "text/csv", "application/json")
     assert content_type == JSONLINES
@@ -45,7 +51,9 @@ def test_featurizer_and_predictor_answer_jsonlines_in_order(abalone, sample):
     answers, content_type = predictor.handler.invoke(predict, features, JSONLINES, JSONLINES)
     by_csv, _ = predictor.handler.invoke(predict, sample("abalone_predictor"), "text/csv", "text/csv")
     assert content_type == JSONLINES
-    np.testing.assert_allclose([json.loads(v) for v in answers.decode().splitlines()], [float(v) for v in by_csv.split()], atol=1e-4)
+    np.testing.assert_allclose(
+        [json.loads(v) for v in answers.decode().splitlines()], [float(v) for v in by_csv.split()], atol=1e-4
+    )
 
 
 def test_multi_record_csv_gives_one_answer_per_record_in_order(abalone):
@@ -65,4 +73,5 @@ def test_postprocessor_reads_jsonlines_and_answers_one_line_per_record(model_dir
     body, content_type = postprocessor.handler.invoke(model, b"4.0\n[1]\n2\n", JSONLINES, JSONLINES)
     assert content_type == JSONLINES
     assert [json.loads(line) for line in body.decode().splitlines()] == [
-        {"category": labels[i], "agent": {"ID": labels[i][:3]}} for i in (4, 1, 2)]
+        {"category": labels[i], "agent": {"ID": labels[i][:3]}} for i in (4, 1, 2)
+    ]

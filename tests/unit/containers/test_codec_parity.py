@@ -29,7 +29,10 @@ def loaded():
         handler = __import__(module, fromlist=["handler"])
         folder = unpack_model(FIXTURES_DIR / path / "model.tar.gz")
         if module == "postprocessor.handler":
-            found[name] = (handler, handler.Lookup(json.loads((folder / "labels.json").read_text()), "PipelineLookupTable", None))
+            found[name] = (
+                handler,
+                handler.Lookup(json.loads((folder / "labels.json").read_text()), "PipelineLookupTable", None),
+            )
         else:
             found[name] = (handler, handler.load(folder))
     return found
@@ -42,9 +45,13 @@ def all_cases(loaded):
 
 def test_the_cases_are_the_recorded_ones(all_cases):
     assert len(all_cases) == len(EXPECTED)
-    for case, expected in zip(all_cases, EXPECTED):
+    for case, expected in zip(all_cases, EXPECTED, strict=True):
         body = base64.b64decode(case["body"])
-        assert (case["model"], case["content_type"], case["accept"]) == (expected["model"], expected["content_type"], expected["accept"])
+        assert (case["model"], case["content_type"], case["accept"]) == (
+            expected["model"],
+            expected["content_type"],
+            expected["accept"],
+        )
         assert hashlib.sha256(body).hexdigest() == expected["body_sha256"], f"input changed: {expected['body_head']!r}"
 
 
@@ -53,7 +60,9 @@ def test_same_answer_as_before(number, loaded, all_cases):
     case, expected = all_cases[number], EXPECTED[number]
     handler, model = loaded[case["model"]]
     try:
-        output, content_type = handler.invoke(model, base64.b64decode(case["body"]), case["content_type"], case["accept"])
+        output, content_type = handler.invoke(
+            model, base64.b64decode(case["body"]), case["content_type"], case["accept"]
+        )
     except ServingError as err:
         assert (err.status, err.message) == (expected["status"], expected.get("message")), expected["body_head"]
         return

@@ -3,7 +3,6 @@
 import math
 
 import pytest
-
 from serving import codecs
 from serving.content_types import CSV, JSON
 from serving.errors import BadRequest, NotAcceptable, UnsupportedMediaType
@@ -25,12 +24,15 @@ def test_unsupported_content_type_is_415_naming_what_is_accepted(content_type):
     assert "text/csv" in info.value.message and "application/json" in info.value.message
 
 
-@pytest.mark.parametrize("body, words", [
-    (b"", "empty"),
-    (b"  \n\n", "empty"),
-    (b"\xff\xfe1,2", "UTF-8"),
-    (b",,\n , \n", "no rows"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (b"", "empty"),
+        (b"  \n\n", "empty"),
+        (b"\xff\xfe1,2", "UTF-8"),
+        (b",,\n , \n", "no rows"),
+    ],
+)
 def test_bad_csv_is_400_saying_why(body, words):
     with pytest.raises(BadRequest) as info:
         codecs.decode_csv(body)
@@ -54,7 +56,9 @@ def test_instances_accepts_the_wrapper_or_a_bare_list():
     assert codecs.instances({"predictions": [2.0]}, key="predictions") == [2.0]
 
 
-@pytest.mark.parametrize("document, words", [({"rows": [[1]]}, '"instances"'), ({"instances": []}, "no records"), (3, '"instances"')])
+@pytest.mark.parametrize(
+    "document, words", [({"rows": [[1]]}, '"instances"'), ({"instances": []}, "no records"), (3, '"instances"')]
+)
 def test_instances_rejects_other_shapes(document, words):
     with pytest.raises(BadRequest, match=words):
         codecs.instances(document)

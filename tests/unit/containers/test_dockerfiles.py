@@ -36,7 +36,11 @@ def test_the_stack_carries_the_contract_every_image_inherits():
 @pytest.mark.parametrize("name", IMAGE_NAMES)
 def test_own_requirements_come_before_the_code(name):
     text = stages()[name]
-    assert text.index(f"{name}/requirements.txt") < text.index("COPY serving /opt/program/serving") < text.index(f"{name}/handler.py")
+    assert (
+        text.index(f"{name}/requirements.txt")
+        < text.index("COPY serving /opt/program/serving")
+        < text.index(f"{name}/handler.py")
+    )
     assert f"ENV BYOC_HANDLER={name}.handler" in text
 
 

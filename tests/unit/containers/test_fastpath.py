@@ -34,7 +34,9 @@ def test_fast_path_equals_the_transformer_on_the_test_set(abalone):
 
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(3)
-    return pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50) * 100, "c": rng.choice(["x", "y", "z"], 50)})
+    return pd.DataFrame(
+        {"a": rng.normal(size=50), "b": rng.normal(size=50) * 100, "c": rng.choice(["x", "y", "z"], 50)}
+    )
 
 
 def test_an_unknown_step_gets_no_fast_path():
@@ -48,11 +50,19 @@ def test_a_passthrough_remainder_gets_no_fast_path():
 
 
 def test_a_supported_shape_is_compiled_and_equal():
-    transformer = ColumnTransformer([
-        ("n", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), ["a", "b"]),
-        ("c", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
-                            OneHotEncoder(handle_unknown="ignore", sparse_output=False)), ["c"]),
-    ]).fit(frame())
+    transformer = ColumnTransformer(
+        [
+            ("n", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), ["a", "b"]),
+            (
+                "c",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="missing"),
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                ),
+                ["c"],
+            ),
+        ]
+    ).fit(frame())
     fast = compile_transformer(transformer, ["a", "b", "c"], {"a", "b"})
     data = {"a": np.array([1.0, np.nan]), "b": np.array([np.nan, 3.0]), "c": np.array(["y", "new"], dtype=object)}
     assert fast is not None
@@ -61,7 +71,9 @@ def test_a_supported_shape_is_compiled_and_equal():
 
 def test_a_fast_path_that_differs_is_refused(monkeypatch):
     transformer = ColumnTransformer([("n", StandardScaler(), ["a"])]).fit(frame()[["a"]])
-    monkeypatch.setattr(transformer.transformers_[0][1], "mean_", transformer.transformers_[0][1].mean_ + 1e-9, raising=True)
+    monkeypatch.setattr(
+        transformer.transformers_[0][1], "mean_", transformer.transformers_[0][1].mean_ + 1e-9, raising=True
+    )
     real = transformer.transform
     monkeypatch.setattr(transformer, "transform", lambda x: real(x) + 1e-9)
     assert compile_transformer(transformer, ["a"], {"a"}) is None
@@ -69,6 +81,7 @@ def test_a_fast_path_that_differs_is_refused(monkeypatch):
 
 def test_infinite_input_still_gets_the_transformers_error(abalone):
     from serving.errors import BadRequest
+
     with pytest.raises(BadRequest, match="Input X contains infinity"):
         handler.invoke(abalone, b"M,inf,0.4,0.1,0.5,0.2,0.1,0.1\n", "text/csv", None)
 

@@ -2,10 +2,9 @@
 
 import json
 
+import featurizer.handler as handler
 import numpy as np
 import pytest
-
-import featurizer.handler as handler
 from serving.errors import BadRequest, ModelLoadError
 
 CSV = "text/csv"
@@ -36,12 +35,14 @@ def test_tabular_rows_with_label_and_header_give_the_same(abalone, sample):
     plain = sample("abalone_featurizer").decode().splitlines()
     header = "sex,length,diameter,height,whole_weight,shucked_weight,viscera_weight,shell_weight,rings"
     labelled = "\n".join([header] + [f"{line},9" for line in plain]).encode()
-    assert handler.invoke(abalone, labelled, CSV, None) == handler.invoke(abalone, sample("abalone_featurizer"), CSV, None)
+    assert handler.invoke(abalone, labelled, CSV, None) == handler.invoke(
+        abalone, sample("abalone_featurizer"), CSV, None
+    )
 
 
 def test_tabular_json_lists_objects_and_json_output(abalone, sample):
     first = sample("abalone_featurizer").decode().splitlines()[0].split(",")
-    as_object = dict(zip(abalone.columns, [first[0]] + [float(v) for v in first[1:]]))
+    as_object = dict(zip(abalone.columns, [first[0]] + [float(v) for v in first[1:]], strict=False))
     document = json.dumps({"instances": [first, as_object]}).encode()
     body, content_type = handler.invoke(abalone, document, JSON, "application/json")
     features = json.loads(body)["instances"]
@@ -56,16 +57,19 @@ def test_tabular_missing_values_are_imputed_and_unknown_sex_ignored(abalone):
     assert np.isfinite(features).all() and list(features[-3:]) == [0.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("body, content_type, words", [
-    (b"M,0.5,0.4\n", CSV, "record 1 has 3 fields; expected 8 (sex, length"),
-    (b"M,0.5,0.4,0.1,0.5,0.2,0.1,0.1,9,9\n", CSV, "or 9 with the label 'rings' last"),
-    (b"M,big,0.4,0.1,0.5,0.2,0.1,0.1\n", CSV, "record 1, column 'length': 'big' is not a number"),
-    (b"M,inf,0.4,0.1,0.5,0.2,0.1,0.1\n", CSV, "infinit"),
-    (b'{"instances": [{"sex": "M"}]}', JSON, "missing column(s) ['length'"),
-    (b'{"instances": [{"sex": "M", "colour": 1}]}', JSON, "unknown column(s) ['colour']"),
-    (b'{"instances": [5]}', JSON, "record 1 is int"),
-    (b"sex,length,diameter,height,whole_weight,shucked_weight,viscera_weight,shell_weight\n", CSV, "only a header"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, words",
+    [
+        (b"M,0.5,0.4\n", CSV, "record 1 has 3 fields; expected 8 (sex, length"),
+        (b"M,0.5,0.4,0.1,0.5,0.2,0.1,0.1,9,9\n", CSV, "or 9 with the label 'rings' last"),
+        (b"M,big,0.4,0.1,0.5,0.2,0.1,0.1\n", CSV, "record 1, column 'length': 'big' is not a number"),
+        (b"M,inf,0.4,0.1,0.5,0.2,0.1,0.1\n", CSV, "infinit"),
+        (b'{"instances": [{"sex": "M"}]}', JSON, "missing column(s) ['length'"),
+        (b'{"instances": [{"sex": "M", "colour": 1}]}', JSON, "unknown column(s) ['colour']"),
+        (b'{"instances": [5]}', JSON, "record 1 is int"),
+        (b"sex,length,diameter,height,whole_weight,shucked_weight,viscera_weight,shell_weight\n", CSV, "only a header"),
+    ],
+)
 def test_tabular_bad_records_are_400(abalone, body, content_type, words):
     with pytest.raises(BadRequest) as info:
         handler.invoke(abalone, body, content_type, None)

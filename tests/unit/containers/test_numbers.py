@@ -1,4 +1,6 @@
-"""The C-speed number codecs: the same bytes as repr/json write, the same values as float() reads, else the Python path."""
+"""The C-speed number codecs: the same bytes as repr/json write, the same values as float() reads, else the Python
+path.
+"""
 
 import json
 
@@ -19,8 +21,22 @@ def awkward() -> np.ndarray:
     rng = np.random.default_rng(7)
     values = rng.normal(size=20000) * 10.0 ** rng.integers(-12, 25, 20000)
     values[::17] = np.round(values[::17])
-    specials = [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 5e-324, 1.7976931348623157e308,
-                np.nan, np.inf, -np.inf, 0.1, 1e22, 123456789012345680.0]
+    specials = [
+        0.0,
+        -0.0,
+        1e-4,
+        9.999999999999999e-05,
+        1e16,
+        9999999999999998.0,
+        5e-324,
+        1.7976931348623157e308,
+        np.nan,
+        np.inf,
+        -np.inf,
+        0.1,
+        1e22,
+        123456789012345680.0,
+    ]
     return np.concatenate([values, specials, np.zeros(6)]).reshape(-1, 10)
 
 
@@ -31,14 +47,18 @@ def test_csv_is_byte_for_byte_what_repr_writes(awkward):
 
 def test_json_is_byte_for_byte_what_json_dumps_writes(awkward):
     assert numbers.encode_json_numbers("instances", awkward) == codecs.encode_json({"instances": awkward.tolist()})
-    assert numbers.encode_json_numbers("predictions", awkward[:, 3]) == codecs.encode_json({"predictions": awkward[:, 3].tolist()})
+    assert numbers.encode_json_numbers("predictions", awkward[:, 3]) == codecs.encode_json(
+        {"predictions": awkward[:, 3].tolist()}
+    )
 
 
 def test_jsonlines_is_one_json_value_per_record(awkward):
     finite = awkward[np.isfinite(awkward).all(axis=1)]
     lines = numbers.encode_jsonlines_numbers(finite).decode().splitlines()
     assert [json.loads(line) for line in lines] == finite.tolist()
-    assert numbers.encode_jsonlines_numbers(finite[:, 0]).decode().splitlines() == [json.dumps(v) for v in finite[:, 0].tolist()]
+    assert numbers.encode_jsonlines_numbers(finite[:, 0]).decode().splitlines() == [
+        json.dumps(v) for v in finite[:, 0].tolist()
+    ]
 
 
 def test_csv_reads_what_float_reads(awkward):
@@ -48,10 +68,22 @@ def test_csv_reads_what_float_reads(awkward):
     np.testing.assert_array_equal(numbers.csv_floats(body, 10), finite)
 
 
-@pytest.mark.parametrize("body", [
-    b"-0,1\n", b"1,-0\n", b"1,2\r3,4\n", b"1,,2\n", b"1,2\n\n3,4\n", b"nan,1\n", b"+1,2\n", b"1_0,2\n", b'"1",2\n', b"1,2,\n",
-    b"1e400,2\n",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"-0,1\n",
+        b"1,-0\n",
+        b"1,2\r3,4\n",
+        b"1,,2\n",
+        b"1,2\n\n3,4\n",
+        b"nan,1\n",
+        b"+1,2\n",
+        b"1_0,2\n",
+        b'"1",2\n',
+        b"1,2,\n",
+        b"1e400,2\n",
+    ],
+)
 def test_what_json_reads_otherwise_takes_the_python_path(body):
     assert numbers.plain_number_csv(body, 2) is None
 
@@ -70,10 +102,19 @@ def test_json_records_with_booleans_are_read_by_float_rows():
     np.testing.assert_array_equal(numbers.float_matrix([[None, "2"]], 2, no_booleans=True), [[np.nan, 2.0]])
 
 
-@pytest.mark.parametrize("fields, expected", [
-    (["1.5", " 2 ", "-0.0", "1e-3"], [1.5, 2.0, -0.0, 1e-3]),
-    (["1", ""], None), (["-0", "1"], None), (["1", "-0"], None), (["nan"], None), (["1_0"], None), (["[1]"], None), (["1 2"], None),
-])
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        (["1.5", " 2 ", "-0.0", "1e-3"], [1.5, 2.0, -0.0, 1e-3]),
+        (["1", ""], None),
+        (["-0", "1"], None),
+        (["1", "-0"], None),
+        (["nan"], None),
+        (["1_0"], None),
+        (["[1]"], None),
+        (["1 2"], None),
+    ],
+)
 def test_plain_number_list_reads_what_float_reads_or_declines(fields, expected):
     got = numbers.plain_number_list(fields)
     assert (got is None) if expected is None else (got.tolist() == expected and str(got[2]) == "-0.0")

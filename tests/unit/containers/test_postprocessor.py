@@ -3,10 +3,9 @@
 import json
 from types import SimpleNamespace
 
+import postprocessor.handler as handler
 import pytest
 from botocore.exceptions import ClientError
-
-import postprocessor.handler as handler
 from serving.errors import BadRequest, DependencyError, ModelLoadError, NotAcceptable
 
 CSV = "text/csv"
@@ -27,7 +26,9 @@ class FakeDynamoDB:
     def paginate(self, **query) -> list[dict]:
         self.queries.append(query)
         if query["TableName"] != self.table:
-            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "Requested resource not found"}}, "Query")
+            raise ClientError(
+                {"Error": {"Code": "ResourceNotFoundException", "Message": "Requested resource not found"}}, "Query"
+            )
         category = query["ExpressionAttributeValues"][":category"]["S"]
         found = [i for i in self.items if i["Specialty"] == category and i["Available"]]
         return [{"Items": [{k: {"BOOL": v} if isinstance(v, bool) else {"S": v} for k, v in i.items()} for i in found]}]
@@ -80,19 +81,27 @@ def test_categories_without_an_available_agent_get_null(lookup, seed):
 
 def test_json_predictions_and_one_query_per_distinct_category(lookup):
     body, _ = handler.invoke(lookup, b'{"predictions": [4.0, 4.0, 1, [4]]}', JSON, "application/json")
-    assert [row["category"] for row in json.loads(body)["response"]] == ["medical", "medical", "estate taxes", "medical"]
+    assert [row["category"] for row in json.loads(body)["response"]] == [
+        "medical",
+        "medical",
+        "estate taxes",
+        "medical",
+    ]
     assert len(lookup.dynamodb.queries) == 2
 
 
-@pytest.mark.parametrize("body, content_type, words", [
-    (b"6.0\n", CSV, "class index 6 is out of range 0..5"),
-    (b"-1\n", CSV, "out of range"),
-    (b"2.5\n", CSV, "not a class index"),
-    (b"medical\n", CSV, "'medical' is not a number"),
-    (b"1,2\n", CSV, "line 1 has 2 fields; expected one predicted label"),
-    (b'{"predictions": "x"}', JSON, '"predictions"'),
-    (b"", CSV, "empty"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, words",
+    [
+        (b"6.0\n", CSV, "class index 6 is out of range 0..5"),
+        (b"-1\n", CSV, "out of range"),
+        (b"2.5\n", CSV, "not a class index"),
+        (b"medical\n", CSV, "'medical' is not a number"),
+        (b"1,2\n", CSV, "line 1 has 2 fields; expected one predicted label"),
+        (b'{"predictions": "x"}', JSON, '"predictions"'),
+        (b"", CSV, "empty"),
+    ],
+)
 def test_bad_predictions_are_400(lookup, body, content_type, words):
     with pytest.raises(BadRequest) as info:
         handler.invoke(lookup, body, content_type, None)

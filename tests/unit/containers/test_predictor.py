@@ -2,9 +2,8 @@
 
 import json
 
-import pytest
-
 import predictor.handler as handler
+import pytest
 from serving.errors import BadRequest, ModelLoadError, UnsupportedMediaType
 
 CSV = "text/csv"
@@ -40,14 +39,17 @@ def test_classifier_gives_class_indices(support, sample, expected):
     assert body.decode().split() == [f"{i}.0" for i in expected("support")["class_indices"]]
 
 
-@pytest.mark.parametrize("body, content_type, words", [
-    (b"1,2,3\n", CSV, "record 1 has 3 values; expected 10"),
-    (b"a,b,c,d,e,f,g,h,i,j\n", CSV, "record 1, column 1: 'a' is not a number"),
-    (b"", CSV, "empty"),
-    (b'{"instances": [[1, 2]]}', JSON, "record 1 has 2 values; expected 10"),
-    (b"[[1e39, 0, 0, 0, 0, 0, 0, 0, 0, 0]]", JSON, "infinite"),
-    (b"{oops", JSON, "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, words",
+    [
+        (b"1,2,3\n", CSV, "record 1 has 3 values; expected 10"),
+        (b"a,b,c,d,e,f,g,h,i,j\n", CSV, "record 1, column 1: 'a' is not a number"),
+        (b"", CSV, "empty"),
+        (b'{"instances": [[1, 2]]}', JSON, "record 1 has 2 values; expected 10"),
+        (b"[[1e39, 0, 0, 0, 0, 0, 0, 0, 0, 0]]", JSON, "infinite"),
+        (b"{oops", JSON, "not valid JSON"),
+    ],
+)
 def test_bad_bodies_are_400(abalone, body, content_type, words):
     with pytest.raises(BadRequest) as info:
         handler.invoke(abalone, body, content_type, None)

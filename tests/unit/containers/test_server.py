@@ -16,7 +16,8 @@ def child(code: str) -> subprocess.Popen:
 
 SLEEPER = "import time; time.sleep(60)"
 TERM_IGNORER = (
-    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.signal(signal.SIGQUIT, signal.SIG_IGN); "
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "signal.signal(signal.SIGQUIT, signal.SIG_IGN); "
     "print('ready', flush=True); time.sleep(60)"
 )
 

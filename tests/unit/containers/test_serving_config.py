@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from serving import nginx
 from serving.__main__ import main
 from serving.config import ServeSettings, default_workers
@@ -38,11 +37,14 @@ def test_environment_overrides():
     assert (settings.port, settings.workers, settings.timeout) == (9090, 3, 120)
 
 
-@pytest.mark.parametrize("name, value, words", [
-    ("SAGEMAKER_BIND_TO_PORT", "http", "not an integer"),
-    ("SAGEMAKER_BIND_TO_PORT", "70000", "out of range"),
-    ("MODEL_SERVER_WORKERS", "0", "out of range"),
-])
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("SAGEMAKER_BIND_TO_PORT", "http", "not an integer"),
+        ("SAGEMAKER_BIND_TO_PORT", "70000", "out of range"),
+        ("MODEL_SERVER_WORKERS", "0", "out of range"),
+    ],
+)
 def test_bad_values_name_the_variable(name, value, words):
     with pytest.raises(ConfigError) as info:
         ServeSettings.from_env(dict(ENV, **{name: value}))
@@ -88,6 +90,7 @@ def test_serve_with_a_bad_setting_exits_2(monkeypatch, capsys):
 
 def test_threads_per_worker_share_the_cpus(monkeypatch):
     from serving.config import threads_per_worker
+
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)), raising=False)
     assert threads_per_worker({}) == 1
     assert threads_per_worker({"MODEL_SERVER_WORKERS": "2"}) == 4

@@ -34,7 +34,7 @@ class FakeRun:
     running: bool = True
     mount: dict | None = field(default_factory=lambda: {"Destination": "/opt/ml/model", "RW": False, "Source": "/m"})
     ready_after_s: float = 0.1
-    exit_after: float | None = 0.0       # what wait_exit reports: seconds to exit, or None (ignores SIGTERM)
+    exit_after: float | None = 0.0  # what wait_exit reports: seconds to exit, or None (ignores SIGTERM)
     removed: bool = False
 
     def url(self, port: int = 8080) -> str:
@@ -79,6 +79,7 @@ def serve():
 
     def start(fault: str = "") -> str:
         server = server_module.make_server(fault, 0, host="127.0.0.1")
+
         def die():  # what the container's os._exit does to its listening socket
             server.socket.close()
             threading.Thread(target=server.shutdown).start()

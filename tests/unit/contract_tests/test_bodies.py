@@ -39,18 +39,25 @@ def test_a_large_json_body_stays_valid_json():
 
 def test_spellings_are_as_given_bare_and_with_a_charset():
     assert bodies.spellings("text/csv") == ["text/csv", "text/csv; charset=utf-8"]
-    assert bodies.spellings("Text/CSV;charset=UTF-8") == ["Text/CSV;charset=UTF-8", "text/csv", "text/csv; charset=utf-8"]
+    assert bodies.spellings("Text/CSV;charset=UTF-8") == [
+        "Text/CSV;charset=UTF-8",
+        "text/csv",
+        "text/csv; charset=utf-8",
+    ]
 
 
-@pytest.mark.parametrize("body, content_type, problem", [
-    (b'{"a": 1}', "text/html; charset=utf-8", "the body is JSON"),
-    (b"1,2\n", "application/json", "the body is not JSON"),
-    (b"[1.0]", "application/json", None),
-    (b"11.8\n", "text/csv", None),
-    (b"<p>hi</p>", "text/html", None),
-    (b'{"a": 1}\nnope\n', "application/jsonlines", "line 2 is not JSON"),
-    (b"\xff\xfe", "text/csv", "the body is not utf-8 text"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, problem",
+    [
+        (b'{"a": 1}', "text/html; charset=utf-8", "the body is JSON"),
+        (b"1,2\n", "application/json", "the body is not JSON"),
+        (b"[1.0]", "application/json", None),
+        (b"11.8\n", "text/csv", None),
+        (b"<p>hi</p>", "text/html", None),
+        (b'{"a": 1}\nnope\n', "application/jsonlines", "line 2 is not JSON"),
+        (b"\xff\xfe", "text/csv", "the body is not utf-8 text"),
+    ],
+)
 def test_a_body_is_judged_against_its_label(body, content_type, problem):
     assert bodies.mismatch(body, content_type) == problem
 

@@ -10,16 +10,36 @@ from contract_tests.verdict import NotJudged, RuleFailure, Seen, Status
 
 from .conftest import FakeRun
 
-LABELLED = {"Entrypoint": ["python3", "/srv/server.py"], "Cmd": ["serve"],
-            "Labels": {"com.amazonaws.sagemaker.capabilities.accept-bind-to-port": "true"}}
+LABELLED = {
+    "Entrypoint": ["python3", "/srv/server.py"],
+    "Cmd": ["serve"],
+    "Labels": {"com.amazonaws.sagemaker.capabilities.accept-bind-to-port": "true"},
+}
 
-ALL_SHARED = [checks.ping_rule, checks.default_port, checks.serve_argument, checks.pipeline_label,
-              invocations.read_only_model, invocations.sample_request, invocations.content_type_tolerance,
-              invocations.declared_type, invocations.unknown_headers, invocations.unsupported_content_type,
-              invocations.concurrency, invocations.large_body, invocations.malformed_body]
-NEEDS_SAMPLE = [invocations.declared_type, invocations.read_only_model, invocations.unknown_headers,
-                invocations.unsupported_content_type, invocations.concurrency, invocations.large_body,
-                invocations.malformed_body]
+ALL_SHARED = [
+    checks.ping_rule,
+    checks.default_port,
+    checks.serve_argument,
+    checks.pipeline_label,
+    invocations.read_only_model,
+    invocations.sample_request,
+    invocations.content_type_tolerance,
+    invocations.declared_type,
+    invocations.unknown_headers,
+    invocations.unsupported_content_type,
+    invocations.concurrency,
+    invocations.large_body,
+    invocations.malformed_body,
+]
+NEEDS_SAMPLE = [
+    invocations.declared_type,
+    invocations.read_only_model,
+    invocations.unknown_headers,
+    invocations.unsupported_content_type,
+    invocations.concurrency,
+    invocations.large_body,
+    invocations.malformed_body,
+]
 
 
 def subject(url, target, limits, image=LABELLED, **run):
@@ -32,14 +52,21 @@ def test_a_good_server_passes_every_shared_rule(check, serve, target, limits):
     assert (isinstance(seen, str) and seen) or (isinstance(seen, Seen) and seen.warning is None)
 
 
-@pytest.mark.parametrize("fault, check, words", [
-    ("unsupported-500", invocations.unsupported_content_type, "expected 4xx (415); got 500"),
-    ("slow-ping", checks.ping_rule, "within 2 s on every ping; ping 1 of 5: no answer (timed out after 2 s)"),
-    ("die-on-garbage", invocations.malformed_body, "garbage bytes, wrong shape did not get that"),
-    ("500-on-garbage", invocations.malformed_body, "garbage bytes did not get that"),
-    ("body-limit", invocations.large_body, "got 413"),
-    ("json-as-html", invocations.declared_type, "labelled Content-Type 'text/html; charset=utf-8' but the body is JSON"),
-])
+@pytest.mark.parametrize(
+    "fault, check, words",
+    [
+        ("unsupported-500", invocations.unsupported_content_type, "expected 4xx (415); got 500"),
+        ("slow-ping", checks.ping_rule, "within 2 s on every ping; ping 1 of 5: no answer (timed out after 2 s)"),
+        ("die-on-garbage", invocations.malformed_body, "garbage bytes, wrong shape did not get that"),
+        ("500-on-garbage", invocations.malformed_body, "garbage bytes did not get that"),
+        ("body-limit", invocations.large_body, "got 413"),
+        (
+            "json-as-html",
+            invocations.declared_type,
+            "labelled Content-Type 'text/html; charset=utf-8' but the body is JSON",
+        ),
+    ],
+)
 def test_each_fault_breaks_its_rule_with_a_message_naming_it(fault, check, words, serve, target, limits):
     with pytest.raises(RuleFailure) as err:
         check(subject(serve(fault), target, limits))
@@ -56,7 +83,9 @@ def test_every_case_of_malformed_body_is_judged_and_shown(serve, target, limits)
 
 def test_a_made_up_answer_to_a_wrong_shape_is_a_warning(serve, target, limits):
     seen = invocations.malformed_body(subject(serve("made-up-answer"), target, limits))
-    assert seen.warning.startswith("wrong shape answered 200 (text/csv) '0.0'") and seen.warning.endswith("a made-up answer?")
+    assert seen.warning.startswith("wrong shape answered 200 (text/csv) '0.0'") and seen.warning.endswith(
+        "a made-up answer?"
+    )
     assert [c.status for c in seen.cases] == [Status.PASSED, Status.PASSED, Status.WARNING]
 
 
@@ -105,7 +134,9 @@ def test_a_writable_model_mount_breaks_read_only_model(serve, target, limits):
 
 
 def test_a_wrong_declared_content_type_breaks_sample_request(serve, target, limits):
-    with pytest.raises(RuleFailure, match="expected 2xx within 60 s with Content-Type text/plain; got Content-Type 'text/csv'"):
+    with pytest.raises(
+        RuleFailure, match="expected 2xx within 60 s with Content-Type text/plain; got Content-Type 'text/csv'"
+    ):
         invocations.sample_request(subject(serve(), replace(target, returns="text/plain"), limits))
 
 

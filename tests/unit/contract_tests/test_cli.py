@@ -37,12 +37,15 @@ def test_the_result_names_the_failed_rules():
     assert result.rules == ["pipeline-label"]
 
 
-@pytest.mark.parametrize("image, expected", [
-    ("byoc/featurizer:latest", ("127.0.0.1:5000/byoc/featurizer", "latest")),
-    ("busybox", ("127.0.0.1:5000/busybox", "latest")),
-    ("ghcr.io/me/app:1.2", ("127.0.0.1:5000/me/app", "1.2")),
-    ("localhost:5000/app", ("127.0.0.1:5000/app", "latest")),
-])
+@pytest.mark.parametrize(
+    "image, expected",
+    [
+        ("byoc/featurizer:latest", ("127.0.0.1:5000/byoc/featurizer", "latest")),
+        ("busybox", ("127.0.0.1:5000/busybox", "latest")),
+        ("ghcr.io/me/app:1.2", ("127.0.0.1:5000/me/app", "1.2")),
+        ("localhost:5000/app", ("127.0.0.1:5000/app", "latest")),
+    ],
+)
 def test_registry_refs_keep_the_path_and_tag_and_drop_the_old_registry(image, expected):
     assert registry_ref(image, "127.0.0.1:5000") == expected
 

@@ -63,8 +63,13 @@ def test_no_sample_is_an_error_saying_what_to_give():
 
 def test_a_pipeline_becomes_targets_and_its_sample_comes_from_beside_the_first_model():
     first = REPO_ROOT / "fixtures/abalone/featurizer/model.tar.gz"
-    spec = PipelineSpec("abalone", (ContainerSpec("img/f", "featurizer", first, {"K": "V"}),
-                                    ContainerSpec("img/p", "predictor", Path("/nowhere/model.tar.gz"))))
+    spec = PipelineSpec(
+        "abalone",
+        (
+            ContainerSpec("img/f", "featurizer", first, {"K": "V"}),
+            ContainerSpec("img/p", "predictor", Path("/nowhere/model.tar.gz")),
+        ),
+    )
     pipeline = cfg.from_pipeline(spec)
     assert [t.name for t in pipeline.targets] == ["abalone-featurizer", "abalone-predictor"]
     assert pipeline.sample == first.with_name("sample.csv").read_bytes() == pipeline.targets[0].sample

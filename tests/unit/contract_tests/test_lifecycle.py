@@ -38,8 +38,10 @@ def test_bind_to_port_passes_when_the_given_port_answers(serve, limits):
 def test_bind_to_port_fails_when_only_8080_answers(serve, limits):
     with pytest.raises(RuleFailure) as err:
         lifecycle.bind_to_port(run_of({8080: serve("port")}), limits)
-    assert str(err.value) == ("bind-to-port: started with SAGEMAKER_BIND_TO_PORT=23456, nothing listened there "
-                              "within 0.5 s; port 8080 answered instead")
+    assert str(err.value) == (
+        "bind-to-port: started with SAGEMAKER_BIND_TO_PORT=23456, nothing listened there "
+        "within 0.5 s; port 8080 answered instead"
+    )
 
 
 def test_sigterm_passes_when_the_container_exits(serve, limits):
@@ -52,7 +54,9 @@ def test_sigterm_is_judged_on_8080_when_the_port_variable_is_ignored(serve, limi
 
 def test_sigterm_fails_when_the_container_keeps_running(serve, limits):
     run = run_of({23456: serve()}, exit_after=None)
-    with pytest.raises(RuleFailure, match="sigterm: sent SIGTERM .* expected it to exit within 1 s; it was still running"):
+    with pytest.raises(
+        RuleFailure, match="sigterm: sent SIGTERM .* expected it to exit within 1 s; it was still running"
+    ):
         lifecycle.sigterm(run, limits)
 
 

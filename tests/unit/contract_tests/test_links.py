@@ -24,7 +24,10 @@ def test_the_sample_travels_every_container(serve):
 def test_a_refusing_second_container_is_named_with_the_content_type_it_got(serve):
     spec = pipeline(2)
     hops = links.run_chain(spec, [serve(), serve()])  # the second wants 3 columns, gets the first's 1
-    with pytest.raises(RuleFailure, match="pipeline-links: c2 \\(img2\\) answered 400 .* to the Content-Type 'text/csv' that c1 returned"):
+    with pytest.raises(
+        RuleFailure,
+        match="pipeline-links: c2 \\(img2\\) answered 400 .* to the Content-Type 'text/csv' that c1 returned",
+    ):
         links.pipeline_links(spec, hops)
 
 
@@ -37,7 +40,13 @@ def test_a_missing_content_type_between_containers_fails():
 
 def test_a_payload_over_5_mb_between_containers_fails():
     spec = pipeline(2)
-    hop = links.Hop("c1", "img1", b"x", "text/csv", Reply(200, b"0" * (MAX_BETWEEN_CONTAINERS_BYTES + 1), {"content-type": "text/csv"}))
+    hop = links.Hop(
+        "c1",
+        "img1",
+        b"x",
+        "text/csv",
+        Reply(200, b"0" * (MAX_BETWEEN_CONTAINERS_BYTES + 1), {"content-type": "text/csv"}),
+    )
     with pytest.raises(RuleFailure, match="at most 5 MB"):
         links.pipeline_links(spec, [hop])
 
@@ -48,6 +57,8 @@ def test_a_415_between_containers_names_the_spelling_the_next_one_accepts(serve)
     with pytest.raises(RuleFailure) as err:
         links.pipeline_links(spec, hops)
     assert "c2 (img2) answered 415" in err.value.message
-    assert ("Sent as 'text/csv; charset=utf-8' the same body is not refused with 415: it compares the whole Content-Type string; "
-            "make c1 answer with 'text/csv; charset=utf-8', or better, make c2 compare only the media type") \
-        in err.value.message
+    assert (
+        "Sent as 'text/csv; charset=utf-8' the same body is not refused with 415: "
+        "it compares the whole Content-Type string; "
+        "make c1 answer with 'text/csv; charset=utf-8', or better, make c2 compare only the media type"
+    ) in err.value.message

@@ -7,15 +7,41 @@ from emulator.cli import build_parser
 
 
 def test_every_option_reaches_pytest_under_its_byoc_name():
-    args = build_parser().parse_args(["contract", "img", "--sample", "s.csv", "--env", "A=1", "--env", "B=2",
-                                      "--target", "a.toml", "b.toml", "--content-type", "text/csv; charset=utf-8",
-                                      "--start-deadline", "9", "--junitxml", "r.xml"])
+    args = build_parser().parse_args(
+        [
+            "contract",
+            "img",
+            "--sample",
+            "s.csv",
+            "--env",
+            "A=1",
+            "--env",
+            "B=2",
+            "--target",
+            "a.toml",
+            "b.toml",
+            "--content-type",
+            "text/csv; charset=utf-8",
+            "--start-deadline",
+            "9",
+            "--junitxml",
+            "r.xml",
+        ]
+    )
     argv = cli.pytest_args(args, args.images)
     pairs = {(argv[i], argv[i + 1]) for i in range(len(argv) - 1)}
     assert argv[0] == str(cli.SUITE)
-    for pair in (("--byoc-image", "img"), ("--byoc-sample", "s.csv"), ("--byoc-env", "A=1"), ("--byoc-env", "B=2"),
-                 ("--byoc-target", "a.toml"), ("--byoc-target", "b.toml"), ("--byoc-start-deadline", "9.0"),
-                 ("--byoc-content-type", "text/csv; charset=utf-8"), ("--junitxml", "r.xml")):
+    for pair in (
+        ("--byoc-image", "img"),
+        ("--byoc-sample", "s.csv"),
+        ("--byoc-env", "A=1"),
+        ("--byoc-env", "B=2"),
+        ("--byoc-target", "a.toml"),
+        ("--byoc-target", "b.toml"),
+        ("--byoc-start-deadline", "9.0"),
+        ("--byoc-content-type", "text/csv; charset=utf-8"),
+        ("--junitxml", "r.xml"),
+    ):
         assert pair in pairs
 
 

@@ -4,7 +4,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-FAKE_SESSION = '''
+FAKE_SESSION = """
 import pytest
 from contract_tests.verdict import Outcome, Status
 
@@ -19,7 +19,7 @@ class FakeSession:
 @pytest.fixture(scope="session")
 def byoc_contract_session():
     return FakeSession()
-'''
+"""
 
 
 @pytest.fixture
@@ -52,11 +52,21 @@ def test_a_broken_rule_fails_its_own_test_with_the_rules_message(pytester, sampl
     result = pytester.runpytest("--byoc-image", "byoc/myimage:1", "--byoc-sample", sample)
     result.assert_outcomes(passed=13, failed=1, skipped=1)  # warnings: ours plus whatever the libraries raise
     assert result.stdout.str().count("ContractWarning: ") == 1
-    result.stdout.fnmatch_lines(["*test_rule[[]sigterm-myimage[]]*", "sigterm: observed on myimage",
-                                 "  why: SageMaker stops containers with SIGTERM*", "  what to do: *",
-                                 "  more: docs/contract.md#sigterm*"])
-    result.stdout.fnmatch_lines(["*SageMaker hosting contract: summary*",
-                                 "myimage: 12 passed, 1 failed, 1 not judged, 1 warning(s); first to fix: sigterm*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_rule[[]sigterm-myimage[]]*",
+            "sigterm: observed on myimage",
+            "  why: SageMaker stops containers with SIGTERM*",
+            "  what to do: *",
+            "  more: docs/contract.md#sigterm*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*SageMaker hosting contract: summary*",
+            "myimage: 12 passed, 1 failed, 1 not judged, 1 warning(s); first to fix: sigterm*",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -66,8 +76,9 @@ def test_junit_keeps_skipped_and_warnings_as_such(pytester, sample):
     pytester.makeconftest(FAKE_SESSION)
     pytester.runpytest("--byoc-image", "byoc/myimage:1", "--byoc-sample", sample, "--junitxml", "r.xml")
     cases = {c.get("name"): c for c in ET.parse(pytester.path / "r.xml").iter("testcase")}
-    verdict = {name: {p.get("name"): p.get("value") for p in case.iter("property")}["verdict"]
-               for name, case in cases.items()}
+    verdict = {
+        name: {p.get("name"): p.get("value") for p in case.iter("property")}["verdict"] for name, case in cases.items()
+    }
     assert cases["test_rule[concurrency-myimage]"].find("skipped") is not None
     assert verdict["test_rule[malformed-body-myimage]"] == "warning"
     assert verdict["test_rule[concurrency-myimage]"] == "not judged"
@@ -77,4 +88,6 @@ def test_junit_keeps_skipped_and_warnings_as_such(pytester, sample):
 def test_a_bad_option_is_a_usage_error_saying_what_to_do(pytester):
     result = pytester.runpytest("--byoc-image", "byoc/myimage:1")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: no sample request given", "*hint: give --sample FILE (pytest: --byoc-sample FILE)*"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: no sample request given", "*hint: give --sample FILE (pytest: --byoc-sample FILE)*"]
+    )

@@ -71,4 +71,6 @@ def test_a_container_that_did_not_start_fails_one_rule_and_the_rest_are_not_judg
     outcomes = {rule: future.result() for rule, future in results.items()}
     assert outcomes["ping"].status is Status.FAILED and "image x is not present" in outcomes["ping"].detail
     assert outcomes["sample-request"].status is Status.NOT_JUDGED
-    assert outcomes["serve-argument"].detail == "skipped: the container did not start (see ping): image x is not present"
+    assert (
+        outcomes["serve-argument"].detail == "skipped: the container did not start (see ping): image x is not present"
+    )

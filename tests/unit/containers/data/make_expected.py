@@ -27,8 +27,13 @@ def answer(handler, model, case: dict) -> dict:
         output, content_type = handler.invoke(model, body, case["content_type"], case["accept"])
     except ServingError as err:
         return {"status": err.status, "message": err.message}
-    return {"status": 200, "answer_type": content_type, "sha256": hashlib.sha256(output).hexdigest(),
-            "length": len(output), "head": output[:120].decode()}
+    return {
+        "status": 200,
+        "answer_type": content_type,
+        "sha256": hashlib.sha256(output).hexdigest(),
+        "length": len(output),
+        "head": output[:120].decode(),
+    }
 
 
 def main() -> None:

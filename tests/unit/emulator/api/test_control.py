@@ -45,11 +45,17 @@ class FakeDeployment:
         for variant, model in self.variants:
             image = model.spec.containers[0].image
             if "broken" in image:
-                raise ContainerFailed("long text with the log tail", failure_reason=(
-                    f"The {model.spec.containers[-1].hostname} for production variant {variant.name} did not pass "
-                    "the ping health check. Please check CloudWatch logs for this endpoint."))
-        pipelines = {v.name: Pipeline(self.endpoint, [TagHop("c", m.spec.containers[0].image)], variant=v.name)
-                     for v, m in self.variants}
+                raise ContainerFailed(
+                    "long text with the log tail",
+                    failure_reason=(
+                        f"The {model.spec.containers[-1].hostname} for production variant {variant.name} did not pass "
+                        "the ping health check. Please check CloudWatch logs for this endpoint."
+                    ),
+                )
+        pipelines = {
+            v.name: Pipeline(self.endpoint, [TagHop("c", m.spec.containers[0].image)], variant=v.name)
+            for v, m in self.variants
+        }
         self.router = VariantRouter(self.endpoint, pipelines, {v.name: v.weight for v, _ in self.variants})
 
     def stop(self):
@@ -114,8 +120,15 @@ def containers(image="img/a:1"):
 
 def deploy(sm, name, image="img/a:1", variants=None, wait=True):
     sm.create_model(ModelName=f"{name}-m", Containers=containers(image))
-    variants = variants or [{"VariantName": "AllTraffic", "ModelName": f"{name}-m", "InitialInstanceCount": 1,
-                             "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0}]
+    variants = variants or [
+        {
+            "VariantName": "AllTraffic",
+            "ModelName": f"{name}-m",
+            "InitialInstanceCount": 1,
+            "InstanceType": "ml.m5.large",
+            "InitialVariantWeight": 1.0,
+        }
+    ]
     sm.create_endpoint_config(EndpointConfigName=f"{name}-c", ProductionVariants=variants)
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-c", Tags=[])
     if wait:
@@ -129,8 +142,12 @@ def code_of(call) -> tuple[str, str]:
 
 
 def test_models_are_created_described_listed_and_deleted(sm):
-    arn = sm.create_model(ModelName="abalone", Containers=containers(), ExecutionRoleArn="arn:aws:iam::0:role/x",
-                          InferenceExecutionConfig={"Mode": "Serial"})["ModelArn"]
+    arn = sm.create_model(
+        ModelName="abalone",
+        Containers=containers(),
+        ExecutionRoleArn="arn:aws:iam::0:role/x",
+        InferenceExecutionConfig={"Mode": "Serial"},
+    )["ModelArn"]
     assert arn == "arn:aws:sagemaker:us-east-1:000000000000:model/abalone"
     described = sm.describe_model(ModelName="abalone")
     assert [c["ContainerHostname"] for c in described["Containers"]] == ["featurizer", "predictor"]
@@ -149,14 +166,18 @@ def test_create_model_gets_the_definition_checks(sm):
     code, message = code_of(lambda: sm.create_model(ModelName="m", Containers=bad))
     assert code == "ValidationException"
     assert "Containers[1].ContainerHostname" in message and "every container or on none" in message
-    code, message = code_of(lambda: sm.create_model(ModelName="m", Containers=containers(),
-                                                    InferenceExecutionConfig={"Mode": "Parallel"}))
+    code, message = code_of(
+        lambda: sm.create_model(ModelName="m", Containers=containers(), InferenceExecutionConfig={"Mode": "Parallel"})
+    )
     assert "InferenceExecutionConfig.Mode" in message
 
 
 def test_endpoint_config_needs_its_model(sm):
-    code, message = code_of(lambda: sm.create_endpoint_config(
-        EndpointConfigName="c", ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "nope"}]))
+    code, message = code_of(
+        lambda: sm.create_endpoint_config(
+            EndpointConfigName="c", ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "nope"}]
+        )
+    )
     assert code == "ValidationException"
     assert message == 'Could not find model "arn:aws:sagemaker:us-east-1:000000000000:model/nope".'
 
@@ -184,8 +205,10 @@ def test_a_start_that_fails_ends_failed_with_sagemakers_reason(sm, runtime):
         deploy(sm, "bad", image="img/broken:1")
     described = sm.describe_endpoint(EndpointName="bad")
     assert described["EndpointStatus"] == "Failed"
-    assert described["FailureReason"] == ("The predictor for production variant AllTraffic did not pass the ping "
-                                          "health check. Please check CloudWatch logs for this endpoint.")
+    assert described["FailureReason"] == (
+        "The predictor for production variant AllTraffic did not pass the ping "
+        "health check. Please check CloudWatch logs for this endpoint."
+    )
     assert code_of(lambda: runtime.invoke_endpoint(EndpointName="bad", Body=b"x"))[0] == "ValidationError"
     sm.delete_endpoint(EndpointName="bad")
     sm.get_waiter("endpoint_deleted").wait(EndpointName="bad", WaiterConfig=FAST)
@@ -195,11 +218,13 @@ def test_update_is_blue_green(local, sm, runtime):
     _, deployer, _ = local
     deploy(sm, "bg", image="img/v1:1")
     sm.create_model(ModelName="v2", Containers=containers("img/v2:1"))
-    sm.create_endpoint_config(EndpointConfigName="bg-v2", ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "v2"}])
+    sm.create_endpoint_config(
+        EndpointConfigName="bg-v2", ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "v2"}]
+    )
     deployer.auto = False
     sm.update_endpoint(EndpointName="bg", EndpointConfigName="bg-v2")
     assert sm.describe_endpoint(EndpointName="bg")["EndpointStatus"] == "Updating"
-    assert runtime.invoke_endpoint(EndpointName="bg", Body=b"x")["Body"].read() == b"img/v1:1"   # old serves
+    assert runtime.invoke_endpoint(EndpointName="bg", Body=b"x")["Body"].read() == b"img/v1:1"  # old serves
     code, message = code_of(lambda: sm.update_endpoint(EndpointName="bg", EndpointConfigName="bg-v2"))
     assert message.startswith("Cannot update in-progress endpoint")
     old, new = deployer.deployments[-2:]
@@ -214,7 +239,9 @@ def test_a_failed_update_keeps_the_old_config_serving(local, sm, runtime):
     _, deployer, endpoints = local
     deploy(sm, "rb", image="img/v1:1")
     sm.create_model(ModelName="v2b", Containers=containers("img/broken:2"))
-    sm.create_endpoint_config(EndpointConfigName="rb-v2", ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "v2b"}])
+    sm.create_endpoint_config(
+        EndpointConfigName="rb-v2", ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "v2b"}]
+    )
     sm.update_endpoint(EndpointName="rb", EndpointConfigName="rb-v2")
     endpoints.wait(5)
     described = sm.describe_endpoint(EndpointName="rb")
@@ -227,17 +254,26 @@ def test_a_failed_update_keeps_the_old_config_serving(local, sm, runtime):
 def test_variants_route_by_weight_and_target_variant_pins(sm, runtime):
     sm.create_model(ModelName="blue", Containers=containers("img/blue:1"))
     sm.create_model(ModelName="green", Containers=containers("img/green:1"))
-    deploy(sm, "ab", variants=[{"VariantName": "Blue", "ModelName": "blue", "InitialVariantWeight": 1.0},
-                               {"VariantName": "Green", "ModelName": "green", "InitialVariantWeight": 1.0}])
+    deploy(
+        sm,
+        "ab",
+        variants=[
+            {"VariantName": "Blue", "ModelName": "blue", "InitialVariantWeight": 1.0},
+            {"VariantName": "Green", "ModelName": "green", "InitialVariantWeight": 1.0},
+        ],
+    )
     seen = {runtime.invoke_endpoint(EndpointName="ab", Body=b"x")["Body"].read() for _ in range(40)}
     assert seen == {b"img/blue:1", b"img/green:1"}
     pinned = runtime.invoke_endpoint(EndpointName="ab", Body=b"x", TargetVariant="Green")
     assert pinned["Body"].read() == b"img/green:1"
     assert pinned["ResponseMetadata"]["HTTPHeaders"]["x-amzn-invoked-production-variant"] == "Green"
-    sm.update_endpoint_weights_and_capacities(EndpointName="ab", DesiredWeightsAndCapacities=[
-        {"VariantName": "Blue", "DesiredWeight": 0.0}])
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="ab", DesiredWeightsAndCapacities=[{"VariantName": "Blue", "DesiredWeight": 0.0}]
+    )
     assert {runtime.invoke_endpoint(EndpointName="ab", Body=b"x")["Body"].read() for _ in range(20)} == {b"img/green:1"}
-    weights = {v["VariantName"]: v["CurrentWeight"] for v in sm.describe_endpoint(EndpointName="ab")["ProductionVariants"]}
+    weights = {
+        v["VariantName"]: v["CurrentWeight"] for v in sm.describe_endpoint(EndpointName="ab")["ProductionVariants"]
+    }
     assert weights == {"Blue": 0.0, "Green": 1.0}
 
 
@@ -264,15 +300,18 @@ def test_tags_and_list_filters(sm):
     assert sm.list_tags(ResourceArn=arn)["Tags"] == []
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ml"}])
     assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
-    names = [e["EndpointName"] for e in sm.list_endpoints(SortBy="Name", SortOrder="Ascending", NameContains="a-list")
-             ["Endpoints"]]
+    names = [
+        e["EndpointName"]
+        for e in sm.list_endpoints(SortBy="Name", SortOrder="Ascending", NameContains="a-list")["Endpoints"]
+    ]
     assert names == ["alpha-list", "beta-list"]
     assert [e["EndpointName"] for e in sm.list_endpoints(NameContains="ETA-L")["Endpoints"]] == ["beta-list"]
     assert all(e["EndpointStatus"] == "Failed" for e in sm.list_endpoints(StatusEquals="Failed")["Endpoints"])
     first = sm.list_endpoints(MaxResults=1, SortBy="Name", SortOrder="Ascending", NameContains="a-list")
     assert [e["EndpointName"] for e in first["Endpoints"]] == ["alpha-list"]
-    second = sm.list_endpoints(MaxResults=1, SortBy="Name", SortOrder="Ascending", NameContains="a-list",
-                               NextToken=first["NextToken"])
+    second = sm.list_endpoints(
+        MaxResults=1, SortBy="Name", SortOrder="Ascending", NameContains="a-list", NextToken=first["NextToken"]
+    )
     assert [e["EndpointName"] for e in second["Endpoints"]] == ["beta-list"] and "NextToken" not in second
 
 
@@ -280,8 +319,12 @@ def test_a_duplicate_endpoint_and_an_unknown_operation_are_refused(local, sm):
     deploy(sm, "dup")
     code, message = code_of(lambda: sm.create_endpoint(EndpointName="dup", EndpointConfigName="dup-c"))
     assert message.startswith("Cannot create already existing endpoint")
-    request = urllib.request.Request(local[0].url + "/", data=b"{}", method="POST", headers={
-        "X-Amz-Target": "SageMaker.CreateTrainingJob", "Content-Type": "application/x-amz-json-1.1"})
+    request = urllib.request.Request(
+        local[0].url + "/",
+        data=b"{}",
+        method="POST",
+        headers={"X-Amz-Target": "SageMaker.CreateTrainingJob", "Content-Type": "application/x-amz-json-1.1"},
+    )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request)
     body = json.loads(caught.value.read())
@@ -291,8 +334,12 @@ def test_a_duplicate_endpoint_and_an_unknown_operation_are_refused(local, sm):
 
 @pytest.mark.parametrize("body, wanted", [(b"{not json", "is not JSON"), (b"[1, 2]", "must be a JSON object")])
 def test_a_body_that_is_not_a_json_object_is_a_validation_exception(local, body, wanted):
-    request = urllib.request.Request(local[0].url + "/", data=body, method="POST", headers={
-        "X-Amz-Target": "SageMaker.ListModels", "Content-Type": "application/x-amz-json-1.1"})
+    request = urllib.request.Request(
+        local[0].url + "/",
+        data=body,
+        method="POST",
+        headers={"X-Amz-Target": "SageMaker.ListModels", "Content-Type": "application/x-amz-json-1.1"},
+    )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request)
     assert caught.value.code == 400

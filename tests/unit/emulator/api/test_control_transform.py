@@ -54,7 +54,9 @@ class SumModel:
             try:
                 out.append(f"{sum(float(x) for x in line.split(',')):g}")
             except ValueError:
-                raise ModelInvocationError(f"ModelError: Received client error (400) from c1: bad row {line!r}", 400)
+                raise ModelInvocationError(
+                    f"ModelError: Received client error (400) from c1: bad row {line!r}", 400
+                ) from None
         return ("\n".join(out) + "\n").encode(), "text/csv"
 
 
@@ -100,8 +102,12 @@ def model(local):
 @pytest.fixture(scope="module")
 def sm(local):
     client = local_client("sagemaker", local[0].url)
-    client.create_model(ModelName="summer", Containers=[{"ContainerHostname": "c1", "Image": "img/a:1",
-                                                        "Environment": {"FROM_MODEL": "m", "SHARED": "model"}}])
+    client.create_model(
+        ModelName="summer",
+        Containers=[
+            {"ContainerHostname": "c1", "Image": "img/a:1", "Environment": {"FROM_MODEL": "m", "SHARED": "model"}}
+        ],
+    )
     return client
 
 
@@ -116,8 +122,11 @@ def job(name, prefix, **extra):
     request = {
         "TransformJobName": name,
         "ModelName": "summer",
-        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/{prefix}"}},
-                           "ContentType": "text/csv", "SplitType": "Line"},
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/{prefix}"}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
         "TransformOutput": {"S3OutputPath": f"s3://{BUCKET}/out/{name}", "Accept": "text/csv", "AssembleWith": "Line"},
         "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
     }
@@ -139,7 +148,7 @@ def read(s3, key) -> bytes:
 
 def outputs(s3, name) -> list[str]:
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"out/{name}/").get("Contents", [])
-    return sorted(item["Key"][len(f"out/{name}/"):] for item in listed)
+    return sorted(item["Key"][len(f"out/{name}/") :] for item in listed)
 
 
 def wait(sm, name):
@@ -156,7 +165,7 @@ def code_of(call) -> tuple[str, str]:
 def test_a_job_reads_every_object_under_the_prefix_and_writes_key_out(sm, s3, model):
     put(s3, "in/a/part-0.csv", b"1,2\n3,4\n")
     put(s3, "in/a/sub/part-1.csv", b"10,20\n")
-    put(s3, "in/a/sub/", b"")                                     # a "folder" object: skipped
+    put(s3, "in/a/sub/", b"")  # a "folder" object: skipped
     arn = sm.create_transform_job(**job("plain", "in/a/", Environment={"FROM_JOB": "j", "SHARED": "job"}))
     assert arn["TransformJobArn"] == "arn:aws:sagemaker:us-east-1:000000000000:transform-job/plain"
     described = wait(sm, "plain")
@@ -168,8 +177,11 @@ def test_a_job_reads_every_object_under_the_prefix_and_writes_key_out(sm, s3, mo
     assert described["CreationTime"] <= described["TransformStartTime"]
     assert described["ModelName"] == "summer"
     assert described["TransformInput"]["CompressionType"] == "None"
-    assert (described["BatchStrategy"], described["MaxPayloadInMB"], described["MaxConcurrentTransforms"]) == \
-        ("MultiRecord", 6, 1)
+    assert (described["BatchStrategy"], described["MaxPayloadInMB"], described["MaxConcurrentTransforms"]) == (
+        "MultiRecord",
+        6,
+        1,
+    )
     assert "FailureReason" not in described
     env = model.specs[-1].containers[0].environment
     assert env["FROM_MODEL"] == "m" and env["FROM_JOB"] == "j" and env["SHARED"] == "job"
@@ -178,14 +190,18 @@ def test_a_job_reads_every_object_under_the_prefix_and_writes_key_out(sm, s3, mo
 
 
 def test_the_containers_execution_parameters_are_used_when_the_job_sets_none(sm, s3, model):
-    model.parameters = parse_execution_parameters(b'{"MaxConcurrentTransforms": 3, "BatchStrategy": "SINGLE_RECORD", '
-                                                  b'"MaxPayloadInMB": 2}')
+    model.parameters = parse_execution_parameters(
+        b'{"MaxConcurrentTransforms": 3, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 2}'
+    )
     put(s3, "in/ep/x.csv", b"1,1\n2,2\n")
     sm.create_transform_job(**job("ep", "in/ep/"))
     described = wait(sm, "ep")
-    assert (described["BatchStrategy"], described["MaxPayloadInMB"], described["MaxConcurrentTransforms"]) == \
-        ("SingleRecord", 2, 3)
-    assert sorted(body for body, _, _ in model.calls) == [b"1,1", b"2,2"]   # one record per call, framing removed
+    assert (described["BatchStrategy"], described["MaxPayloadInMB"], described["MaxConcurrentTransforms"]) == (
+        "SingleRecord",
+        2,
+        3,
+    )
+    assert sorted(body for body, _, _ in model.calls) == [b"1,1", b"2,2"]  # one record per call, framing removed
 
 
 def test_a_bad_row_fails_its_file_only_and_the_job_names_it(sm, s3, model):
@@ -196,8 +212,9 @@ def test_a_bad_row_fails_its_file_only_and_the_job_names_it(sm, s3, model):
         wait(sm, "bad")
     described = sm.describe_transform_job(TransformJobName="bad")
     assert described["TransformJobStatus"] == "Failed"
-    assert described["FailureReason"].startswith("AlgorithmError: See job logs for more information. 1 of 2 input "
-                                                 "file(s) failed; first: broken.csv, records 1-2")
+    assert described["FailureReason"].startswith(
+        "AlgorithmError: See job logs for more information. 1 of 2 input file(s) failed; first: broken.csv, records 1-2"
+    )
     assert "bad row 'x,3'" in described["FailureReason"]
     assert outputs(s3, "bad") == ["good.csv.out"]
 
@@ -214,7 +231,9 @@ def test_a_manifest_names_the_objects_and_their_output_keys(sm, s3, model):
     put(s3, "in/m/y/two.csv", b"2,2\n")
     put(s3, "in/m/y/not-listed.csv", b"9,9\n")
     put(s3, "manifests/m.json", json.dumps([{"prefix": f"s3://{BUCKET}/in/m/"}, "x/one.csv", "y/two.csv"]).encode())
-    source = {"DataSource": {"S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": f"s3://{BUCKET}/manifests/m.json"}}}
+    source = {
+        "DataSource": {"S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": f"s3://{BUCKET}/manifests/m.json"}}
+    }
     sm.create_transform_job(**job("mf", "", TransformInput=source))
     assert wait(sm, "mf")["TransformJobStatus"] == "Completed"
     assert outputs(s3, "mf") == ["x/one.csv.out", "y/two.csv.out"]
@@ -251,16 +270,23 @@ def test_names_models_and_fields_are_checked_as_sagemaker_does(sm, s3, model):
     sm.create_transform_job(**job("dup", "in/dup/"))
     code, message = code_of(lambda: sm.create_transform_job(**job("dup", "in/dup/")))
     assert code == "ResourceInUse"
-    assert message == ("Job name must be unique within an AWS account and region, and a job with this name already "
-                       "exists (arn:aws:sagemaker:us-east-1:000000000000:transform-job/dup)")
+    assert message == (
+        "Job name must be unique within an AWS account and region, and a job with this name already "
+        "exists (arn:aws:sagemaker:us-east-1:000000000000:transform-job/dup)"
+    )
     code, message = code_of(lambda: sm.create_transform_job(**job("nomodel", "in/dup/", ModelName="nope")))
-    assert (code, message) == ("ValidationException",
-                               'Could not find model "arn:aws:sagemaker:us-east-1:000000000000:model/nope".')
+    assert (code, message) == (
+        "ValidationException",
+        'Could not find model "arn:aws:sagemaker:us-east-1:000000000000:model/nope".',
+    )
     code, message = code_of(lambda: sm.create_transform_job(**job("big", "in/dup/", MaxPayloadInMB=101)))
-    assert message == ("1 validation error detected: Value '101' at 'maxPayloadInMB' failed to satisfy constraint: "
-                       "Member must have value less than or equal to 100")
-    code, message = code_of(lambda: sm.create_transform_job(**job("many", "in/dup/", MaxPayloadInMB=10,
-                                                                  MaxConcurrentTransforms=11)))
+    assert message == (
+        "1 validation error detected: Value '101' at 'maxPayloadInMB' failed to satisfy constraint: "
+        "Member must have value less than or equal to 100"
+    )
+    code, message = code_of(
+        lambda: sm.create_transform_job(**job("many", "in/dup/", MaxPayloadInMB=10, MaxConcurrentTransforms=11))
+    )
     assert code == "ValidationException" and "11 x 10 = 110" in message
     code, message = code_of(lambda: sm.describe_transform_job(TransformJobName="ghost"))
     assert (code, message) == ("ValidationException", "Could not find requested job with name ghost")
@@ -276,8 +302,13 @@ def test_list_filters_sorts_and_pages_as_sagemaker(sm, s3, model):
     listed = sm.list_transform_jobs(NameContains="list-", SortBy="Name", SortOrder="Ascending")
     assert [j["TransformJobName"] for j in listed["TransformJobSummaries"]] == ["list-a", "list-b", "list-c"]
     summary = listed["TransformJobSummaries"][0]
-    assert set(summary) >= {"TransformJobArn", "CreationTime", "LastModifiedTime", "TransformEndTime",
-                            "TransformJobStatus"}
+    assert set(summary) >= {
+        "TransformJobArn",
+        "CreationTime",
+        "LastModifiedTime",
+        "TransformEndTime",
+        "TransformJobStatus",
+    }
     newest = sm.list_transform_jobs(NameContains="list-", MaxResults=2)
     assert [j["TransformJobName"] for j in newest["TransformJobSummaries"]] == ["list-c", "list-a"]
     rest = sm.list_transform_jobs(NameContains="list-", MaxResults=2, NextToken=newest["NextToken"])

@@ -57,7 +57,9 @@ MALFORMED = {
     "superscript-length": request(headers=[b"Content-Length: \xc2\xb2"], body=b"ab"),
     "negative-length": request(headers=[b"Content-Length: -1"], body=b"abc"),
     "conflicting-lengths": request(headers=[b"Content-Length: 3", b"Content-Length: 5"], body=b"abcde"),
-    "length-and-chunked": request(headers=[b"Content-Length: 3", b"Transfer-Encoding: chunked"], body=b"3\r\nabc\r\n0\r\n\r\n"),
+    "length-and-chunked": request(
+        headers=[b"Content-Length: 3", b"Transfer-Encoding: chunked"], body=b"3\r\nabc\r\n0\r\n\r\n"
+    ),
     "bad-chunk-size": request(headers=[b"Transfer-Encoding: chunked"], body=b"zz\r\nabc\r\n0\r\n\r\n"),
     "no-final-chunk": request(headers=[b"Transfer-Encoding: chunked"], body=b"3\r\nabc\r\n"),
     "short-body": request(headers=[b"Content-Length: 10"], body=b"abc"),
@@ -84,8 +86,9 @@ def test_malformed_request_is_a_json_4xx_and_nothing_reaches_the_pipeline(served
 
 def test_a_body_announced_over_the_limit_is_refused_without_reading_it(served):
     api, hop = served
-    status, headers, body = exchange(api, request(headers=[b"Content-Length: %d" % (96 * 1024 * 1024)]),
-                                     close_write=False)
+    status, headers, body = exchange(
+        api, request(headers=[b"Content-Length: %d" % (96 * 1024 * 1024)]), close_write=False
+    )
     assert status == 400 and headers["x-amzn-errortype"] == "ValidationError"
     assert "oversize body" in json.loads(body)["Message"]
 
@@ -94,13 +97,17 @@ def test_a_chunked_body_over_the_limit_is_cut_off_at_the_limit(served):
     api, hop = served
     chunk = b"a" * (1 << 20)
     parts = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * (MAX_REQUEST_BYTES // len(chunk) + 2)
-    status, _, body = exchange(api, request(headers=[b"Transfer-Encoding: chunked"], body=b"".join(parts) + b"0\r\n\r\n"))
+    status, _, body = exchange(
+        api, request(headers=[b"Transfer-Encoding: chunked"], body=b"".join(parts) + b"0\r\n\r\n")
+    )
     assert status == 400 and "oversize body" in json.loads(body)["Message"]
 
 
 def test_a_well_formed_chunked_body_is_forwarded_whole(served):
     api, hop = served
-    status, _, body = exchange(api, request(headers=[b"Transfer-Encoding: chunked"], body=b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"))
+    status, _, body = exchange(
+        api, request(headers=[b"Transfer-Encoding: chunked"], body=b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+    )
     assert status == 200 and body == b"abcde" and hop.bodies[-1] == b"abcde"
 
 

@@ -17,7 +17,6 @@ from emulator.aws import local_client
 from emulator.sagemaker import ACCOUNT_ID
 from tests.unit.emulator.inprocess_moto import moto_url as in_process_moto
 
-
 SIGNED = "AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=abc"
 
 
@@ -62,13 +61,16 @@ def test_signing_service_reads_the_credential_scope():
     assert signing_service({}) is None
 
 
-@pytest.mark.parametrize("environ, expected", [
-    ({"HTTP_X_AMZ_TARGET": "SageMaker.CreateModel", "HTTP_AUTHORIZATION": SIGNED.format("sagemaker")}, True),
-    ({"REQUEST_METHOD": "POST", "PATH_INFO": "/endpoints/abc/invocations"}, True),
-    ({"REQUEST_METHOD": "PUT", "PATH_INFO": "/bucket", "HTTP_AUTHORIZATION": SIGNED.format("s3")}, False),
-    ({"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.GetItem", "HTTP_AUTHORIZATION": SIGNED.format("dynamodb")}, False),
-    ({"REQUEST_METHOD": "GET", "PATH_INFO": "/ping"}, True),
-])
+@pytest.mark.parametrize(
+    "environ, expected",
+    [
+        ({"HTTP_X_AMZ_TARGET": "SageMaker.CreateModel", "HTTP_AUTHORIZATION": SIGNED.format("sagemaker")}, True),
+        ({"REQUEST_METHOD": "POST", "PATH_INFO": "/endpoints/abc/invocations"}, True),
+        ({"REQUEST_METHOD": "PUT", "PATH_INFO": "/bucket", "HTTP_AUTHORIZATION": SIGNED.format("s3")}, False),
+        ({"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.GetItem", "HTTP_AUTHORIZATION": SIGNED.format("dynamodb")}, False),
+        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/ping"}, True),
+    ],
+)
 def test_sagemaker_calls_stay_and_others_go_on(environ, expected):
     assert is_sagemaker(environ) is expected
 
@@ -82,7 +84,7 @@ def test_s3_upload_file_and_list_go_through(one_url, tmp_path):
     s3 = local_client("s3", one_url)
     s3.create_bucket(Bucket="models")
     source = tmp_path / "model.tar.gz"
-    source.write_bytes(bytes(range(256)) * 40_000)        # 10 MB: boto3 uploads it in parts
+    source.write_bytes(bytes(range(256)) * 40_000)  # 10 MB: boto3 uploads it in parts
     s3.upload_file(str(source), "models", "abalone/model tar+1.gz")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="models")["Contents"]]
     assert keys == ["abalone/model tar+1.gz"]
@@ -101,8 +103,12 @@ def test_s3_missing_object_keeps_its_error_code(one_url):
 
 def test_dynamodb_create_put_get(one_url):
     db = local_client("dynamodb", one_url)
-    db.create_table(TableName="Agents", KeySchema=[{"AttributeName": "ID", "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": "ID", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    db.create_table(
+        TableName="Agents",
+        KeySchema=[{"AttributeName": "ID", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "ID", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     db.put_item(TableName="Agents", Item={"ID": {"S": "7"}, "Name": {"S": "Ada"}})
     assert db.get_item(TableName="Agents", Key={"ID": {"S": "7"}})["Item"]["Name"] == {"S": "Ada"}
     with pytest.raises(ClientError) as caught:
@@ -114,8 +120,11 @@ def test_logs_create_put_get(one_url):
     logs = local_client("logs", one_url)
     logs.create_log_group(logGroupName="/aws/sagemaker/Endpoints/demo")
     logs.create_log_stream(logGroupName="/aws/sagemaker/Endpoints/demo", logStreamName="AllTraffic/i-local/a")
-    logs.put_log_events(logGroupName="/aws/sagemaker/Endpoints/demo", logStreamName="AllTraffic/i-local/a",
-                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}])
+    logs.put_log_events(
+        logGroupName="/aws/sagemaker/Endpoints/demo",
+        logStreamName="AllTraffic/i-local/a",
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}],
+    )
     events = logs.get_log_events(logGroupName="/aws/sagemaker/Endpoints/demo", logStreamName="AllTraffic/i-local/a")
     assert [e["message"] for e in events["events"]] == ["hello"]
 
@@ -163,8 +172,12 @@ def test_the_body_and_query_arrive_unchanged(moto_url):
     response = client.get("/raw?list-type=2&prefix=a%2F", headers={"Authorization": SIGNED.format("s3")})
     assert response.status_code == 200
     assert b"<Key>a/b%c</Key>" in response.data
-    put = client.put("/raw/x.bin", input_stream=io.BytesIO(b"\x00\x01" * 10), content_length=20,
-                     headers={"Authorization": SIGNED.format("s3")})
+    put = client.put(
+        "/raw/x.bin",
+        input_stream=io.BytesIO(b"\x00\x01" * 10),
+        content_length=20,
+        headers={"Authorization": SIGNED.format("s3")},
+    )
     assert put.status_code == 200
     assert s3.get_object(Bucket="raw", Key="x.bin")["Body"].read() == b"\x00\x01" * 10
 
@@ -176,7 +189,7 @@ def test_a_presigned_s3_url_is_routed_by_its_query(one_url):
     s3.create_bucket(Bucket="shared")
     s3.put_object(Bucket="shared", Key="report.csv", Body=b"a,b\n1,2\n")
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "shared", "Key": "report.csv"}, ExpiresIn=60)
-    assert "Signature=" in url                          # boto3 presigns S3 with SigV2 here: still S3's
+    assert "Signature=" in url  # boto3 presigns S3 with SigV2 here: still S3's
     with urllib.request.urlopen(url, timeout=10) as answer:
         assert answer.read() == b"a,b\n1,2\n"
 
@@ -188,8 +201,13 @@ def test_a_chunked_upload_arrives_whole(one_url):
     s3.create_bucket(Bucket="chunked")
     pool = urllib3.PoolManager()
     parts = (bytes([n]) * 70_000 for n in range(5))
-    answer = pool.request("PUT", f"{one_url}/chunked/streamed.bin", body=parts, chunked=True,
-                          headers={"Authorization": SIGNED.format("s3")})
+    answer = pool.request(
+        "PUT",
+        f"{one_url}/chunked/streamed.bin",
+        body=parts,
+        chunked=True,
+        headers={"Authorization": SIGNED.format("s3")},
+    )
     assert answer.status == 200, answer.data
     stored = s3.get_object(Bucket="chunked", Key="streamed.bin")["Body"].read()
     assert stored == b"".join(bytes([n]) * 70_000 for n in range(5))

@@ -49,8 +49,14 @@ def api():
 
 
 def make_client(**kwargs):
-    return boto3.client("sagemaker-runtime", region_name=REGION, aws_access_key_id="testing",
-                        aws_secret_access_key="testing", config=Config(retries={"max_attempts": 1}), **kwargs)
+    return boto3.client(
+        "sagemaker-runtime",
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1}),
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +71,9 @@ def error_of(client, **kwargs):
 
 
 def test_invoke_returns_body_content_type_variant_and_custom_attributes(client):
-    r = client.invoke_endpoint(EndpointName="abalone", Body=b"1,2", ContentType="text/csv",
-                               Accept="text/csv", CustomAttributes="trace=1")
+    r = client.invoke_endpoint(
+        EndpointName="abalone", Body=b"1,2", ContentType="text/csv", Accept="text/csv", CustomAttributes="trace=1"
+    )
     assert r["Body"].read() == b"1,2>featurizer>predictor"
     assert r["ContentType"] == "text/csv; charset=utf-8"
     assert r["InvokedProductionVariant"] == "AllTraffic"
@@ -76,9 +83,17 @@ def test_invoke_returns_body_content_type_variant_and_custom_attributes(client):
 
 def test_headers_reach_the_containers(api, client):
     featurizer, predictor = api.endpoints["abalone"].pipelines["AllTraffic"].hops
-    client.invoke_endpoint(EndpointName="abalone", Body=b"x", ContentType="text/csv; charset=utf-8",
-                           Accept="application/json", CustomAttributes="c=1")
-    assert featurizer.calls[-1] == {"Content-Type": "text/csv; charset=utf-8", "X-Amzn-SageMaker-Custom-Attributes": "c=1"}
+    client.invoke_endpoint(
+        EndpointName="abalone",
+        Body=b"x",
+        ContentType="text/csv; charset=utf-8",
+        Accept="application/json",
+        CustomAttributes="c=1",
+    )
+    assert featurizer.calls[-1] == {
+        "Content-Type": "text/csv; charset=utf-8",
+        "X-Amzn-SageMaker-Custom-Attributes": "c=1",
+    }
     assert predictor.calls[-1]["Accept"] == "application/json"
 
 
@@ -100,7 +115,9 @@ def test_container_error_is_a_model_error_with_original_fields(client):
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 424
     assert r["OriginalStatusCode"] == 415
     assert r["OriginalMessage"] == "unsupported content type"
-    assert r["LogStreamArn"].endswith(":log-group:/aws/sagemaker/Endpoints/failing:log-stream:AllTraffic/i-local/featurizer")
+    assert r["LogStreamArn"].endswith(
+        ":log-group:/aws/sagemaker/Endpoints/failing:log-stream:AllTraffic/i-local/featurizer"
+    )
     assert r["Error"]["Message"].startswith('Received client error (415) from featurizer with message "unsupported')
 
 
@@ -134,7 +151,10 @@ def test_wrong_target_variant_and_target_model_are_refused(client):
     r = error_of(client, EndpointName="abalone", Body=b"x", TargetVariant="Canary")
     assert r["Error"]["Code"] == "ValidationError" and "Canary" in r["Error"]["Message"]
     assert client.invoke_endpoint(EndpointName="abalone", Body=b"x", TargetVariant="AllTraffic")
-    assert error_of(client, EndpointName="abalone", Body=b"x", TargetModel="m.tar.gz")["Error"]["Code"] == "ValidationError"
+    assert (
+        error_of(client, EndpointName="abalone", Body=b"x", TargetModel="m.tar.gz")["Error"]["Code"]
+        == "ValidationError"
+    )
 
 
 def test_a_bug_in_the_emulator_is_an_internal_failure(client):
@@ -180,7 +200,7 @@ def test_one_connection_object_serves_many_requests_errors_included(api):
 def test_oversize_content_length_is_refused_without_reading_the_body(api):
     conn = http.client.HTTPConnection(api.host, api.port, timeout=5)
     conn.putrequest("POST", "/endpoints/abalone/invocations")
-    conn.putheader("Content-Length", str(10 * 1024 ** 3))  # 10 GiB announced, never sent
+    conn.putheader("Content-Length", str(10 * 1024**3))  # 10 GiB announced, never sent
     conn.endheaders()
     resp = conn.getresponse()
     assert resp.status == 400 and "oversize body" in json.loads(resp.read())["Message"]
@@ -207,4 +227,3 @@ def test_add_remove_and_stop():
     api.stop()
     with pytest.raises(OSError):
         http.client.HTTPConnection(api.host, api.port, timeout=2).request("GET", "/")
-

@@ -8,10 +8,11 @@ import threading
 
 import pytest
 
+from emulator.cli import build_parser
 from emulator.cli import endpoints as endpoint_cli
-from emulator.cli import build_parser, main as byoc
-from emulator.hosting.endpoint import check_endpoint_name
+from emulator.cli import main as byoc
 from emulator.errors import EndpointError
+from emulator.hosting.endpoint import check_endpoint_name
 from emulator.hosting.readiness import ping_url
 from tests.support import free_port
 
@@ -53,7 +54,7 @@ def test_invoke_with_nothing_listening_says_how_to_start_one(capsys):
 def test_recorded_url_only_while_the_recording_process_lives(tmp_path, monkeypatch):
     monkeypatch.setattr(endpoint_cli, "STATE_DIR", tmp_path)
     (tmp_path / "alive.json").write_text(json.dumps({"url": "http://127.0.0.1:1234", "pid": os.getpid()}))
-    (tmp_path / "dead.json").write_text(json.dumps({"url": "http://127.0.0.1:1235", "pid": 2 ** 22 + 12345}))
+    (tmp_path / "dead.json").write_text(json.dumps({"url": "http://127.0.0.1:1235", "pid": 2**22 + 12345}))
     (tmp_path / "junk.json").write_text("{")
     assert endpoint_cli.recorded_url("alive") == "http://127.0.0.1:1234"
     assert endpoint_cli.recorded_url("dead") is None
@@ -70,7 +71,7 @@ class FakeLayer:
 
 
 def test_down_reports_what_it_removed_and_filters_by_endpoint(monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(endpoint_cli, "STATE_DIR", tmp_path)        # no local SageMaker recorded
+    monkeypatch.setattr(endpoint_cli, "STATE_DIR", tmp_path)  # no local SageMaker recorded
     monkeypatch.setattr("emulator.docker.launcher.DockerLayer", FakeLayer)
     FakeLayer.removed = ["container byoc-x-a", "network byoc-x-net"]
     assert byoc(["down", "--endpoint", "x"]) == 0

@@ -20,7 +20,7 @@ def dead_pid() -> int:
 def test_stale_state_record_is_private_atomic_and_live_while_this_process_runs(tmp_path):
     path = state.record("ep", "http://127.0.0.1:1234", tmp_path)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert [p.name for p in tmp_path.iterdir()] == ["ep.json"]          # no partial file left
+    assert [p.name for p in tmp_path.iterdir()] == ["ep.json"]  # no partial file left
     found = state.read(path)
     assert found.live and found.url == "http://127.0.0.1:1234" and found.pid == os.getpid()
     assert state.recorded_url("ep", tmp_path) == "http://127.0.0.1:1234"
@@ -28,7 +28,7 @@ def test_stale_state_record_is_private_atomic_and_live_while_this_process_runs(t
 
 def test_stale_state_of_a_dead_process_or_a_reused_pid_is_not_live(tmp_path):
     (tmp_path / "dead.json").write_text(json.dumps({"url": "http://127.0.0.1:1", "pid": dead_pid()}))
-    reused = {"url": "http://127.0.0.1:2", "pid": os.getpid(), "started": "1"}   # our pid, another start time
+    reused = {"url": "http://127.0.0.1:2", "pid": os.getpid(), "started": "1"}  # our pid, another start time
     (tmp_path / "reused.json").write_text(json.dumps(reused))
     assert [r.live for r in state.records(tmp_path)] == [False, False]
     assert state.live_urls(tmp_path) == [] and state.recorded_url("reused", tmp_path) is None
@@ -69,7 +69,7 @@ def test_stale_state_byoc_ls_and_invoke_ignore_it(tmp_path, monkeypatch, capsys)
 
 def test_stale_state_ls_skips_a_live_process_that_does_not_answer(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(serve_cli, "STATE_DIR", tmp_path)
-    state.record("serve-9", "http://127.0.0.1:9", tmp_path)          # this process: alive, nothing listens
+    state.record("serve-9", "http://127.0.0.1:9", tmp_path)  # this process: alive, nothing listens
     assert byoc(["ls"]) == 0
     out = capsys.readouterr().out
     assert "http://127.0.0.1:9: not answering" in out and "Traceback" not in out

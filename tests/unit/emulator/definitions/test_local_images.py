@@ -18,11 +18,14 @@ def test_images_are_read(tmp_path):
     assert parse_pipeline({"ModelName": "m", "PrimaryContainer": {"Image": ECR}}, tmp_path).images == {}
 
 
-@pytest.mark.parametrize("images, message", [
-    (["x"], "Local.Images"),
-    ({ECR: 3}, "must be a local image reference"),
-    ({ECR: "has space"}, "must be a local image reference"),
-])
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (["x"], "Local.Images"),
+        ({ECR: 3}, "must be a local image reference"),
+        ({ECR: "has space"}, "must be a local image reference"),
+    ],
+)
 def test_bad_images_name_the_field(tmp_path, images, message):
     with pytest.raises(SpecError, match=message):
         parse_pipeline(document(images), tmp_path)

@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 
 from emulator.config import FIXTURES_DIR
-from emulator.sagemaker import BIND_TO_PORT_LABEL
+from emulator.definitions.pipeline import CONTAINER_KEYS, CREATE_MODEL_KEYS, check_images, load_pipeline, parse_pipeline
 from emulator.errors import SpecError
-from emulator.definitions.pipeline import (CONTAINER_KEYS, CREATE_MODEL_KEYS, check_images, load_pipeline,
-                           parse_pipeline)
+from emulator.sagemaker import BIND_TO_PORT_LABEL
 
 SEED = {
     "table": {
         "TableName": "Agents",
         "KeySchema": [{"AttributeName": "Specialty", "KeyType": "HASH"}, {"AttributeName": "ID", "KeyType": "RANGE"}],
-        "AttributeDefinitions": [{"AttributeName": "Specialty", "AttributeType": "S"},
-                                 {"AttributeName": "ID", "AttributeType": "S"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "Specialty", "AttributeType": "S"},
+            {"AttributeName": "ID", "AttributeType": "S"},
+        ],
         "BillingMode": "PAY_PER_REQUEST",
     },
     "items": [{"Specialty": "medical", "ID": "1", "Available": True}],
@@ -40,8 +41,12 @@ def doc(**overrides):
     d = {
         "ModelName": "abalone",
         "Containers": [
-            {"ContainerHostname": "featurizer", "Image": "byoc/featurizer:latest", "ModelDataUrl": "model.tar.gz",
-             "Environment": {"FEATURIZER_INPUT": "tabular"}},
+            {
+                "ContainerHostname": "featurizer",
+                "Image": "byoc/featurizer:latest",
+                "ModelDataUrl": "model.tar.gz",
+                "Environment": {"FEATURIZER_INPUT": "tabular"},
+            },
             {"ContainerHostname": "predictor", "Image": "byoc/predictor:latest", "ModelDataUrl": "m"},
         ],
     }
@@ -70,7 +75,8 @@ def test_toml_and_json_files_load_the_same(base):
         'ModelName = "abalone"\n'
         '[[Containers]]\nContainerHostname = "featurizer"\nImage = "byoc/featurizer:latest"\n'
         'ModelDataUrl = "model.tar.gz"\nEnvironment = { FEATURIZER_INPUT = "tabular" }\n'
-        '[[Containers]]\nContainerHostname = "predictor"\nImage = "byoc/predictor:latest"\nModelDataUrl = "m"\n')
+        '[[Containers]]\nContainerHostname = "predictor"\nImage = "byoc/predictor:latest"\nModelDataUrl = "m"\n'
+    )
     (base / "p.json").write_text(json.dumps(doc()))
     from_toml, from_json = load_pipeline(base / "p.toml"), load_pipeline(base / "p.json")
     assert from_toml.containers == from_json.containers
@@ -107,11 +113,15 @@ def test_create_model_json_as_boto3_sends_it_is_accepted(base):
     """Serialise a CreateModel call with botocore itself and feed its body to the loader."""
     import botocore.session
     from botocore.serialize import create_serializer
+
     model = botocore.session.get_session().get_service_model("sagemaker")
-    params = doc(ExecutionRoleArn="arn:aws:iam::123456789012:role/sm", EnableNetworkIsolation=False,
-                 Tags=[{"Key": "team", "Value": "ml"}],
-                 VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
-                 InferenceExecutionConfig={"Mode": "Serial"})
+    params = doc(
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
+        EnableNetworkIsolation=False,
+        Tags=[{"Key": "team", "Value": "ml"}],
+        VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
+        InferenceExecutionConfig={"Mode": "Serial"},
+    )
     params["Containers"][0]["ImageConfig"] = {"RepositoryAccessMode": "Platform"}
     params["Containers"][0]["Mode"] = "SingleModel"
     request = create_serializer("json").serialize_to_request(params, model.operation_model("CreateModel"))
@@ -121,6 +131,7 @@ def test_create_model_json_as_boto3_sends_it_is_accepted(base):
 
 def test_accepted_keys_match_botocores_create_model():
     import botocore.session
+
     shapes = botocore.session.get_session().get_service_model("sagemaker")
     assert set(CREATE_MODEL_KEYS) == set(shapes.shape_for("CreateModelInput").members)
     assert set(CONTAINER_KEYS) == set(shapes.shape_for("ContainerDefinition").members)
@@ -228,7 +239,11 @@ def test_hostname_pattern_and_length(base):
 def test_hostnames_on_all_or_none(base):
     d = doc()
     del d["Containers"][1]["ContainerHostname"]
-    invalid(d, base, r"Containers\[1\].ContainerHostname: missing: ContainerHostname must be set on every container or on none")
+    invalid(
+        d,
+        base,
+        r"Containers\[1\].ContainerHostname: missing: ContainerHostname must be set on every container or on none",
+    )
 
 
 def test_hostnames_assigned_by_position_when_none_given(base):
@@ -255,8 +270,11 @@ def test_direct_mode_requires_every_hostname(base):
 
 
 def test_unknown_mode(base):
-    invalid(doc(InferenceExecutionConfig={"Mode": "Parallel"}), base,
-            r"InferenceExecutionConfig.Mode: must be one of Serial, Direct, got 'Parallel'")
+    invalid(
+        doc(InferenceExecutionConfig={"Mode": "Parallel"}),
+        base,
+        r"InferenceExecutionConfig.Mode: must be one of Serial, Direct, got 'Parallel'",
+    )
 
 
 def test_an_s3_model_url_is_kept_for_the_local_s3(base):
@@ -314,7 +332,9 @@ def test_local_region_and_seeded_table(base):
 def test_local_section_errors(base):
     invalid(doc(Local={"Regoin": "x"}), base, r"Local: unknown key 'Regoin'; known: Region, DynamoDBTables")
     invalid(doc(Local={"Region": "moon"}), base, r"Local.Region: 'moon' is not a region name")
-    invalid(doc(Local={"DynamoDBTables": [{"Seed": "nope.json"}]}), base, r"Local.DynamoDBTables\[0\].Seed .*does not exist")
+    invalid(
+        doc(Local={"DynamoDBTables": [{"Seed": "nope.json"}]}), base, r"Local.DynamoDBTables\[0\].Seed .*does not exist"
+    )
     twice = {"DynamoDBTables": [{"Seed": "seed.json"}, {"Seed": "seed.json"}]}
     invalid(doc(Local=twice), base, "table 'Agents' is defined twice")
 
@@ -369,15 +389,21 @@ def _models_present(name: str) -> bool:
     return (FIXTURES_DIR / name / "predictor" / "model.tar.gz").is_file()
 
 
-@pytest.mark.skipif(not _models_present("abalone"), reason="fixtures/abalone models not generated yet (tox -e fixtures)")
+@pytest.mark.skipif(
+    not _models_present("abalone"), reason="fixtures/abalone models not generated yet (tox -e fixtures)"
+)
 def test_abalone_fixture_loads():
     spec = load_pipeline(PIPELINES / "abalone.toml")
     assert [(c.hostname, c.image) for c in spec.containers] == [
-        ("featurizer", "byoc/featurizer:latest"), ("predictor", "byoc/predictor:latest")]
+        ("featurizer", "byoc/featurizer:latest"),
+        ("predictor", "byoc/predictor:latest"),
+    ]
     assert all(c.model_data.is_file() for c in spec.containers)
 
 
-@pytest.mark.skipif(not _models_present("support"), reason="fixtures/support models not generated yet (tox -e fixtures)")
+@pytest.mark.skipif(
+    not _models_present("support"), reason="fixtures/support models not generated yet (tox -e fixtures)"
+)
 def test_support_fixture_loads():
     spec = load_pipeline(PIPELINES / "support.toml")
     assert [c.hostname for c in spec.containers] == ["preprocessor", "predictor", "postprocessor"]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from emulator.docker import engine
 from emulator.config import Settings
+from emulator.docker import engine
 from emulator.errors import EngineUnavailable
 
 
@@ -40,11 +40,14 @@ def test_remote_docker_host_is_not_replaced_by_a_local_engine(monkeypatch):
     assert started == []
 
 
-@pytest.mark.parametrize("system, euid, apt, expected", [
-    ("Darwin", 0, "/usr/bin/apt-get", "this is Darwin"),
-    ("Linux", 1000, "/usr/bin/apt-get", "needs root"),
-    ("Linux", 0, None, "no apt-get"),
-])
+@pytest.mark.parametrize(
+    "system, euid, apt, expected",
+    [
+        ("Darwin", 0, "/usr/bin/apt-get", "this is Darwin"),
+        ("Linux", 1000, "/usr/bin/apt-get", "needs root"),
+        ("Linux", 0, None, "no apt-get"),
+    ],
+)
 def test_refuses_to_install_where_it_cannot(monkeypatch, system, euid, apt, expected):
     monkeypatch.setattr(engine, "connect", lambda: None)
     monkeypatch.setattr(engine.platform, "system", lambda: system)

@@ -3,8 +3,8 @@
 import pytest
 from docker.errors import APIError, ImageNotFound
 
-from emulator.docker import images
 from emulator.config import DEFAULT_BASE_IMAGE, OWN_BASE_IMAGE, Settings
+from emulator.docker import images
 from emulator.errors import ImageError
 
 
@@ -25,7 +25,6 @@ class FakeImages:
         self.present.add(ref)
 
 
-
 class FakeApi:
     """The low-level build: a stream of decoded chunks as Docker's classic builder sends them."""
 
@@ -39,7 +38,7 @@ class FakeApi:
             yield {"stream": "Step 3/9 : RUN false"}
             yield {"error": "The command '/bin/sh -c false' returned a non-zero code: 1"}
             return
-        yield {"stream": "Step 9/9 : CMD [\"serve\"]\n"}
+        yield {"stream": 'Step 9/9 : CMD ["serve"]\n'}
         self.images.built.append(kwargs)
         self.images.present.add(kwargs["tag"])
 
@@ -123,7 +122,10 @@ def test_build_failure_names_the_step():
 def test_a_build_says_each_step_and_with_verbose_every_line():
     said = []
     images.build_image(FakeClient(), "predictor", "base", say=said.append)
-    assert said == ["build: byoc/predictor:latest: Step 1/9 : ARG BASE_IMAGE", 'build: byoc/predictor:latest: Step 9/9 : CMD ["serve"]']
+    assert said == [
+        "build: byoc/predictor:latest: Step 1/9 : ARG BASE_IMAGE",
+        'build: byoc/predictor:latest: Step 9/9 : CMD ["serve"]',
+    ]
     said.clear()
     images.build_image(FakeClient(), "predictor", "base", say=said.append, verbose=True)
     assert said == ["Step 1/9 : ARG BASE_IMAGE", " ---> Running in 0123", 'Step 9/9 : CMD ["serve"]']

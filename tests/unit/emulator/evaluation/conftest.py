@@ -15,13 +15,25 @@ def answer(path: str, body: bytes) -> tuple[int, dict, bytes]:
     """Play the model: `/endpoints/sum` answers the sum of each CSV row; a row holding `boom` fails its batch."""
     name = path.split("/")[2]
     if name not in ("sum", "json", "classes"):
-        return 400, {"x-amzn-ErrorType": "ValidationError"}, json.dumps({"message": f"Endpoint {name} of account 000000000000 not found."}).encode()
+        return (
+            400,
+            {"x-amzn-ErrorType": "ValidationError"},
+            json.dumps({"message": f"Endpoint {name} of account 000000000000 not found."}).encode(),
+        )
     rows = list(csv.reader(io.StringIO(body.decode())))
     if any("boom" in row for row in rows):
-        return 424, {"x-amzn-ErrorType": "ModelError"}, json.dumps({"Message": "Received server error (500) from model"}).encode()
+        return (
+            424,
+            {"x-amzn-ErrorType": "ModelError"},
+            json.dumps({"Message": "Received server error (500) from model"}).encode(),
+        )
     sums = [sum(float(v) for v in row) for row in rows]
     if name == "json":
-        return 200, {"Content-Type": "application/json"}, json.dumps({"response": [{"score": s} for s in sums]}).encode()
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"response": [{"score": s} for s in sums]}).encode(),
+        )
     if name == "classes":
         return 200, {"Content-Type": "text/csv"}, "".join(f"{'big' if s > 10 else 'small'}\n" for s in sums).encode()
     return 200, {"Content-Type": "text/csv"}, "".join(f"{s!r}\n" for s in sums).encode()
@@ -66,9 +78,14 @@ def runtime_url(fake_runtime):
 
 @pytest.fixture
 def client(runtime_url):
-    return boto3.client("sagemaker-runtime", endpoint_url=runtime_url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing",
-                        config=Config(retries={"max_attempts": 1}))
+    return boto3.client(
+        "sagemaker-runtime",
+        endpoint_url=runtime_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 @pytest.fixture

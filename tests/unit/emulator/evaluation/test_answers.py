@@ -15,7 +15,10 @@ def test_csv_answer_is_one_prediction_per_line_first_column():
 
 
 def test_json_path_with_a_key():
-    assert extract(json.dumps(SUPPORT).encode(), "application/json", "response[*].category") == ["medical", "investments"]
+    assert extract(json.dumps(SUPPORT).encode(), "application/json", "response[*].category") == [
+        "medical",
+        "investments",
+    ]
 
 
 def test_json_path_on_a_bare_list():

@@ -42,7 +42,8 @@ def test_reference_header_is_skipped_and_counts_must_match(tmp_path):
 def test_request_bodies_in_csv_and_json():
     rows = [["M", "0.5"], ["a,b", "1"]]
     assert request_body(rows, ["sex", "length"], "text/csv") == b'M,0.5\n"a,b",1\n'
-    assert json.loads(request_body(rows, ["sex", "length"], "application/json")) == \
-        {"instances": [{"sex": "M", "length": 0.5}, {"sex": "a,b", "length": 1.0}]}
+    assert json.loads(request_body(rows, ["sex", "length"], "application/json")) == {
+        "instances": [{"sex": "M", "length": 0.5}, {"sex": "a,b", "length": 1.0}]
+    }
     with pytest.raises(EvaluationError, match="cannot encode rows as 'application/x-npy'"):
         request_body(rows, None, "application/x-npy")

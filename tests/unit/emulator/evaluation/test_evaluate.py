@@ -19,7 +19,7 @@ def test_sum_endpoint_scores_perfectly_and_drops_label_and_columns(numbers_csv, 
 
 def test_failed_batches_are_counted_with_their_rows(numbers_csv, runtime_url):
     lines = numbers_csv.read_text().splitlines()
-    lines[6] = "boom,1,6,7"   # data row 6
+    lines[6] = "boom,1,6,7"  # data row 6
     numbers_csv.write_text("\n".join(lines) + "\n")
     result = evaluate("sum", numbers_csv, "y", drop=["id"], endpoint_url=runtime_url, batch_rows=5, max_errors=1)
     assert result.metrics["failed_batches"] == 1 and result.metrics["errors"] == {"ModelError": 1}
@@ -42,8 +42,16 @@ def test_a_missing_endpoint_stops_at_once(numbers_csv, runtime_url):
 def test_json_answer_with_path_and_parity_against_a_reference(numbers_csv, runtime_url, tmp_path):
     reference = tmp_path / "ref.csv"
     reference.write_text("prediction\n" + "".join(f"{i + i * 0.5 + (0.25 if i == 3 else 0)}\n" for i in range(1, 26)))
-    result = evaluate("json", numbers_csv, "y", drop=["id"], endpoint_url=runtime_url, prediction_path="response[*].score",
-                      reference=reference, thresholds=["parity_max_abs<=1e-6", "rmse<=0.1"])
+    result = evaluate(
+        "json",
+        numbers_csv,
+        "y",
+        drop=["id"],
+        endpoint_url=runtime_url,
+        prediction_path="response[*].score",
+        reference=reference,
+        thresholds=["parity_max_abs<=1e-6", "rmse<=0.1"],
+    )
     assert result.metrics["parity_max_abs"] == 0.25 and result.metrics["parity_first_differing_rows"] == [3]
     assert [v.passed for v in result.verdicts] == [False, True] and not result.passed
 
@@ -61,8 +69,22 @@ def test_via_transform_is_not_there_yet(numbers_csv, runtime_url):
 
 
 def test_cli_exit_codes_and_summary(numbers_csv, runtime_url, tmp_path, monkeypatch, capsys):
-    base = ["evaluate", "sum", "--data", str(numbers_csv), "--label", "y", "--drop", "id", "--endpoint-url", runtime_url,
-            "--history", f"sqlite:///{tmp_path / 'h.db'}", "--compare", "--no-progress"]
+    base = [
+        "evaluate",
+        "sum",
+        "--data",
+        str(numbers_csv),
+        "--label",
+        "y",
+        "--drop",
+        "id",
+        "--endpoint-url",
+        runtime_url,
+        "--history",
+        f"sqlite:///{tmp_path / 'h.db'}",
+        "--compare",
+        "--no-progress",
+    ]
     assert byoc(base + ["--threshold", "rmse<=0.001", "--out", str(tmp_path / "out")], monkeypatch) == 0
     out = capsys.readouterr().out
     assert "PASS  rmse = 0  (wanted <= 0.001)" in out and "no earlier run" in out
@@ -73,7 +95,17 @@ def test_cli_exit_codes_and_summary(numbers_csv, runtime_url, tmp_path, monkeypa
 
 
 def test_cli_bad_input_exits_2_without_traceback(numbers_csv, runtime_url, monkeypatch, capsys):
-    argv = ["evaluate", "sum", "--data", str(numbers_csv), "--label", "rings", "--endpoint-url", runtime_url, "--no-history"]
+    argv = [
+        "evaluate",
+        "sum",
+        "--data",
+        str(numbers_csv),
+        "--label",
+        "rings",
+        "--endpoint-url",
+        runtime_url,
+        "--no-history",
+    ]
     assert byoc(argv, monkeypatch) == 2
     err = capsys.readouterr().err
     assert "byoc evaluate: error: --label 'rings' is not a column" in err and "Traceback" not in err
@@ -87,9 +119,14 @@ def test_a_definition_with_endpoint_url_is_refused(numbers_csv, tmp_path, runtim
         evaluate(definition, numbers_csv, "y", endpoint_url=runtime_url)
 
 
-@pytest.mark.parametrize("options, words", [({"batch_rows": 0}, "--batch-rows 0 is below 1"),
-                                            ({"task": "ranking"}, "--task 'ranking' is unknown"),
-                                            ({"prediction_path": "a[*"}, "not a path expression")])
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"batch_rows": 0}, "--batch-rows 0 is below 1"),
+        ({"task": "ranking"}, "--task 'ranking' is unknown"),
+        ({"prediction_path": "a[*"}, "not a path expression"),
+    ],
+)
 def test_bad_options_are_refused_before_sending(numbers_csv, runtime_url, fake_runtime, options, words):
     with pytest.raises(EvaluationError, match=words):
         evaluate("sum", numbers_csv, "y", endpoint_url=runtime_url, **options)

@@ -18,7 +18,7 @@ def test_runs_are_keyed_by_target_and_data_digest(tmp_path):
     lines = change_lines(previous, {"rmse": 2.5, "rows": 418})
     assert lines[0].startswith("compare: against run 1 of ")
     assert lines[1].split() == ["rmse", "2.2", "->", "2.5", "(+0.3)"]
-    assert len(lines) == 2   # rows was not in the earlier run
+    assert len(lines) == 2  # rows was not in the earlier run
     history.close()
 
 

@@ -16,8 +16,10 @@ IMAGE = re.compile(r"<img alt='([^']+)' src='data:image/png;base64,([A-Za-z0-9+/
 
 def pictures(page: str) -> dict[str, np.ndarray]:
     """Return the report's inlined PNGs, decoded, by caption."""
-    return {alt: np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
-            for alt, data in IMAGE.findall(page)}
+    return {
+        alt: np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
+        for alt, data in IMAGE.findall(page)
+    }
 
 
 def is_drawn(pixels: np.ndarray) -> bool:
@@ -30,14 +32,22 @@ def is_drawn(pixels: np.ndarray) -> bool:
 def test_regression_report_has_both_plots_and_every_file(numbers_csv, runtime_url, tmp_path):
     reference = tmp_path / "ref.csv"
     reference.write_text("".join(f"{i * 1.5}\n" for i in range(1, 26)))
-    result = evaluate("sum", numbers_csv, "y", drop=["id"], endpoint_url=runtime_url, reference=reference,
-                      thresholds=["rmse<=0.5", "r2<0"], out=tmp_path / "out")
+    result = evaluate(
+        "sum",
+        numbers_csv,
+        "y",
+        drop=["id"],
+        endpoint_url=runtime_url,
+        reference=reference,
+        thresholds=["rmse<=0.5", "r2<0"],
+        out=tmp_path / "out",
+    )
     page = (tmp_path / "out" / "report.html").read_text()
     images = pictures(page)
     assert set(images) == {"Predicted vs actual", "Residuals"}
     assert all(is_drawn(p) and p.shape[0] > 200 for p in images.values())
     assert "<td class='pass'>PASS</td>" in page and "<td class='fail'>FAIL</td>" in page
-    assert "src='http" not in page and "<script" not in page   # self-contained
+    assert "src='http" not in page and "<script" not in page  # self-contained
     rows = list(csv.DictReader((tmp_path / "out" / "predictions.csv").open()))
     assert rows[2] == {"row": "3", "label": "4.5", "prediction": "4.5", "reference": "4.5", "difference": "0.0"}
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())

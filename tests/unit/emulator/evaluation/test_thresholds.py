@@ -6,15 +6,23 @@ from emulator.evaluation.errors import EvaluationError
 from emulator.evaluation.thresholds import Threshold, check, parse
 
 
-@pytest.mark.parametrize("text, op, bound", [("rmse<=2.3", "<=", 2.3), (" accuracy >= 0.97 ", ">=", 0.97),
-                                             ("parity_max_abs<1e-6", "<", 1e-6), ("failed_batches==0", "==", 0.0),
-                                             ("r2>0.5", ">", 0.5)])
+@pytest.mark.parametrize(
+    "text, op, bound",
+    [
+        ("rmse<=2.3", "<=", 2.3),
+        (" accuracy >= 0.97 ", ">=", 0.97),
+        ("parity_max_abs<1e-6", "<", 1e-6),
+        ("failed_batches==0", "==", 0.0),
+        ("r2>0.5", ">", 0.5),
+    ],
+)
 def test_parse(text, op, bound):
     assert parse(text) == Threshold(text.strip().split(op)[0].strip(), op, bound)
 
 
-@pytest.mark.parametrize("text, words", [("rmse=<2", "METRIC OP NUMBER"), ("rmsee<=2", "names no metric"),
-                                         ("rmse<=two", "not a number")])
+@pytest.mark.parametrize(
+    "text, words", [("rmse=<2", "METRIC OP NUMBER"), ("rmsee<=2", "names no metric"), ("rmse<=two", "not a number")]
+)
 def test_bad_thresholds_say_what_is_wrong(text, words):
     with pytest.raises(EvaluationError, match=words):
         parse(text)

@@ -3,8 +3,8 @@
 import threading
 from pathlib import Path
 
-from emulator.sagemaker import BIND_TO_PORT_LABEL
 from emulator.definitions.pipeline import ContainerSpec, PipelineSpec, TableSpec
+from emulator.sagemaker import BIND_TO_PORT_LABEL
 
 
 class FakeHandle:
@@ -125,8 +125,12 @@ LABELLED = {BIND_TO_PORT_LABEL: "true"}
 def make_spec(n: int = 3, tables=(), images=None, model_data: Path | None = None, mode="Serial") -> PipelineSpec:
     """Return a pipeline of `n` containers named container-1..n."""
     containers = tuple(
-        ContainerSpec(image=(images or {}).get(i, f"byoc/img{i}:latest"), hostname=f"container-{i}",
-                      model_data=model_data, environment={"MODEL_KIND": f"k{i}"})
+        ContainerSpec(
+            image=(images or {}).get(i, f"byoc/img{i}:latest"),
+            hostname=f"container-{i}",
+            model_data=model_data,
+            environment={"MODEL_KIND": f"k{i}"},
+        )
         for i in range(1, n + 1)
     )
     return PipelineSpec(name="demo", containers=containers, mode=mode, tables=tables)
@@ -141,8 +145,12 @@ def images_for(spec: PipelineSpec, labelled: bool = True, moto: bool = True) -> 
 
 
 def table() -> TableSpec:
-    return TableSpec(name="Agents", hash_key=("Specialty", "S"), range_key=("ID", "S"),
-                     items=({"Specialty": "medical", "ID": "1", "Available": True},))
+    return TableSpec(
+        name="Agents",
+        hash_key=("Specialty", "S"),
+        range_key=("ID", "S"),
+        items=({"Specialty": "medical", "ID": "1", "Available": True},),
+    )
 
 
 class Pings:

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from emulator.hosting.readiness import Aborted
 from emulator.hosting.batch import DockerBatchHost, PipelineModel
+from emulator.hosting.readiness import Aborted
 from emulator.hosting.variant import HostSettings
 from emulator.sagemaker import TRANSFORM_LOG_GROUP
 from tests.unit.emulator.hosting.fakes import FakeDocker, Pings, images_for, make_spec
@@ -26,8 +26,14 @@ def test_a_jobs_containers_log_to_the_transform_group_one_stream_each_and_are_re
     pings = Pings()
     for i in range(2):
         pings.answers[(f"10.9.0.{i + 2}", 9000 + 100 * i)] = 200
-    settings = HostSettings(docker=docker, access=IP, startup_timeout_s=5, stream_logs=False, say=lambda text: None,
-                            group_options={"aws": aws, "ping": pings, "session": "s1"})
+    settings = HostSettings(
+        docker=docker,
+        access=IP,
+        startup_timeout_s=5,
+        stream_logs=False,
+        say=lambda text: None,
+        group_options={"aws": aws, "ping": pings, "session": "s1"},
+    )
     with DockerBatchHost(settings, aws).docker_containers("job-1", spec, 5.0, threading.Event()) as served:
         assert isinstance(served, PipelineModel)
         assert served.pipeline.payload_limits is False and served.pipeline.timeout_s == 5.0
@@ -44,13 +50,19 @@ def test_a_stop_while_the_containers_start_gives_the_start_up(aws):
     spec = make_spec(2)
     docker = FakeDocker(images_for(spec, moto=False))
     stop = threading.Event()
-    settings = HostSettings(docker=docker, access=IP, startup_timeout_s=30, stream_logs=False, say=lambda text: None,
-                            group_options={"aws": aws, "ping": Pings(), "session": "s1"})   # pings never answer
+    settings = HostSettings(
+        docker=docker,
+        access=IP,
+        startup_timeout_s=30,
+        stream_logs=False,
+        say=lambda text: None,
+        group_options={"aws": aws, "ping": Pings(), "session": "s1"},
+    )  # pings never answer
     threading.Timer(1.0, stop.set).start()
     started = time.monotonic()
     with pytest.raises(Aborted):
         with DockerBatchHost(settings, aws).docker_containers("job-2", spec, 5.0, stop):
             pass
-    assert time.monotonic() - started < 10                       # not the 30 s startup deadline
+    assert time.monotonic() - started < 10  # not the 30 s startup deadline
     assert sorted(docker.removed) == sorted(plan.alias for plan in docker.plans)
-    assert docker.labelled_removals                              # and anything half made, by label
+    assert docker.labelled_removals  # and anything half made, by label

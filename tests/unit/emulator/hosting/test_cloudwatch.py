@@ -14,7 +14,6 @@ from emulator.sagemaker import TRANSFORM_LOG_GROUP, log_group, log_stream, trans
 from tests.unit.emulator.inprocess_moto import moto_url
 
 
-
 @pytest.fixture(scope="module")
 def logs():
     with moto_url() as url:
@@ -22,8 +21,10 @@ def logs():
 
 
 def messages(logs, group, stream):
-    return [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=stream,
-                                                      startFromHead=True)["events"]]
+    return [
+        e["message"]
+        for e in logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
+    ]
 
 
 def test_lines_reach_the_endpoint_group_and_the_container_stream(logs):
@@ -85,7 +86,7 @@ def test_batches_hold_at_most_batch_events_and_come_in_time_order():
     shipper = LogShipper(recorder, "g", batch_events=3, interval_s=5).start()
     for n, stamp in enumerate([5, 4, 3, 2, 1, 0, 9]):
         shipper.put("s", f"m{n}", timestamp_ms=stamp)
-    deadline = time.monotonic() + 2                  # two full batches go without waiting for the 5 s interval
+    deadline = time.monotonic() + 2  # two full batches go without waiting for the 5 s interval
     while len(recorder.calls) < 2 and time.monotonic() < deadline:
         threading.Event().wait(0.01)
     assert [len(c["logEvents"]) for c in recorder.calls] == [3, 3]
@@ -97,7 +98,7 @@ def test_a_batch_is_split_by_bytes_and_an_event_clipped():
     recorder = Recorder()
     shipper = LogShipper(recorder, "g", interval_s=5).start()
     for _ in range(5):
-        shipper.put("s", "x" * (300 * 1024))           # each clipped to the largest event
+        shipper.put("s", "x" * (300 * 1024))  # each clipped to the largest event
     shipper.close()
     sizes = [sum(len(e["message"]) + EVENT_OVERHEAD_BYTES for e in c["logEvents"]) for c in recorder.calls]
     assert all(size <= MAX_BATCH_BYTES for size in sizes) and sum(len(c["logEvents"]) for c in recorder.calls) == 5
@@ -119,6 +120,6 @@ def test_put_never_blocks_a_follower_even_when_sending_hangs():
 def test_failures_are_counted_not_raised():
     shipper = LogShipper(Recorder(fail=True), "g", interval_s=0.01).start()
     shipper.put("s", "lost")
-    shipper.put("s", "")                               # CloudWatch refuses empty messages: skipped
+    shipper.put("s", "")  # CloudWatch refuses empty messages: skipped
     shipper.close()
     assert shipper.failed == 1 and shipper.sent == 0

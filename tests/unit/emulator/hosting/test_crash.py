@@ -24,8 +24,19 @@ def group_of(n=1, deadline_s=5.0, **kw):
     for i in range(n):
         pings.answers[(f"10.9.0.{i + 2}", 9000 + 100 * i)] = 200
     said: list[str] = []
-    group = ContainerGroup(spec, "demo", docker=docker, access=IP, ping=pings, stream_logs=False,
-                           say=said.append, session="s1", deadline_s=deadline_s, unit="g1-AllTraffic", **kw)
+    group = ContainerGroup(
+        spec,
+        "demo",
+        docker=docker,
+        access=IP,
+        ping=pings,
+        stream_logs=False,
+        say=said.append,
+        session="s1",
+        deadline_s=deadline_s,
+        unit="g1-AllTraffic",
+        **kw,
+    )
     return group, docker, pings, said
 
 
@@ -54,7 +65,7 @@ def test_crash_exit_is_seen_from_dockers_die_event_on_the_groups_own_labels():
     group, docker, _, said = group_of()
     seen, _ = events(group)
     group.start()
-    assert docker.watches[0].labels == labels_for("demo", "s1", "g1-AllTraffic")   # one watch per group
+    assert docker.watches[0].labels == labels_for("demo", "s1", "g1-AllTraffic")  # one watch per group
     docker.die("container-1", 137)
     assert seen[0] == ("exited", "container-1", 137)
     assert "demo/container-1 exited with code 137" in said[0] and "Traceback ... boom" in said[0]  # last log lines
@@ -65,13 +76,13 @@ def test_crash_container_is_replaced_from_the_same_plan_and_pings_green_first():
     group, docker, pings, _ = group_of()
     seen, _ = events(group)
     group.start()
-    pings.answers[("10.9.0.3", 9000)] = 200                    # the replacement's address answers
+    pings.answers[("10.9.0.3", 9000)] = 200  # the replacement's address answers
     docker.die("container-1")
     assert wait_for(lambda: len(seen) == 2)
     assert seen[1] == ("replaced", "container-1", "http://10.9.0.3:9000")
     first, second = docker.plans
-    assert second == first                                      # same image, name, env, labels, model
-    assert docker.removed == ["container-1"]                    # the dead one removed before
+    assert second == first  # same image, name, env, labels, model
+    assert docker.removed == ["container-1"]  # the dead one removed before
     assert group.running[0].url == "http://10.9.0.3:9000" and group.restarts == {"container-1": 1}
     group.stop()
     assert docker.removed == ["container-1", "container-1"] and docker.watches[0].closed
@@ -90,7 +101,7 @@ def test_crash_restarts_are_limited_and_the_group_gives_up_with_a_failure_reason
     kind, host, reason = seen[3]
     assert (kind, host) == ("gave up", "container-1")
     assert "The container-1 for production variant AllTraffic exited (last exit code 1)" in reason
-    assert len(docker.plans) == 2                               # no third container
+    assert len(docker.plans) == 2  # no third container
     group.stop()
 
 
@@ -98,7 +109,7 @@ def test_crash_replacement_that_never_pings_counts_against_the_limit():
     group, docker, _, _ = group_of(deadline_s=0.2, max_restarts=2)
     seen, _ = events(group)
     group.start()
-    docker.die("container-1")                                   # replacements never answer /ping
+    docker.die("container-1")  # replacements never answer /ping
     assert wait_for(lambda: any(e[0] == "gave up" for e in seen), 10)
     assert len(docker.plans) == 3 and docker.removed.count("container-1") == 3
 
@@ -109,7 +120,7 @@ def test_crash_teardown_removals_are_not_exits():
     with group:
         pass
     assert docker.watches[0].closed
-    group._exited(docker.handles[0].id, 137)                    # a late event from our own removal
+    group._exited(docker.handles[0].id, 137)  # a late event from our own removal
     assert seen == []
 
 
@@ -179,7 +190,7 @@ def test_crash_a_broken_connection_waits_briefly_for_the_exit_to_name_it():
     caller = threading.Thread(target=lambda: result.append(_post(hop)))
     caller.start()
     assert wait_for(lambda: len(server.conns) == 1)
-    server.close()                          # the connection breaks before Docker's event arrives
+    server.close()  # the connection breaks before Docker's event arrives
     time.sleep(0.05)
     hop.mark_gone(9)
     caller.join(5)

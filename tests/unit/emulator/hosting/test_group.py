@@ -5,11 +5,11 @@ import threading
 
 import pytest
 
-from emulator.hosting.variant import WatchedHop
 from emulator.errors import EndpointError, SpecError
-from emulator.invocation.hops import HopUnreachable
-from emulator.hosting.plan import FALLBACK_PORT, MOTO_ALIAS, Access, labels_for
 from emulator.hosting.group import ContainerGroup
+from emulator.hosting.plan import FALLBACK_PORT, MOTO_ALIAS, Access, labels_for
+from emulator.hosting.variant import WatchedHop
+from emulator.invocation.hops import HopUnreachable
 from tests.unit.emulator.hosting.fakes import FakeDocker, Pings, images_for, make_spec, table
 
 IP = Access(False, "127.0.0.1", "test: container IPs")
@@ -18,8 +18,17 @@ PUBLISHED = Access(True, "127.0.0.1", "test: published ports")
 
 def make_runtime(spec, docker, pings, access=IP, **kw):
     kw.setdefault("deadline_s", 5)
-    return ContainerGroup(spec, "demo", docker=docker, access=access, ping=pings, stream_logs=False,
-                   say=lambda text: None, session="s1", **kw)
+    return ContainerGroup(
+        spec,
+        "demo",
+        docker=docker,
+        access=access,
+        ping=pings,
+        stream_logs=False,
+        say=lambda text: None,
+        session="s1",
+        **kw,
+    )
 
 
 def healthy_all(docker, pings, n, ports=None):
@@ -48,7 +57,7 @@ def test_each_container_gets_serve_its_port_range_alias_labels_and_env():
     assert second.env["SAGEMAKER_SAFE_PORT_RANGE"] == "9100-9199"
     assert second.env["MODEL_KIND"] == "k2"
     assert second.labels == labels_for("demo", "s1")
-    assert second.ports == ()                      # reached by IP: nothing published
+    assert second.ports == ()  # reached by IP: nothing published
     assert "AWS_ENDPOINT_URL_DYNAMODB" not in second.env
     assert docker.network_labels["com.byoc.managed"] == "true"
 
@@ -100,7 +109,7 @@ def test_exited_container_fails_start_with_sagemakers_wording_and_tears_everythi
     assert "exited with code 3" in message
     assert "container-2: Traceback ... boom" in message
     assert "container-2" in docker.removed
-    assert sorted(docker.removed) == sorted(plan.alias for plan in docker.plans)   # all that started
+    assert sorted(docker.removed) == sorted(plan.alias for plan in docker.plans)  # all that started
     assert docker.networks[0].removed
     assert docker.labelled_removals == [labels_for("demo", "s1")]
 
@@ -110,7 +119,9 @@ def test_unhealthy_container_fails_after_the_deadline():
     docker, pings = FakeDocker(images_for(spec)), Pings()
     pings.answers[("10.9.0.2", 9000)] = 500
     runtime = make_runtime(spec, docker, pings, deadline_s=0.3)
-    with pytest.raises(EndpointError, match=r"container-1 .* did not pass the ping health check: /ping did not answer 200 within 0.3 s"):
+    with pytest.raises(
+        EndpointError, match=r"container-1 .* did not pass the ping health check: /ping did not answer 200 within 0.3 s"
+    ):
         runtime.start()
     assert docker.removed == ["container-1"]
 
@@ -157,7 +168,9 @@ def test_tables_start_moto_on_the_network_and_point_every_container_at_it():
         for j in range(2):
             pings.answers[(f"10.9.0.{i + 2}", 9000 + 100 * j)] = 200
     seeded = []
-    runtime = make_runtime(spec, docker, pings, dynamodb=lambda url, region, tables, *rest: seeded.append((url, tables)))
+    runtime = make_runtime(
+        spec, docker, pings, dynamodb=lambda url, region, tables, *rest: seeded.append((url, tables))
+    )
     runtime.start()
     plans = by_alias(docker)
     assert plans[MOTO_ALIAS].image == "byoc/moto:latest"
@@ -195,7 +208,6 @@ def test_stop_twice_is_harmless_and_logs_stream_with_prefix():
     assert "demo/container-1 | container-1 says hi" in sink.getvalue()
 
 
-
 def test_a_container_exiting_after_start_is_reported_to_listeners():
     spec = make_spec(1)
     docker, pings = FakeDocker(images_for(spec)), Pings()
@@ -205,7 +217,7 @@ def test_a_container_exiting_after_start_is_reported_to_listeners():
     exits = []
     runtime.exit_listeners.append(lambda hostname, code: (exits.append((hostname, code)), seen.set()))
     runtime.start()
-    docker.die("container-1", 137)                      # the container dies on its own: Docker's die event
+    docker.die("container-1", 137)  # the container dies on its own: Docker's die event
     assert seen.wait(5)
     assert exits == [("container-1", 137)]
     assert any("demo/container-1 exited with code 137" in w for w in runtime.warnings)

@@ -2,12 +2,13 @@
 
 import io
 from dataclasses import replace
+
 import pytest
 
 from emulator.aws import local_client
 from emulator.hosting.group import ContainerGroup
-from emulator.hosting.sidecars import dynamodb_client, seed_tables
 from emulator.hosting.plan import MOTO_ALIAS, Access
+from emulator.hosting.sidecars import dynamodb_client, seed_tables
 from emulator.sagemaker import log_group
 from tests.unit.emulator.hosting.fakes import FakeDocker, Pings, images_for, make_spec, table
 from tests.unit.emulator.inprocess_moto import moto_url

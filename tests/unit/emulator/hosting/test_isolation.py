@@ -31,8 +31,17 @@ def test_isolation_is_echoed_in_the_create_model_request():
 def group(spec, access):
     docker, pings = FakeDocker(images_for(spec)), Pings()
     pings.answers[("10.9.0.2", 9000)] = 200
-    return ContainerGroup(spec, "iso", docker=docker, access=access, ping=pings, stream_logs=False,
-                          say=lambda text: None, session="s1", deadline_s=5), docker
+    return ContainerGroup(
+        spec,
+        "iso",
+        docker=docker,
+        access=access,
+        ping=pings,
+        stream_logs=False,
+        say=lambda text: None,
+        session="s1",
+        deadline_s=5,
+    ), docker
 
 
 def test_isolation_gives_the_containers_an_internal_network():

@@ -18,7 +18,8 @@ class MotoHandle:
         self.plan, self.name, self.id = plan, plan.name, "id-moto"
         self.server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
-        reset("http://%s:%d" % self.server.get_host_and_port())
+        host, port = self.server.get_host_and_port()
+        reset(f"http://{host}:{port}")
         self._exit_code = exit_code
         self.joined: list[tuple[str, str]] = []
         self.left: list[str] = []
@@ -78,8 +79,10 @@ class MotoDocker:
         self.plans.append((plan, network.name))
         if self.taken:
             self.taken -= 1
-            raise EndpointError(f"could not start byoc-aws: Bind for 127.0.0.1:{plan.host_ports[5000]} failed: "
-                                "port is already allocated")
+            raise EndpointError(
+                f"could not start byoc-aws: Bind for 127.0.0.1:{plan.host_ports[5000]} failed: "
+                "port is already allocated"
+            )
         self.handles.append(MotoHandle(plan, self.exit_code))
         return self.handles[-1]
 
@@ -158,7 +161,7 @@ def test_a_moto_that_exits_fails_the_start_with_its_logs_and_is_removed():
 def test_url_and_attach_before_start_say_what_to_do():
     aws = LocalAws(docker=MotoDocker())
     with pytest.raises(EndpointError, match="not running"):
-        aws.url
+        _ = aws.url
     with pytest.raises(EndpointError, match="not running"):
         aws.attach("net")
     aws.stop()  # stopping what never started is fine

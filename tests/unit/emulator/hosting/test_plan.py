@@ -5,25 +5,36 @@ import threading
 
 import pytest
 
+from emulator.definitions.pipeline import TableSpec
 from emulator.docker.launcher import is_local_address
 from emulator.docker.logs import prefixed_lines
-from emulator.hosting.plan import PUBLISH_ENV, access_from_env, choose_access, container_plans, port_range, shared_workers, Access
+from emulator.hosting.plan import (
+    PUBLISH_ENV,
+    Access,
+    access_from_env,
+    choose_access,
+    container_plans,
+    port_range,
+    shared_workers,
+)
 from emulator.hosting.readiness import Aborted, NotHealthy, wait_healthy
 from emulator.hosting.sidecars import create_table_kwargs, to_attribute_values
-from emulator.definitions.pipeline import TableSpec
 from tests.unit.emulator.hosting.fakes import make_spec, table
 
 
-@pytest.mark.parametrize("system, docker_host, engine, force, gateway_local, publish, host", [
-    ("Linux", None, "Debian GNU/Linux 12", False, True, False, "127.0.0.1"),
-    ("Linux", "unix:///var/run/docker.sock", "Ubuntu", False, True, False, "127.0.0.1"),
-    ("Linux", None, "Debian", True, True, True, "127.0.0.1"),
-    ("Darwin", None, "Docker Desktop", False, False, True, "127.0.0.1"),
-    ("Windows", "npipe:////./pipe/docker_engine", "Docker Desktop", False, False, True, "127.0.0.1"),
-    ("Linux", None, "Docker Desktop", False, True, True, "127.0.0.1"),
-    ("Linux", "tcp://build-box:2376", "Ubuntu", False, False, True, "build-box"),
-    ("Linux", None, "Debian", False, False, True, "127.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "system, docker_host, engine, force, gateway_local, publish, host",
+    [
+        ("Linux", None, "Debian GNU/Linux 12", False, True, False, "127.0.0.1"),
+        ("Linux", "unix:///var/run/docker.sock", "Ubuntu", False, True, False, "127.0.0.1"),
+        ("Linux", None, "Debian", True, True, True, "127.0.0.1"),
+        ("Darwin", None, "Docker Desktop", False, False, True, "127.0.0.1"),
+        ("Windows", "npipe:////./pipe/docker_engine", "Docker Desktop", False, False, True, "127.0.0.1"),
+        ("Linux", None, "Docker Desktop", False, True, True, "127.0.0.1"),
+        ("Linux", "tcp://build-box:2376", "Ubuntu", False, False, True, "build-box"),
+        ("Linux", None, "Debian", False, False, True, "127.0.0.1"),
+    ],
+)
 def test_choose_access(system, docker_host, engine, force, gateway_local, publish, host):
     access = choose_access(system, docker_host, engine, force, gateway_local)
     assert (access.publish, access.host) == (publish, host)
@@ -115,16 +126,22 @@ def test_log_lines_are_whole_and_prefixed():
 
 def test_table_definition_becomes_create_table_arguments():
     kwargs = create_table_kwargs(table())
-    assert kwargs["KeySchema"] == [{"AttributeName": "Specialty", "KeyType": "HASH"},
-                                   {"AttributeName": "ID", "KeyType": "RANGE"}]
+    assert kwargs["KeySchema"] == [
+        {"AttributeName": "Specialty", "KeyType": "HASH"},
+        {"AttributeName": "ID", "KeyType": "RANGE"},
+    ]
     assert {"AttributeName": "ID", "AttributeType": "S"} in kwargs["AttributeDefinitions"]
     assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
 
 
 def test_the_seeds_own_create_table_arguments_win():
-    given = {"TableName": "Agents", "KeySchema": [{"AttributeName": "Specialty", "KeyType": "HASH"}],
-             "AttributeDefinitions": [{"AttributeName": "Specialty", "AttributeType": "S"}],
-             "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}, "BillingMode": "PROVISIONED"}
+    given = {
+        "TableName": "Agents",
+        "KeySchema": [{"AttributeName": "Specialty", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "Specialty", "AttributeType": "S"}],
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        "BillingMode": "PROVISIONED",
+    }
     spec = TableSpec("Agents", ("Specialty", "S"), None, (), given)
     assert create_table_kwargs(spec) == given
 
@@ -134,10 +151,18 @@ def test_plain_items_become_attribute_values_with_exact_decimals():
     assert item == {"ID": {"S": "1"}, "Available": {"BOOL": False}, "Score": {"N": "0.1"}, "Tags": {"L": [{"S": "a"}]}}
 
 
-@pytest.mark.parametrize(("cpus", "containers", "workers"), [
-    (2, 1, None),      # one container: the image's own default (a worker per CPU)
-    (2, 2, 1), (2, 3, 1), (1, 3, None), (8, 2, 4), (8, 3, 2), (16, 2, 8),
-])
+@pytest.mark.parametrize(
+    ("cpus", "containers", "workers"),
+    [
+        (2, 1, None),  # one container: the image's own default (a worker per CPU)
+        (2, 2, 1),
+        (2, 3, 1),
+        (1, 3, None),
+        (8, 2, 4),
+        (8, 3, 2),
+        (16, 2, 8),
+    ],
+)
 def test_containers_sharing_a_machine_get_their_share_of_workers(cpus, containers, workers):
     assert shared_workers(cpus, containers) == workers
 

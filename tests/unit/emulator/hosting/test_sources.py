@@ -10,7 +10,6 @@ from emulator.errors import EndpointError
 from emulator.hosting.sources import local_image, model_dir, names_registry, parse_image_map, resolve_images
 from tests.unit.emulator.inprocess_moto import moto_url
 
-
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/featurizer:1.0"
 
 

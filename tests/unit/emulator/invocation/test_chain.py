@@ -5,16 +5,23 @@ import math
 import pytest
 
 from emulator.api.errors import ModelError, ValidationError
-from emulator.invocation.chain import (MAX_BETWEEN_CONTAINERS_BYTES, MAX_REQUEST_BYTES, HopResponse,
-                                Invocation, Pipeline, PipelineStats)
+from emulator.invocation.chain import (
+    MAX_BETWEEN_CONTAINERS_BYTES,
+    MAX_REQUEST_BYTES,
+    HopResponse,
+    Invocation,
+    Pipeline,
+    PipelineStats,
+)
 from emulator.invocation.hops import HopUnreachable
 
 
 class FakeHop:
     """A container that records what it was sent and answers from a script (or echoes)."""
 
-    def __init__(self, hostname, status=200, content_type="text/csv; charset=utf-8", body=None,
-                 attributes=None, raises=None):
+    def __init__(
+        self, hostname, status=200, content_type="text/csv; charset=utf-8", body=None, attributes=None, raises=None
+    ):
         self.hostname = hostname
         self.status, self.content_type, self.body = status, content_type, body
         self.attributes, self.raises = attributes, raises
@@ -110,7 +117,8 @@ def test_over_5_mb_between_containers_uses_sagemakers_message():
         chain(a, b).invoke(Invocation(b"x"))
     assert err.value.message == (
         "Received response from featurizer with status code 200. However, the request payload from "
-        f"featurizer to predictor is {len(big)} bytes, which has exceeded the maximum limit of 5 MB.")
+        f"featurizer to predictor is {len(big)} bytes, which has exceeded the maximum limit of 5 MB."
+    )
     assert err.value.log_stream_arn.endswith("/featurizer") and b.calls == []
 
 
@@ -127,11 +135,15 @@ def test_415_from_a_container_is_a_client_model_error_naming_it():
     e = err.value
     assert (e.code, e.status, e.original_status_code) == ("ModelError", 424, 415)
     assert e.original_message == "content type application/json not supported"
-    assert e.message.startswith('Received client error (415) from featurizer with message '
-                                '"content type application/json not supported". See https://eu-west-1.console.aws')
+    assert e.message.startswith(
+        "Received client error (415) from featurizer with message "
+        '"content type application/json not supported". See https://eu-west-1.console.aws'
+    )
     assert e.message.endswith("in account 000000000000 for more information.")
-    assert e.log_stream_arn == ("arn:aws:logs:eu-west-1:000000000000:log-group:/aws/sagemaker/Endpoints/abalone"
-                                ":log-stream:AllTraffic/i-local/featurizer")
+    assert e.log_stream_arn == (
+        "arn:aws:logs:eu-west-1:000000000000:log-group:/aws/sagemaker/Endpoints/abalone"
+        ":log-stream:AllTraffic/i-local/featurizer"
+    )
     assert b.calls == []
 
 
@@ -165,8 +177,9 @@ def test_timeout_uses_sagemakers_wording():
         chain(FakeHop("featurizer"), slow).invoke(Invocation(b"x"))
     assert err.value.message.startswith(
         'Received server error (0) from predictor with message "Your invocation timed out while waiting for '
-        'a response from container predictor. Review the latency metrics for each container in Amazon '
-        'CloudWatch, resolve the issue, and try again.". See https://')
+        "a response from container predictor. Review the latency metrics for each container in Amazon "
+        'CloudWatch, resolve the issue, and try again.". See https://'
+    )
 
 
 def test_each_hop_gets_only_what_is_left_of_the_invocation_timeout():
@@ -185,7 +198,8 @@ def test_time_running_out_between_hops_is_a_timeout_of_the_next_container():
 def test_direct_mode_routes_to_the_named_container_with_content_type_and_accept():
     a, b = FakeHop("first"), FakeHop("second", content_type="application/json")
     answer = chain(a, b, mode="Direct").invoke(
-        Invocation(b"x", content_type="text/csv", accept="application/json", target_hostname="second"))
+        Invocation(b"x", content_type="text/csv", accept="application/json", target_hostname="second")
+    )
     assert a.calls == [] and answer.body == b"x>second"
     assert b.calls[0]["headers"] == {"Content-Type": "text/csv", "Accept": "application/json"}
     assert list(answer.latencies_ms) == ["second"]

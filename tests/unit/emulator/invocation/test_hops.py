@@ -31,7 +31,10 @@ class ContainerHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        headers = {"Content-Type": "text/csv; charset=utf-8", "X-Seen-Content-Type": self.headers.get("Content-Type", "")}
+        headers = {
+            "Content-Type": "text/csv; charset=utf-8",
+            "X-Seen-Content-Type": self.headers.get("Content-Type", ""),
+        }
         if self.headers.get("X-Amzn-SageMaker-Custom-Attributes"):
             headers["X-Amzn-SageMaker-Custom-Attributes"] = "back=" + self.headers["X-Amzn-SageMaker-Custom-Attributes"]
         self._send(int(self.headers.get("X-Test-Status", "200")), body + b">" + self.server.name, headers)
@@ -130,7 +133,6 @@ def test_dropped_connection_is_unreachable(container):
     assert err.value.timed_out is False
 
 
-
 def test_base_url_must_be_http():
     with pytest.raises(ValueError, match="http://HOST:PORT"):
         HttpHop("box", "localhost:8080")
@@ -139,12 +141,17 @@ def test_base_url_must_be_http():
 @pytest.fixture
 def served_pipeline():
     boxes = [FakeContainer("featurizer"), FakeContainer("predictor")]
-    hops = [HttpHop(name, box.url) for name, box in zip(("featurizer", "predictor"), boxes)]
+    hops = [HttpHop(name, box.url) for name, box in zip(("featurizer", "predictor"), boxes, strict=True)]
     with RuntimeApi() as api:
         api.add("abalone", Pipeline("abalone", hops, timeout_s=1.0))
-        client = boto3.client("sagemaker-runtime", endpoint_url=api.url, region_name="us-east-1",
-                              aws_access_key_id="x", aws_secret_access_key="x",
-                              config=Config(retries={"max_attempts": 1}))
+        client = boto3.client(
+            "sagemaker-runtime",
+            endpoint_url=api.url,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            config=Config(retries={"max_attempts": 1}),
+        )
         yield client, boxes
     for box in boxes:
         box.stop()
@@ -174,7 +181,9 @@ def test_a_small_request_goes_out_in_one_send_and_a_large_one_whole(monkeypatch)
 
     sent = []
     monkeypatch.setattr(hops_module.HTTPConnection, "send", lambda self, data: sent.append(bytes(data)))
-    hops_module.OneSendConnection("127.0.0.1", 1).request("POST", "/invocations", body=b"1,2,3\n", headers={"Content-Type": "text/csv"})
+    hops_module.OneSendConnection("127.0.0.1", 1).request(
+        "POST", "/invocations", body=b"1,2,3\n", headers={"Content-Type": "text/csv"}
+    )
     assert len(sent) == 1 and sent[0].startswith(b"POST /invocations HTTP/1.1\r\n")
     assert sent[0].endswith(b"\r\n\r\n1,2,3\n") and b"Content-Length: 6\r\n" in sent[0]
     sent.clear()

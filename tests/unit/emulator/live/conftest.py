@@ -1,4 +1,6 @@
-"""A local SageMaker without Docker for the deploy's unit tests: the control plane (fake containers) and moto on one URL."""
+"""A local SageMaker without Docker for the deploy's unit tests: the control plane (fake containers) and moto on
+one URL.
+"""
 
 import pytest
 
@@ -35,5 +37,3 @@ def dummy_credentials(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-
-

@@ -11,29 +11,64 @@ ROLE = "arn:aws:iam::123456789012:role/byoc"
 
 
 def test_a_missing_region_is_a_message(local, capsys):
-    code = main(["deploy", ABALONE, "--endpoint-name", "x", "--role", ROLE, "--bucket", "models",
-                 "--endpoint-url", local, "--dry-run"])
+    code = main(
+        [
+            "deploy",
+            ABALONE,
+            "--endpoint-name",
+            "x",
+            "--role",
+            ROLE,
+            "--bucket",
+            "models",
+            "--endpoint-url",
+            local,
+            "--dry-run",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "byoc deploy: error: no AWS region" in err and "Traceback" not in err
 
 
 def test_a_missing_definition_is_a_message(local, capsys):
-    code = main(["deploy", "nowhere.toml", "--endpoint-name", "x", "--role", ROLE, "--bucket", "models",
-                 "--endpoint-url", local, "--region", "us-east-1"])
+    code = main(
+        [
+            "deploy",
+            "nowhere.toml",
+            "--endpoint-name",
+            "x",
+            "--role",
+            ROLE,
+            "--bucket",
+            "models",
+            "--endpoint-url",
+            local,
+            "--region",
+            "us-east-1",
+        ]
+    )
     assert code == 2 and "nowhere.toml: no such pipeline definition" in capsys.readouterr().err
 
 
 def test_teardown_prints_each_step(local, capsys):
     sm = local_client("sagemaker", local)
     sm.create_model(ModelName="m-1", Containers=[{"Image": "img/a:1"}])
-    sm.create_endpoint_config(EndpointConfigName="cli-0123456789ab", ProductionVariants=[
-        {"VariantName": "AllTraffic", "ModelName": "m-1", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint_config(
+        EndpointConfigName="cli-0123456789ab",
+        ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": "m-1", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+        ],
+    )
     sm.create_endpoint(EndpointName="cli", EndpointConfigName="cli-0123456789ab")
     sm.get_waiter("endpoint_in_service").wait(EndpointName="cli", WaiterConfig={"Delay": 0.05, "MaxAttempts": 100})
     assert main(["teardown", "cli", "--endpoint-url", local, "--region", "us-east-1", "--poll", "0.05"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines() == ["teardown: deleting endpoint cli", "teardown: endpoint cli deleted",
-                                "teardown: endpoint config cli-0123456789ab deleted", "teardown: model m-1 deleted",
-                                "byoc teardown: 3 resource(s) deleted"]
+    assert out.splitlines() == [
+        "teardown: deleting endpoint cli",
+        "teardown: endpoint cli deleted",
+        "teardown: endpoint config cli-0123456789ab deleted",
+        "teardown: model m-1 deleted",
+        "byoc teardown: 3 resource(s) deleted",
+    ]
     assert main(["teardown", "cli", "--endpoint-url", local, "--region", "us-east-1"]) == 2
     assert "no endpoint cli and no endpoint config made for it" in capsys.readouterr().err

@@ -28,7 +28,12 @@ def test_dry_run_requests_pass_botocores_validation(path):
     uploads = [{"Bucket": "bucket", "Key": "byoc/x/model.tar.gz", "Body": "<10 bytes>"}]
     requests = dry_run_requests(plan, uploads)
     assert [r["operation"] for r in requests] == [
-        "PutObject", "CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"]
+        "PutObject",
+        "CreateModel",
+        "CreateEndpointConfig",
+        "CreateEndpoint",
+        "UpdateEndpoint",
+    ]
     model = plan.create_model
     assert [c["ContainerHostname"] for c in model["Containers"]] == [c.hostname for c in spec.containers]
     assert all(c["Image"].startswith("reg.example:5000/byoc/") for c in model["Containers"])
@@ -43,8 +48,14 @@ def test_botocore_refuses_what_sagemaker_would():
     with pytest.raises(DeployError, match="Missing required parameter.*ModelName"):
         validate("sagemaker", "CreateModel", {"Containers": []})
     with pytest.raises(DeployError, match="InitialInstanceCount"):
-        validate("sagemaker", "CreateEndpointConfig", {"EndpointConfigName": "x", "ProductionVariants": [
-            {"VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": "one"}]})
+        validate(
+            "sagemaker",
+            "CreateEndpointConfig",
+            {
+                "EndpointConfigName": "x",
+                "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": "one"}],
+            },
+        )
 
 
 def test_names_follow_content_only():

@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[4]
 
 def test_numbers_agree_within_the_tolerance_and_labels_exactly():
     assert differences(b"9.81234,10.5\n", b"9.81239,10.5\n", tolerance=1e-4) == []
-    assert differences(b"9.8\n", b"9.9\n", tolerance=1e-4) == ["field 0: 9.8 live, 9.9 locally (|difference| 0.1 > 0.0001)"]
+    assert differences(b"9.8\n", b"9.9\n", tolerance=1e-4) == [
+        "field 0: 9.8 live, 9.9 locally (|difference| 0.1 > 0.0001)"
+    ]
     live = b'{"response":[{"category":"medical","agent":null}]}'
     assert differences(live, live.replace(b"medical", b"medical")) == []
     assert differences(live, live.replace(b"medical", b"taxes")) == ["field 2: 'medical' live, 'taxes' locally"]

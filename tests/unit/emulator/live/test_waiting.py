@@ -32,8 +32,11 @@ def test_an_update_not_yet_shown_is_waited_for():
     lines = []
     sm = Answers(status("InService", "old"), status("Updating", "old"), status("InService", "new"))
     assert wait_in_service(sm, NoLogs(), "ep", "new", lines.append, poll_s=0)["EndpointConfigName"] == "new"
-    assert [line.split(" (")[0] for line in lines] == ["endpoint ep: InService", "endpoint ep: Updating",
-                                                       "endpoint ep: InService"]
+    assert [line.split(" (")[0] for line in lines] == [
+        "endpoint ep: InService",
+        "endpoint ep: Updating",
+        "endpoint ep: InService",
+    ]
 
 
 def test_a_rollback_names_the_reason_and_the_containers_last_lines():

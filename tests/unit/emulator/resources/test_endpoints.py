@@ -107,7 +107,9 @@ def test_remove_takes_an_endpoint_in_any_state(world):
     endpoints.create("ep", "c")
     endpoints.remove("ep")
     assert endpoints.endpoints == {} and deployer.made[0].stopped
-    with pytest.raises(ValidationException, match='Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/ep"'):
+    with pytest.raises(
+        ValidationException, match='Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/ep"'
+    ):
         endpoints.get("ep")
 
 
@@ -121,12 +123,12 @@ def test_crash_a_deployment_that_gives_up_replacing_makes_the_endpoint_failed(wo
     deployment.on_failed("The container-1 for production variant A exited (last exit code 137) ...")
     assert endpoint.status is EndpointStatus.FAILED
     assert endpoint.failure_reason.startswith("The container-1 for production variant A exited")
-    assert "ep" not in deployer.served                  # the Runtime API no longer routes to it
+    assert "ep" not in deployer.served  # the Runtime API no longer routes to it
     endpoints.wait(5)
-    assert deployment.stopped == 1                      # its containers are removed
-    deployment.on_failed("again")                       # a late second report changes nothing
+    assert deployment.stopped == 1  # its containers are removed
+    deployment.on_failed("again")  # a late second report changes nothing
     assert endpoint.failure_reason.startswith("The container-1")
-    endpoints.delete("ep")                              # a Failed endpoint can be deleted
+    endpoints.delete("ep")  # a Failed endpoint can be deleted
     endpoints.wait(5)
     with pytest.raises(ValidationException):
         endpoints.get("ep")

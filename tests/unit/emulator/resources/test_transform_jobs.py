@@ -31,8 +31,11 @@ class Host:
             raise self.outcome
         now = datetime.now(UTC)
         status = JobStatus.STOPPED if job.stop.is_set() else self.outcome
-        reason = "AlgorithmError: See job logs for more information. 1 of 1 input file(s) failed" \
-            if status is JobStatus.FAILED else None
+        reason = (
+            "AlgorithmError: See job logs for more information. 1 of 1 input file(s) failed"
+            if status is JobStatus.FAILED
+            else None
+        )
         return TransformResult(status, reason, [], 0, 0, now, now, 0.0)
 
 
@@ -65,8 +68,10 @@ def test_a_job_that_cannot_start_fails_with_sagemakers_reason(jobs):
     job = ended(jobs, jobs.create("noping", "m", SETTINGS, {}).name)
     assert (job.status.value, job.failure_reason) == ("Failed", "The c1 did not pass the ping health check.")
     jobs.host.outcome = RuntimeError("a bug")
-    assert ended(jobs, jobs.create("bug", "m", SETTINGS, {}).name).failure_reason == \
-        "InternalServerError: RuntimeError: a bug"
+    assert (
+        ended(jobs, jobs.create("bug", "m", SETTINGS, {}).name).failure_reason
+        == "InternalServerError: RuntimeError: a bug"
+    )
 
 
 def test_stop_is_stopping_then_stopped_and_shutdown_stops_every_job(jobs):
@@ -85,7 +90,7 @@ def test_names_models_and_modes_are_checked(jobs):
     jobs.create("once", "m", SETTINGS, {})
     with pytest.raises(ResourceInUse, match="a job with this name already exists"):
         jobs.create("once", "m", SETTINGS, {})
-    with pytest.raises(ValidationException, match='Could not find model'):
+    with pytest.raises(ValidationException, match="Could not find model"):
         jobs.create("x", "nope", SETTINGS, {})
     with pytest.raises(ValidationException, match="serial chain"):
         jobs.create("y", "direct", SETTINGS, {})

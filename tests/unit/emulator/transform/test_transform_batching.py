@@ -12,7 +12,7 @@ def lines(n: int, width: int) -> bytes:
 
 
 def test_multirecord_fills_each_batch_up_to_the_limit():
-    body = lines(10, MIB // 4)          # ten records of a quarter MiB (with their newline)
+    body = lines(10, MIB // 4)  # ten records of a quarter MiB (with their newline)
     batches = list(make_batches("f.csv", split(body, "Line"), "MultiRecord", 1))
     assert [len(b.records) for b in batches] == [4, 4, 2]
     assert all(len(b.body) <= MIB for b in batches)
@@ -27,7 +27,7 @@ def test_singlerecord_sends_one_record_without_its_terminator():
 
 
 def test_zero_means_one_unbounded_payload_per_file():
-    body = lines(30, MIB // 4)          # 7.5 MiB
+    body = lines(30, MIB // 4)  # 7.5 MiB
     [batch] = make_batches("f.csv", split(body, "Line"), "MultiRecord", 0)
     assert batch.body == body and len(batch.records) == 30
 
@@ -60,13 +60,14 @@ def test_line_batches_are_the_general_paths_batches_without_a_record_per_line():
         lines = [b"x" * rng.randint(1, 40) for _ in range(rng.randint(1, 30))]
         body = b"\n".join(lines) + (b"\n" if rng.random() < 0.7 else b"")
         mb = rng.choice([0, 1])
-        limit_lines = rng.randint(1, 12)                   # shrink MiB so that batches split: scale the lines up
+        limit_lines = rng.randint(1, 12)  # shrink MiB so that batches split: scale the lines up
         body = body.replace(b"x", b"x" * (MIB // (40 * limit_lines) or 1)) if mb else body
         fast = line_batches("f", body, mb)
         general = list(make_batches("f", split(body, "Line"), "MultiRecord", mb))
         assert fast is not None
-        assert [(b.index, b.first, b.count, b.span, b.body) for b in fast] == \
-            [(b.index, b.first, b.count, b.span, b.body) for b in general]
+        assert [(b.index, b.first, b.count, b.span, b.body) for b in fast] == [
+            (b.index, b.first, b.count, b.span, b.body) for b in general
+        ]
 
 
 def test_line_batches_leave_blank_lines_and_carriage_returns_to_the_general_path():

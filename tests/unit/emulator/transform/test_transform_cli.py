@@ -1,4 +1,6 @@
-"""`byoc transform` without Docker: options, settings, the job's container environment, local files, /execution-parameters."""
+"""`byoc transform` without Docker: options, settings, the job's container environment, local files,
+/execution-parameters.
+"""
 
 import argparse
 import gzip
@@ -25,14 +27,44 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 def test_options_carry_sagemakers_names_in_kebab_case():
-    args = parse("--content-type", "text/csv", "--split-type", "Line", "--compression-type", "Gzip",
-                 "--batch-strategy", "SingleRecord", "--max-payload-in-mb", "2", "--max-concurrent-transforms", "3",
-                 "--accept", "text/csv", "--assemble-with", "Line", "--input-filter", "$[1:]",
-                 "--output-filter", "$[0,-1]", "--join-source", "Input", "--invocations-timeout-in-seconds", "30",
-                 "--invocations-max-retries", "0", "--environment", "A=1", "B=x=y")
+    args = parse(
+        "--content-type",
+        "text/csv",
+        "--split-type",
+        "Line",
+        "--compression-type",
+        "Gzip",
+        "--batch-strategy",
+        "SingleRecord",
+        "--max-payload-in-mb",
+        "2",
+        "--max-concurrent-transforms",
+        "3",
+        "--accept",
+        "text/csv",
+        "--assemble-with",
+        "Line",
+        "--input-filter",
+        "$[1:]",
+        "--output-filter",
+        "$[0,-1]",
+        "--join-source",
+        "Input",
+        "--invocations-timeout-in-seconds",
+        "30",
+        "--invocations-max-retries",
+        "0",
+        "--environment",
+        "A=1",
+        "B=x=y",
+    )
     s = cli.settings_from_args(args)
-    assert (s.content_type, s.split_type, s.compression_type, s.batch_strategy) == ("text/csv", "Line", "Gzip",
-                                                                                   "SingleRecord")
+    assert (s.content_type, s.split_type, s.compression_type, s.batch_strategy) == (
+        "text/csv",
+        "Line",
+        "Gzip",
+        "SingleRecord",
+    )
     assert (s.max_payload_in_mb, s.max_concurrent_transforms, s.accept, s.assemble_with) == (2, 3, "text/csv", "Line")
     assert (s.input_filter, s.output_filter, s.join_source) == ("$[1:]", "$[0,-1]", "Input")
     assert (s.invocations_timeout_s, s.invocations_max_retries) == (30, 0)
@@ -57,8 +89,22 @@ def test_bad_values_are_refused(capsys):
 
 
 def test_main_renders_a_validation_error_without_a_traceback(capsys):
-    code = cli.main(["transform", str(ABALONE), "--input", "in", "--output", "out", "--join-source", "Input",
-                     "--content-type", "text/csv", "--accept", "text/csv"])
+    code = cli.main(
+        [
+            "transform",
+            str(ABALONE),
+            "--input",
+            "in",
+            "--output",
+            "out",
+            "--join-source",
+            "Input",
+            "--content-type",
+            "text/csv",
+            "--accept",
+            "text/csv",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("byoc transform: error: 1 validation error detected: JoinSource Input with text/csv needs")
@@ -69,8 +115,12 @@ def test_the_containers_get_the_jobs_environment():
     s = cli.settings_from_args(parse("--split-type", "Line", "--max-payload-in-mb", "2", "--environment", "X=1"))
     spec = cli.job_spec(str(ABALONE), s)
     featurizer, predictor = spec.containers
-    assert featurizer.environment == {"FEATURIZER_INPUT": "tabular", "X": "1", "SAGEMAKER_BATCH": "true",
-                                      "SAGEMAKER_MAX_PAYLOAD_IN_MB": "2"}
+    assert featurizer.environment == {
+        "FEATURIZER_INPUT": "tabular",
+        "X": "1",
+        "SAGEMAKER_BATCH": "true",
+        "SAGEMAKER_MAX_PAYLOAD_IN_MB": "2",
+    }
     assert predictor.environment["SAGEMAKER_BATCH"] == "true"
 
 
@@ -127,8 +177,10 @@ def container():
 
 def test_execution_parameters_are_read_from_the_container(container):
     _, url = container
-    Answer.status, Answer.body = 200, json.dumps({"MaxConcurrentTransforms": 8, "BatchStrategy": "MULTI_RECORD",
-                                                  "MaxPayloadInMB": 6}).encode()
+    Answer.status, Answer.body = (
+        200,
+        json.dumps({"MaxConcurrentTransforms": 8, "BatchStrategy": "MULTI_RECORD", "MaxPayloadInMB": 6}).encode(),
+    )
     params = cli.execution_parameters(url)
     assert (params.max_concurrent_transforms, params.batch_strategy, params.max_payload_in_mb) == (8, "MultiRecord", 6)
 
@@ -137,13 +189,15 @@ def test_no_execution_parameters_means_defaults(container):
     _, url = container
     Answer.status, Answer.body = 404, b"not found"
     assert cli.execution_parameters(url) is None
-    assert cli.execution_parameters("http://127.0.0.1:9") is None   # nothing listens on the discard port
+    assert cli.execution_parameters("http://127.0.0.1:9") is None  # nothing listens on the discard port
 
 
 def test_a_bad_execution_parameters_answer_is_an_error(container):
     _, url = container
     Answer.status, Answer.body = 200, b'{"BatchStrategy": "ALL"}'
-    with pytest.raises(ExecutionParametersError, match="first container's /execution-parameters gave BatchStrategy='ALL'"):
+    with pytest.raises(
+        ExecutionParametersError, match="first container's /execution-parameters gave BatchStrategy='ALL'"
+    ):
         cli.execution_parameters(url)
 
 
@@ -163,8 +217,14 @@ class Runtime(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if body == b"fail":
-            payload = json.dumps({"Message": "Received client error (400) from featurizer with message \"bad\"",
-                                  "OriginalStatusCode": 400, "OriginalMessage": "bad", "LogStreamArn": "arn"}).encode()
+            payload = json.dumps(
+                {
+                    "Message": 'Received client error (400) from featurizer with message "bad"',
+                    "OriginalStatusCode": 400,
+                    "OriginalMessage": "bad",
+                    "LogStreamArn": "arn",
+                }
+            ).encode()
             self.send_response(424)
             self.send_header("x-amzn-errortype", "ModelError")
         else:
@@ -187,8 +247,9 @@ def test_endpoint_invoke_maps_model_errors_to_model_invocation_error():
     server = HTTPServer(("127.0.0.1", 0), Runtime)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        ep = SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", name="abalone",
-                             spec=SimpleNamespace(region="us-east-1"))
+        ep = SimpleNamespace(
+            url=f"http://127.0.0.1:{server.server_port}", name="abalone", spec=SimpleNamespace(region="us-east-1")
+        )
         invoke = cli.endpoint_invoke(ep, concurrency=2, timeout_s=5)
         assert invoke(b"abc", "text/csv", "text/csv", 5.0) == (b"cba", "text/csv")
         with pytest.raises(ModelInvocationError) as caught:

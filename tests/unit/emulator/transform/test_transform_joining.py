@@ -1,4 +1,6 @@
-"""DataProcessing: InputFilter, JoinSource Input for CSV, JSON, JSON Lines and non-objects, OutputFilter, splitting answers."""
+"""DataProcessing: InputFilter, JoinSource Input for CSV, JSON, JSON Lines and non-objects, OutputFilter, splitting
+answers.
+"""
 
 import json
 
@@ -11,8 +13,9 @@ from emulator.transform.settings import TransformSettings
 
 
 def processor(**fields) -> DataProcessor:
-    return DataProcessor(TransformSettings(input_uri="in", output_path="out", split_type="Line", assemble_with="Line",
-                                           **fields))
+    return DataProcessor(
+        TransformSettings(input_uri="in", output_path="out", split_type="Line", assemble_with="Line", **fields)
+    )
 
 
 def csv_processor(**fields) -> DataProcessor:
@@ -49,13 +52,20 @@ def test_csv_output_filter_without_join_applies_to_the_output():
 
 
 def test_jsonlines_join_adds_sagemakeroutput_to_each_object():
-    p = processor(content_type="application/jsonlines", accept="application/jsonlines", input_filter="$.features",
-                  join_source="Input", output_filter="$['id','SageMakerOutput']")
+    p = processor(
+        content_type="application/jsonlines",
+        accept="application/jsonlines",
+        input_filter="$.features",
+        join_source="Input",
+        output_filter="$['id','SageMakerOutput']",
+    )
     prepared = prepare(p, b'{"id": 1, "features": [1, 2]}\n{"id": 2, "features": [3, 4]}\n')
     assert [x.record.data for x in prepared] == [b"[1,2]", b"[3,4]"]
     pieces = p.finish(b'{"label": 1}\n{"label": 0}\n', "application/jsonlines", prepared)
-    assert [json.loads(x) for x in pieces] == [{"id": 1, "SageMakerOutput": {"label": 1}},
-                                               {"id": 2, "SageMakerOutput": {"label": 0}}]
+    assert [json.loads(x) for x in pieces] == [
+        {"id": 1, "SageMakerOutput": {"label": 1}},
+        {"id": 2, "SageMakerOutput": {"label": 0}},
+    ]
 
 
 def test_json_join_wraps_a_non_object_input():
@@ -69,8 +79,10 @@ def test_application_json_answer_to_several_records_is_split_by_array_elements()
     p = processor(content_type="application/json", accept="application/json", join_source="Input")
     prepared = prepare(p, b'{"k": 1}\n{"k": 2}\n')
     pieces = p.finish(b'[{"label": 1}, {"label": 2}]', "application/json", prepared)
-    assert [json.loads(x) for x in pieces] == [{"k": 1, "SageMakerOutput": {"label": 1}},
-                                               {"k": 2, "SageMakerOutput": {"label": 2}}]
+    assert [json.loads(x) for x in pieces] == [
+        {"k": 1, "SageMakerOutput": {"label": 1}},
+        {"k": 2, "SageMakerOutput": {"label": 2}},
+    ]
 
 
 def test_a_count_mismatch_is_a_clear_error():

@@ -23,11 +23,14 @@ def test_manifest_keys_are_relative_to_its_prefix():
     prefix, keys = read_manifest(b'[{"prefix": "s3://b/some/prefix/"}, "relative/path/to/custdata-1", "custdata-2"]')
     assert prefix == "s3://b/some/prefix/"
     assert [output_location("s3://b/out", k) for k in keys] == [
-        "s3://b/out/relative/path/to/custdata-1.out", "s3://b/out/custdata-2.out"]
+        "s3://b/out/relative/path/to/custdata-1.out",
+        "s3://b/out/custdata-2.out",
+    ]
 
 
-@pytest.mark.parametrize("document", [b"not json", b"[]", b'["a", "b"]', b'[{"prefix": "s3://b/"}]',
-                                      b'[{"prefix": "s3://b/"}, 3]'])
+@pytest.mark.parametrize(
+    "document", [b"not json", b"[]", b'["a", "b"]', b'[{"prefix": "s3://b/"}]', b'[{"prefix": "s3://b/"}, 3]']
+)
 def test_a_malformed_manifest_says_how_it_should_look(document):
     with pytest.raises(TransformValidationError, match="ManifestFile cannot be read"):
         read_manifest(document)

@@ -11,8 +11,14 @@ from emulator.transform import FileStatus, JobStatus, ModelInvocationError, Tran
 
 
 def settings(**fields) -> TransformSettings:
-    base = {"input_uri": "in/", "output_path": "out", "content_type": "text/csv", "accept": "text/csv",
-            "split_type": "Line", "assemble_with": "Line"}
+    base = {
+        "input_uri": "in/",
+        "output_path": "out",
+        "content_type": "text/csv",
+        "accept": "text/csv",
+        "split_type": "Line",
+        "assemble_with": "Line",
+    }
     return TransformSettings(**{**base, **fields})
 
 
@@ -50,7 +56,7 @@ def test_records_stay_in_input_order_under_concurrency():
 
 def test_multirecord_with_join_keeps_order_across_many_batches():
     s = settings(batch_strategy="MultiRecord", max_payload_in_mb=1, max_concurrent_transforms=4, join_source="Input")
-    body = b"".join(b"%019d\n" % i for i in range(60_000))   # 1.2 MB: two batches of 1 MiB at most
+    body = b"".join(b"%019d\n" % i for i in range(60_000))  # 1.2 MB: two batches of 1 MiB at most
     _, sink = run(s, [("big.csv", body)])
     lines = sink["out/big.csv.out"].splitlines()
     assert len(lines) == 60_000
@@ -74,12 +80,14 @@ def test_a_failing_call_is_retried_invocations_max_retries_times():
 
 def test_retries_exhausted_fail_the_file_with_the_models_message():
     def broken(body, content_type, accept, timeout_s):
-        raise ModelInvocationError("Received client error (400) from featurizer with message \"bad row\"", 400)
+        raise ModelInvocationError('Received client error (400) from featurizer with message "bad row"', 400)
 
     result, sink = run(settings(invocations_max_retries=1), [("a.csv", b"1\n")], broken)
     assert result.status is JobStatus.FAILED and not sink
-    assert result.failure_reason.startswith("AlgorithmError: See job logs for more information. 1 of 1 input file(s) "
-                                            "failed; first: a.csv, record 1: the model failed 2 attempt(s)")
+    assert result.failure_reason.startswith(
+        "AlgorithmError: See job logs for more information. 1 of 1 input file(s) "
+        "failed; first: a.csv, record 1: the model failed 2 attempt(s)"
+    )
     assert "bad row" in result.failure_reason
 
 
@@ -94,7 +102,10 @@ def test_a_failing_record_fails_only_its_file():
     assert result.status is JobStatus.FAILED
     assert [f.status for f in result.files] == [FileStatus.SUCCEEDED, FileStatus.FAILED, FileStatus.SUCCEEDED]
     assert set(sink) == {"out/a.csv.out", "out/c.csv.out"}
-    assert result.files[1].failure == "b.csv, record 4: the model failed 1 attempt(s) (InvocationsMaxRetries=0): cannot score 13"
+    assert (
+        result.files[1].failure
+        == "b.csv, record 4: the model failed 1 attempt(s) (InvocationsMaxRetries=0): cannot score 13"
+    )
 
 
 def test_bad_input_data_fails_its_file_before_any_call():
@@ -110,8 +121,11 @@ def test_gzip_input_is_decompressed_before_splitting():
 
 
 def test_assemble_none_concatenates_the_answers():
-    _, sink = run(settings(assemble_with="None", batch_strategy="SingleRecord"), [("a.csv", b"1\n2\n")],
-                       lambda body, *_: (b"<" + body + b">", "text/plain"))
+    _, sink = run(
+        settings(assemble_with="None", batch_strategy="SingleRecord"),
+        [("a.csv", b"1\n2\n")],
+        lambda body, *_: (b"<" + body + b">", "text/plain"),
+    )
     assert sink == {"out/a.csv.out": b"<1><2>"}
 
 
@@ -131,11 +145,12 @@ def test_stop_mid_run_sends_nothing_more_and_writes_no_partial_file():
         return doubling(body, content_type, accept, timeout_s)
 
     s = settings(batch_strategy="SingleRecord", max_concurrent_transforms=1)
-    result, sink = run(s, [("a.csv", numbers(0, 3)), ("b.csv", numbers(0, 100)), ("c.csv", numbers(0, 10))], slow,
-                       stop=stop)
+    result, sink = run(
+        s, [("a.csv", numbers(0, 3)), ("b.csv", numbers(0, 100)), ("c.csv", numbers(0, 10))], slow, stop=stop
+    )
     assert result.status is JobStatus.STOPPED and result.failure_reason is None
     assert set(sink) == {"out/a.csv.out"}
-    assert len(calls) <= 5 + 2      # at most the batches already queued
+    assert len(calls) <= 5 + 2  # at most the batches already queued
     assert [f.status for f in result.files] == [FileStatus.SUCCEEDED, FileStatus.STOPPED]
 
 
@@ -189,11 +204,13 @@ def test_the_batch_strategy_decides_the_number_of_calls(strategy, calls):
 
 def test_a_failed_multirecord_batch_names_its_record_range():
     def short(body, *_):
-        return b"1\n", "text/csv"          # one answer for three records
+        return b"1\n", "text/csv"  # one answer for three records
 
     result, sink = run(settings(join_source="Input", batch_strategy="MultiRecord"), [("a.csv", b"1\n2\n3\n")], short)
-    assert result.files[0].failure == ("a.csv, records 1-3: the model answered 1 lines for 3 input record(s); to join "
-                                       "or filter its output, the model must answer one per record, in order")
+    assert result.files[0].failure == (
+        "a.csv, records 1-3: the model answered 1 lines for 3 input record(s); to join "
+        "or filter its output, the model must answer one per record, in order"
+    )
     assert not sink
 
 
@@ -219,4 +236,4 @@ def test_stop_during_retries_leaves_the_file_stopped_not_failed():
     result = TransformRunner(s, resolve(s), failing, Sink(), stop=stop, retry_delay_s=5).run([("a.csv", b"1\n")])
     assert result.status is JobStatus.STOPPED and result.failure_reason is None
     assert result.files[0].status is FileStatus.STOPPED
-    assert result.seconds < 4          # the retry wait ends as soon as the job is stopped
+    assert result.seconds < 4  # the retry wait ends as soon as the job is stopped
