@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.control_plane import create_model  # noqa: E402
 from emulator.config import FIXTURES_DIR  # noqa: E402
 from emulator.transform.batching import make_batches  # noqa: E402
 from emulator.transform.records import split  # noqa: E402
@@ -46,20 +47,6 @@ def abalone_objects(rows: int, files: int) -> list[bytes]:
     every = [lines[i % len(lines)] for i in range(rows)]
     per = -(-rows // files)
     return ["".join(every[i : i + per]).encode() for i in range(0, rows, per)]
-
-
-def create_model(sm, name: str) -> None:
-    """CreateModel: the abalone pipeline, its models given as local paths."""
-    containers = [
-        {
-            "ContainerHostname": part,
-            "Image": f"byoc/{part}:latest",
-            "ModelDataUrl": str(ABALONE / part / "model.tar.gz"),
-        }
-        for part in ("featurizer", "predictor")
-    ]
-    containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
-    sm.create_model(ModelName=name, Containers=containers)
 
 
 def run_transform(sagemaker, model: str, name: str, concurrency: int, payload_mb: int) -> dict:

@@ -15,6 +15,24 @@ PIPELINES = FIXTURES_DIR / "pipelines"
 TESTBOX = "byoc/emulator-testbox:latest"
 TESTBOX_BASE = "byoc/emulator-testbox-base:latest"
 BROKEN_DIR = FIXTURES_DIR / "broken"
+ABALONE = FIXTURES_DIR / "abalone"
+ROLE = "arn:aws:iam::000000000000:role/x"
+
+
+def abalone_containers(model_url=lambda part: str(ABALONE / part / "model.tar.gz")) -> list[dict]:
+    """CreateModel's Containers for the abalone pipeline, each ModelDataUrl from `model_url(part)`."""
+    containers = [
+        {"ContainerHostname": part, "Image": f"byoc/{part}:latest", "ModelDataUrl": model_url(part)}
+        for part in ("featurizer", "predictor")
+    ]
+    containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
+    return containers
+
+
+def abalone_model(sm, name: str) -> str:
+    """CreateModel of the abalone pipeline (models as local paths) through boto3; return its name."""
+    sm.create_model(ModelName=name, Containers=abalone_containers(), ExecutionRoleArn=ROLE)
+    return name
 
 
 def write_testbox_definition(

@@ -14,7 +14,15 @@ from botocore.exceptions import ClientError, WaiterError
 
 from emulator.aws import local_client
 from emulator.config import FIXTURES_DIR, REPO_ROOT
-from tests.integration.emulator.helpers import TESTBOX, Serve, leftovers, unique
+from tests.integration.emulator.helpers import (
+    ROLE,
+    TESTBOX,
+    Serve,
+    abalone_containers,
+    abalone_model,
+    leftovers,
+    unique,
+)
 
 pytestmark = pytest.mark.integration
 WAIT = {"Delay": 0.2, "MaxAttempts": 600}
@@ -41,19 +49,6 @@ def sm(serve):
 @pytest.fixture(scope="module")
 def runtime(serve):
     return local_client("sagemaker-runtime", serve.url)
-
-
-def abalone_model(sm, name: str) -> None:
-    containers = [
-        {
-            "ContainerHostname": part,
-            "Image": f"byoc/{part}:latest",
-            "ModelDataUrl": str(ABALONE / part / "model.tar.gz"),
-        }
-        for part in ("featurizer", "predictor")
-    ]
-    containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
-    sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
 
 
 def endpoint(sm, serve, name: str, variants: list[dict], wait: bool = True) -> None:
@@ -103,18 +98,10 @@ def test_model_data_uploaded_to_the_local_s3_is_served_and_a_missing_object_fail
     s3 = local_client("s3", serve.url)
     bucket, name = unique("models"), unique("cp-s3")
     s3.create_bucket(Bucket=bucket)
-    containers = []
     for part in ("featurizer", "predictor"):
         s3.upload_file(str(ABALONE / part / "model.tar.gz"), bucket, f"abalone/{part}/model.tar.gz")
-        containers.append(
-            {
-                "ContainerHostname": part,
-                "Image": f"byoc/{part}:latest",
-                "ModelDataUrl": f"s3://{bucket}/abalone/{part}/model.tar.gz",
-            }
-        )
-    containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
-    sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
+    containers = abalone_containers(lambda part: f"s3://{bucket}/abalone/{part}/model.tar.gz")
+    sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn=ROLE)
     assert sm.describe_model(ModelName=name)["Containers"][1]["ModelDataUrl"] == containers[1]["ModelDataUrl"]
     endpoint(sm, serve, name, [variant(name)])
     answer = runtime.invoke_endpoint(EndpointName=name, Body=SAMPLE, ContentType="text/csv", Accept="text/csv")
@@ -122,7 +109,7 @@ def test_model_data_uploaded_to_the_local_s3_is_served_and_a_missing_object_fail
 
     missing = unique("cp-s3-missing")
     containers[1] = {**containers[1], "ModelDataUrl": f"s3://{bucket}/abalone/nothing/model.tar.gz"}
-    sm.create_model(ModelName=missing, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
+    sm.create_model(ModelName=missing, Containers=containers, ExecutionRoleArn=ROLE)
     endpoint(sm, serve, missing, [variant(missing)], wait=False)
     with pytest.raises(WaiterError):
         sm.get_waiter("endpoint_in_service").wait(EndpointName=missing, WaiterConfig=WAIT)
@@ -136,7 +123,7 @@ def test_a_model_data_url_that_names_no_object_is_refused_by_create_model(sm):
         sm.create_model,
         ModelName=unique("cp-s3-bad"),
         Containers=[{"Image": "byoc/predictor:latest", "ModelDataUrl": "s3://bucket-only"}],
-        ExecutionRoleArn="arn:aws:iam::000000000000:role/x",
+        ExecutionRoleArn=ROLE,
     )
     assert err.value.response["Error"]["Code"] == "ValidationException"
     assert "s3://BUCKET/KEY/model.tar.gz" in err.value.response["Error"]["Message"]

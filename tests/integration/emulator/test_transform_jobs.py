@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import WaiterError
 
 from emulator.config import FIXTURES_DIR
-from tests.integration.emulator.helpers import unique
+from tests.integration.emulator.helpers import abalone_model, unique
 
 pytestmark = pytest.mark.integration
 
@@ -41,18 +41,7 @@ def s3(api):
 
 @pytest.fixture(scope="module")
 def model(sm) -> str:
-    name = unique("tj-abalone")
-    containers = [
-        {
-            "ContainerHostname": part,
-            "Image": f"byoc/{part}:latest",
-            "ModelDataUrl": str(ABALONE / part / "model.tar.gz"),
-        }
-        for part in ("featurizer", "predictor")
-    ]
-    containers[0]["Environment"] = {"FEATURIZER_INPUT": "tabular"}
-    sm.create_model(ModelName=name, Containers=containers, ExecutionRoleArn="arn:aws:iam::000000000000:role/x")
-    return name
+    return abalone_model(sm, unique("tj-abalone"))
 
 
 @pytest.fixture(scope="module")
