@@ -211,16 +211,21 @@ def _check_hostname(value, where: str) -> None:
         raise Invalid(where, f"{value!r} must be 1 to 63 characters matching {HOSTNAME_RE.pattern}")
 
 
+NOT_ONE_OBJECT = "must name one object, s3://BUCKET/KEY/model.tar.gz"
+ONE_OBJECT_HINT = "pack the model with `tar -czf model.tar.gz -C DIR .` and upload that archive"
+
+
+def s3_model_object(url: str) -> tuple[str, str] | None:
+    """Return (bucket, key) of an s3:// ModelDataUrl that names one object, else None."""
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return (bucket, key) if bucket and key and not key.endswith("/") else None
+
+
 def _model_path(value, where: str, base_dir: Path) -> Path | str:
     expect(value, str, where, "a local path to a model.tar.gz or folder")
     if value.startswith("s3://"):
-        bucket, _, key = value.removeprefix("s3://").partition("/")
-        if not bucket or not key or key.endswith("/"):
-            raise Invalid(
-                where,
-                f"{value} must name one object, s3://BUCKET/KEY/model.tar.gz",
-                "pack the model with `tar -czf model.tar.gz -C DIR .` and upload that archive",
-            )
+        if s3_model_object(value) is None:
+            raise Invalid(where, f"{value} {NOT_ONE_OBJECT}", ONE_OBJECT_HINT)
         return value  # read from the session's local S3 when the containers start
     if value.startswith("file://"):
         value = unquote(value.removeprefix("file://"))

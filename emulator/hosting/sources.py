@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlparse
 from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.config import IMAGE_MAP_ENV, MODEL_CACHE_DIR
+from emulator.definitions.pipeline import NOT_ONE_OBJECT, ONE_OBJECT_HINT, s3_model_object
 from emulator.errors import ByocError, EndpointError
 from emulator.hosting.modeldata import unpack_model
 from emulator.userdirs import private_dir
@@ -37,7 +38,10 @@ def model_dir(url: str, s3=None, *, base_dir: Path | None = None, cache_dir: Pat
     """Return a folder holding the model at `url` (s3://, file:// or a path), unpacked once, to mount read-only."""
     parsed = urlparse(url)
     if parsed.scheme == "s3":
-        return unpack_model(_download(parsed.netloc, parsed.path.lstrip("/"), url, s3, cache_dir), cache_dir)
+        found = s3_model_object(url)
+        if found is None:
+            raise EndpointError(f"ModelDataUrl {url} {NOT_ONE_OBJECT}", ONE_OBJECT_HINT)
+        return unpack_model(_download(*found, url, s3, cache_dir), cache_dir)
     if parsed.scheme == "file":
         path = Path(unquote(parsed.path))
     elif parsed.scheme and len(parsed.scheme) > 1:  # one letter: a Windows drive, not a scheme
@@ -63,11 +67,6 @@ def _download(bucket: str, key: str, url: str, s3, cache_dir: Path) -> Path:
         raise EndpointError(
             f"ModelDataUrl {url} is in S3 but no local S3 client was given",
             "start the session's local AWS services (LocalAws) and pass aws.client('s3')",
-        )
-    if not bucket or not key or key.endswith("/"):
-        raise EndpointError(
-            f"ModelDataUrl {url} must name one object, s3://BUCKET/KEY/model.tar.gz",
-            "pack the model with `tar -czf model.tar.gz -C DIR .` and upload that",
         )
     try:
         etag = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
