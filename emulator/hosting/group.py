@@ -170,6 +170,7 @@ class ContainerGroup(HealthMonitor):
                 prepared.result()
             self._stamp("local AWS joined")
             local_aws = self.aws.env(self.spec.region) if self.aws is not None else None
+            in_s3 = any(isinstance(c.model_data, str) for c in self.spec.containers)  # s3:// ModelDataUrls
             plans = container_plans(
                 self.spec,
                 self.endpoint,
@@ -178,7 +179,7 @@ class ContainerGroup(HealthMonitor):
                 local_aws=local_aws,
                 unit=self.unit,
                 workers=self._workers(),
-                s3=self.aws.client("s3", self.spec.region) if self.aws is not None else None,
+                s3=self.aws.client("s3", self.spec.region) if self.aws is not None and in_s3 else None,
             )
             self._stamp("models unpacked")
             self.running = self._start_all(plans)
