@@ -25,3 +25,14 @@ def moto_url():
 def reset(url: str) -> None:
     """Forget every bucket, table, log group ... (moto's backends are shared by every server in the process)."""
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
+
+
+@contextlib.contextmanager
+def s3_with_bucket(bucket: str):
+    """Yield an S3 client of a fresh in-process moto server holding an empty `bucket`."""
+    from emulator.aws import local_client
+
+    with moto_url() as url:
+        client = local_client("s3", url)
+        client.create_bucket(Bucket=bucket)
+        yield client

@@ -5,10 +5,9 @@ import tarfile
 
 import pytest
 
-from emulator.aws import local_client
 from emulator.errors import EndpointError
 from emulator.hosting.sources import local_image, model_dir, names_registry, parse_image_map, resolve_images
-from tests.unit.emulator.inprocess_moto import moto_url
+from tests.unit.emulator.inprocess_moto import s3_with_bucket
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/featurizer:1.0"
 
@@ -26,9 +25,7 @@ def archive(files: dict[str, bytes]) -> bytes:
 
 @pytest.fixture(scope="module")
 def s3():
-    with moto_url() as url:
-        client = local_client("s3", url)
-        client.create_bucket(Bucket="models")
+    with s3_with_bucket("models") as client:
         yield client
 
 

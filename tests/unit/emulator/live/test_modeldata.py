@@ -6,10 +6,9 @@ import time
 
 import pytest
 
-from emulator.aws import local_client
 from emulator.live import DeployError
 from emulator.live.modeldata import archive_of, key_of, pack, sha256_of, upload
-from tests.unit.emulator.inprocess_moto import moto_url
+from tests.unit.emulator.inprocess_moto import s3_with_bucket
 
 
 def model_folder(root):
@@ -44,9 +43,7 @@ def test_the_key_is_the_archives_sha256(tmp_path):
 
 @pytest.fixture(scope="module")
 def s3():
-    with moto_url() as url:
-        client = local_client("s3", url)
-        client.create_bucket(Bucket="models")
+    with s3_with_bucket("models") as client:
         yield client
 
 
