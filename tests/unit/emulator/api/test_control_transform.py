@@ -9,6 +9,7 @@ import contextlib
 import gzip
 import json
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError, WaiterError
@@ -249,18 +250,27 @@ def test_an_empty_prefix_fails_the_job_with_sagemakers_words(sm, s3, model):
     assert model.calls == []
 
 
-def test_stop_makes_the_job_stopping_then_stopped_with_no_output(sm, s3, model):
+def test_stop_makes_the_job_stopping_then_stopped_and_sends_no_new_request(sm, s3, model):
     put(s3, "in/stop/a.csv", b"1,1\n")
     put(s3, "in/stop/b.csv", b"2,2\n")
     model.gate.clear()
-    sm.create_transform_job(**job("halt", "in/stop/"))
+    sent_before = len(model.calls)
+    sm.create_transform_job(**job("halt", "in/stop/", MaxConcurrentTransforms=1))
     assert sm.describe_transform_job(TransformJobName="halt")["TransformJobStatus"] == "InProgress"
+    # stop once a.csv's request is under way (held by the gate); a stop that lands while the job is still
+    # listing its input ends it Stopped at once, and Stopping would not be seen
+    deadline = time.monotonic() + 10
+    while len(model.calls) == sent_before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [body for body, _, _ in model.calls[sent_before:]] == [b"1,1\n"]
     sm.stop_transform_job(TransformJobName="halt")
     assert sm.describe_transform_job(TransformJobName="halt")["TransformJobStatus"] == "Stopping"
     model.gate.set()
     described = wait(sm, "halt")
     assert described["TransformJobStatus"] == "Stopped"
-    assert outputs(s3, "halt") == []
+    # the request under way finishes and completes its file; b.csv is never sent and gets no .out
+    assert len(model.calls) == sent_before + 1
+    assert outputs(s3, "halt") == ["a.csv.out"]
     code, message = code_of(lambda: sm.stop_transform_job(TransformJobName="halt"))
     assert code == "ValidationException" and "already ended (Stopped)" in message
 
