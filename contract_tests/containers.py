@@ -10,10 +10,11 @@ import threading
 import uuid
 from pathlib import Path
 
-from emulator.config import LABEL, LABEL_VALUE
+from emulator.config import LABEL, LABEL_VALUE, SESSION_LABEL
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
 from emulator.errors import ByocError
 from emulator.hosting.modeldata import unpack_model
+from emulator.hosting.plan import SESSION
 from emulator.hosting.readiness import Healthy, NotHealthy, ping_url, wait_healthy
 from emulator.sagemaker import DEFAULT_PORT
 
@@ -122,7 +123,7 @@ class Launcher:
             image=self.config.image,
             alias=self.config.hostname or self.config.name[:60],
             env=full_env,
-            labels={LABEL: LABEL_VALUE},
+            labels={LABEL: LABEL_VALUE, SESSION_LABEL: SESSION},
             ports=ports,
             model_dir=self.model_folder(),
         )

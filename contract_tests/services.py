@@ -4,11 +4,11 @@ import threading
 import uuid
 
 from emulator.aws import DUMMY_CREDENTIALS
-from emulator.config import LABEL, LABEL_VALUE
+from emulator.config import LABEL, LABEL_VALUE, SESSION_LABEL
 from emulator.definitions.pipeline import TableSpec
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
 from emulator.errors import ByocError
-from emulator.hosting.plan import MOTO_ALIAS, MOTO_IMAGE, MOTO_PORT, aws_env
+from emulator.hosting.plan import MOTO_ALIAS, MOTO_IMAGE, MOTO_PORT, SESSION, aws_env
 from emulator.hosting.sidecars import prepare_dynamodb
 
 from .containers import HOST, StartFailure
@@ -36,7 +36,7 @@ class DynamoService:
             raise StartFailure(
                 f"the DynamoDB side service needs {MOTO_IMAGE}, which is not built", "run `byoc build moto`"
             )
-        labels = {LABEL: LABEL_VALUE}
+        labels = {LABEL: LABEL_VALUE, SESSION_LABEL: SESSION}
         plan = ContainerPlan(
             name=f"byoc-contract-moto-{self.suffix}",
             image=MOTO_IMAGE,

@@ -6,6 +6,7 @@ import pytest
 
 from contract_tests.plugin import record
 from contract_tests.verdict import Status, render
+from emulator.hosting.plan import SESSION
 
 
 class ContractWarning(UserWarning):
@@ -17,7 +18,8 @@ def test_rule(byoc_case, byoc_contract_session, request):
     outcome = byoc_contract_session.outcome(*byoc_case)
     record(request.config, outcome)
     text = render(outcome)
-    request.node.user_properties += [("verdict", outcome.status.value), ("observed", text)]  # <property> in JUnit
+    # <property> in JUnit; byoc_session is the com.byoc.session label on every container and network this run made
+    request.node.user_properties += [("verdict", outcome.status.value), ("observed", text), ("byoc_session", SESSION)]
     if outcome.status is Status.FAILED:
         pytest.fail(text, pytrace=False)
     if outcome.status is Status.NOT_JUDGED:

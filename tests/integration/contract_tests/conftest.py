@@ -84,12 +84,21 @@ def by_verdict(verdicts: dict[str, str], suffix: str) -> dict[str, set[str]]:
     return found
 
 
-def contract_containers(client: docker.DockerClient) -> list[str]:
-    """Return the names of containers the contract suite made that are still there."""
-    return [
-        c.name
-        for c in client.containers.list(all=True, filters={"label": "com.byoc.managed=true"})
-        if c.name.startswith("byoc-contract-")
+def run_session(report: Path) -> str:
+    """Return the byoc session of the contract run that wrote `report` (its containers' com.byoc.session)."""
+    sessions = {found["byoc_session"] for found in junit_properties(report).values() if "byoc_session" in found}
+    assert len(sessions) == 1, f"one byoc_session expected in {report}, found {sessions}"
+    return sessions.pop()
+
+
+def contract_containers(client: docker.DockerClient, session: str) -> list[str]:
+    """Return the names of the containers and networks that the contract run `session` made and left.
+
+    By the run's own session label, not by name: other tests (in parallel workers) run the suite too.
+    """
+    filters = {"label": ["com.byoc.managed=true", f"com.byoc.session={session}"]}
+    return [c.name for c in client.containers.list(all=True, filters=filters)] + [
+        n.name for n in client.networks.list(filters=filters)
     ]
 
 

@@ -13,6 +13,7 @@ from .conftest import (
     junit_properties,
     junit_verdicts,
     run_byoc,
+    run_session,
 )
 
 pytestmark = pytest.mark.integration
@@ -25,7 +26,7 @@ def broken_run(broken_images, docker_client, tmp_path_factory):
     report = tmp_path_factory.mktemp("broken") / "report.xml"
     images = [broken_images[""], *(broken_images[fault] for fault in broken.EXPECTED)]
     done = run_byoc("contract", *images, "--sample", BROKEN_DIR / "sample.csv", "--junitxml", report, "-q")
-    assert contract_containers(docker_client) == []
+    assert contract_containers(docker_client, run_session(report)) == []
     return done, report
 
 

@@ -7,7 +7,15 @@ import pytest
 from contract_tests.rules import TARGET_RULES
 from emulator.config import REPO_ROOT
 
-from .conftest import OUR_TARGETS, contract_containers, junit_cases, junit_properties, junit_verdicts, run_byoc
+from .conftest import (
+    OUR_TARGETS,
+    contract_containers,
+    junit_cases,
+    junit_properties,
+    junit_verdicts,
+    run_byoc,
+    run_session,
+)
 
 pytestmark = pytest.mark.integration
 PIPELINES = [REPO_ROOT / "fixtures" / "pipelines" / f"{name}.toml" for name in ("abalone", "support")]
@@ -22,7 +30,7 @@ def test_our_three_images_pass_every_rule(our_images, docker_client, tmp_path):
     cases = junit_cases(report)
     assert len(cases) == len(TARGET_RULES) * 3 and set(junit_verdicts(report).values()) == {"passed"}
     print(f"contract suite over our three images: {seconds:.1f} s wall time")  # a figure, not a timed assertion
-    assert contract_containers(docker_client) == []
+    assert contract_containers(docker_client, run_session(report)) == []
 
 
 def test_our_pipelines_pass_every_rule_and_link(our_images, docker_client, tmp_path):
@@ -41,8 +49,4 @@ def test_our_pipelines_pass_every_rule_and_link(our_images, docker_client, tmp_p
     assert verdicts["test_rule[malformed-body-support-preprocessor]"] == "warning"
     observed = junit_properties(report)["test_rule[pipeline-links-abalone]"]["observed"]
     assert "the sample travelled featurizer ('text/csv') -> predictor ('text/csv') -> 200 'text/csv'" in observed
-    assert not [
-        n
-        for n in docker_client.networks.list(filters={"label": "com.byoc.managed=true"})
-        if n.name.startswith("byoc-contract-")
-    ]
+    assert contract_containers(docker_client, run_session(report)) == []
