@@ -86,6 +86,16 @@ def log_stream(variant: str, hostname: str) -> str:
 TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"  # [batch]
 
 
+def transform_data_log_stream(job: str) -> str:
+    """Return a transform job's data log stream: the job's own lines (limits, each failed file), not a container's.
+
+    SageMaker names it `{JobName}/{InstanceId}-{epoch}/data-log` (developer guide, "Log groups and streams
+    that SageMaker sends to CloudWatch Logs"); its lines read `2021-03-14T23:56:26.474:[sagemaker logs]:
+    bucket/key: ...` (as quoted in aws/sagemaker-tensorflow-serving-container#93).
+    """
+    return f"{job}/{INSTANCE_ID}/data-log"
+
+
 def transform_log_stream(job: str, hostname: str) -> str:
     """Return the log stream of one transform job container: `{JobName}/{InstanceId}-{ContainerHostname}`."""
     return f"{job}/{INSTANCE_ID}-{hostname}"

@@ -6,7 +6,8 @@
 For each job: the input is listed in the local S3 first (an empty prefix fails before any container
 starts); the model's containers start with the job's environment (`batch_spec`: the model's, then the
 job's, then SAGEMAKER_BATCH=true and the limits set), as a group of their own whose output goes to the
-local CloudWatch Logs group /aws/sagemaker/TransformJobs, stream JOB/i-local-HOSTNAME; the first
+local CloudWatch Logs group /aws/sagemaker/TransformJobs, stream JOB/i-local-HOSTNAME (the job's own
+lines, its limits and each failed file, in stream JOB/i-local/data-log, as SageMaker's data log); the first
 container's GET /execution-parameters is asked; then emulator.transform's runner calls the containers
 as a serial chain in-process (emulator.invocation.Pipeline, InvokeEndpoint's 6 MiB limit off: the job's
 MaxPayloadInMB applies) and writes each `.out` to the local S3.
@@ -16,16 +17,18 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Protocol
 
 from emulator.api.errors import ApiError, ModelError
 from emulator.definitions.pipeline import PipelineSpec
+from emulator.hosting.cloudwatch import LogShipper
 from emulator.hosting.group import ContainerGroup
 from emulator.hosting.variant import HostSettings
 from emulator.invocation.chain import Invocation, Pipeline
 from emulator.invocation.hops import HttpHop
 from emulator.resources.records import Model, TransformJob
-from emulator.sagemaker import TRANSFORM_LOG_GROUP, transform_log_stream
+from emulator.sagemaker import TRANSFORM_LOG_GROUP, transform_data_log_stream, transform_log_stream
 from emulator.transform import ExecutionParameters, ModelInvocationError, TransformResult, TransformRunner, resolve
 from emulator.transform.cli import batch_spec, execution_parameters
 from emulator.transform.s3 import S3Input, S3Output
@@ -85,10 +88,22 @@ class DockerBatchHost:
         s3 = self.aws.client("s3", spec.region)
         source = S3Input(s3, settings, spec.region)
         LOG.info("transform job %s: %d input object(s)", job.name, len(source.objects))
-        with self.containers(job.name, spec, float(settings.invocations_timeout_s), job.stop) as served:
+        names = {obj.relative: f"{obj.bucket}/{obj.key}" for obj in source.objects}
+        with (
+            self.containers(job.name, spec, float(settings.invocations_timeout_s), job.stop) as served,
+            _data_log(self.aws.client("logs", spec.region), job.name) as data_log,
+        ):
             limits = resolve(settings, served.execution_parameters())
             job.limits = limits
-            runner = TransformRunner(settings, limits, served.invoke, S3Output(s3), stop=job.stop)
+            runner = TransformRunner(
+                settings,
+                limits,
+                served.invoke,
+                S3Output(s3),
+                stop=job.stop,
+                data_log=data_log,
+                name_of=lambda key: names.get(key, key),
+            )
             return runner.run(source)
 
     @contextlib.contextmanager
@@ -140,6 +155,22 @@ class DockerBatchHost:
             for hop in hops:
                 hop.close()
             group.stop()
+
+
+@contextlib.contextmanager
+def _data_log(logs_client, job_name: str) -> Iterator[Callable[[str], None]]:
+    """Yield a writer of the job's data log stream (SageMaker's line prefix added); everything is sent on exit."""
+    shipper = LogShipper(logs_client, TRANSFORM_LOG_GROUP).start()
+    write = shipper.writer(transform_data_log_stream(job_name))
+
+    def line(text: str) -> None:
+        now = datetime.now(UTC)
+        write(f"{now:%Y-%m-%dT%H:%M:%S}.{now.microsecond // 1000:03d}:[sagemaker logs]: {text}")
+
+    try:
+        yield line
+    finally:
+        shipper.close()
 
 
 def _abort_on_stop(group: ContainerGroup, stop: threading.Event, started: threading.Event) -> None:

@@ -66,12 +66,16 @@ class TransformRunner:
         stop: threading.Event | None = None,
         progress: Callable[[Progress], None] | None = None,
         retry_delay_s: float = 0.2,
+        data_log: Callable[[str], None] | None = None,
+        name_of: Callable[[str], str] | None = None,
     ):
         self.settings, self.limits = settings, limits
         self.invoke, self.sink = invoke, sink
         self.stop = stop or threading.Event()
         self.progress = progress
         self.retry_delay_s = retry_delay_s
+        self.data_log = data_log  # the job's data log: one line per event below, as SageMaker's data-log stream
+        self.name_of = name_of or (lambda key: key)  # a key as the data log names it (bucket/key for S3)
         self.processor = DataProcessor(settings)
         self._lock = threading.Lock()
         self._records = self._bytes = self._files_done = 0
@@ -81,11 +85,11 @@ class TransformRunner:
     def run(self, source: Iterable[tuple[str, bytes]]) -> TransformResult:
         """Transform every input object of `source`; never raises for a file's failure."""
         started, clock = datetime.now(UTC), time.monotonic()
-        log.info(
-            "MaxConcurrentTransforms=%d, MaxPayloadInMB=%d, BatchStrategy=%s",
-            self.limits.max_concurrent_transforms,
-            self.limits.max_payload_in_mb,
-            self.limits.batch_strategy.upper().replace("RECORD", "_RECORD"),
+        self._say(
+            logging.INFO,
+            f"MaxConcurrentTransforms={self.limits.max_concurrent_transforms}, "
+            f"MaxPayloadInMB={self.limits.max_payload_in_mb}, "
+            f"BatchStrategy={self.limits.batch_strategy.upper().replace('RECORD', '_RECORD')}",
         )
         workers = self.limits.max_concurrent_transforms
         files: list[_File] = []
@@ -115,7 +119,7 @@ class TransformRunner:
             except StopIteration:
                 return True
             except Exception as err:  # noqa: BLE001 - listing or reading the input failed: the job fails
-                log.error("cannot read the input: %s: %s", type(err).__name__, err)
+                self._say(logging.ERROR, f"cannot read the input: {type(err).__name__}: {err}")
                 self._source_error = f"ClientError: cannot read the input: {type(err).__name__}: {err}"
                 return True
             files.append(self._start_file(key, body, pool, slots))
@@ -204,14 +208,10 @@ class TransformRunner:
             try:
                 return self.invoke(batch.body, s.content_type, s.accept, float(s.invocations_timeout_s))
             except ModelInvocationError as err:
-                log.warning(
-                    "%s: records %d-%d: attempt %d of %d failed: %s",
-                    batch.key,
-                    batch.first,
-                    batch.last,
-                    attempt,
-                    attempts,
-                    err.message,
+                self._say(
+                    logging.WARNING,
+                    f"{self.name_of(batch.key)}: records {batch.first}-{batch.last}: "
+                    f"attempt {attempt} of {attempts} failed: {err.message}",
                 )
                 last = err
                 if attempt < attempts and self.stop.wait(self.retry_delay_s * attempt):
@@ -265,8 +265,19 @@ class TransformRunner:
                 return FileOutcome(f.key, f.location, FileStatus.SUCCEEDED, f.records, None, seconds)
             except Exception as err:  # noqa: BLE001 - the sink's own failure (disk full, S3 refused): this file fails
                 f.failure = FileFailure(f"cannot write {f.location}: {type(err).__name__}: {err}", f.key)
-        log.error("%s: %s: %s", f.key, _kind(f.failure), f.failure.detail)
+        name = self.name_of(f.key)  # SageMaker's data log: the kind, an empty line, "Message:", the message
+        for line in (_kind(f.failure), "", "Message:", f.failure.detail):
+            self._say(logging.ERROR, f"{name}: {line}")
         return FileOutcome(f.key, None, FileStatus.FAILED, f.records, str(f.failure), seconds)
+
+    def _say(self, level: int, line: str) -> None:
+        """Log `line`, and write it to the job's data log when there is one (a failing writer is only logged)."""
+        log.log(level, "%s", line)
+        if self.data_log is not None:
+            try:
+                self.data_log(line)
+            except Exception:  # noqa: BLE001 - the data log is a copy: a failure to write it must not stop the job
+                log.exception("cannot write the data log")
 
     def _result(self, files: list[_File], started: datetime, seconds: float, exhausted: bool) -> TransformResult:
         outcomes = [f.outcome for f in files if f.outcome is not None]

@@ -8,6 +8,7 @@ plane, DockerBatchHost's S3 input and output, the transform runner.
 import contextlib
 import gzip
 import json
+import re
 import threading
 import time
 
@@ -218,6 +219,31 @@ def test_a_bad_row_fails_its_file_only_and_the_job_names_it(sm, s3, model):
     )
     assert "bad row 'x,3'" in described["FailureReason"]
     assert outputs(s3, "bad") == ["good.csv.out"]
+
+
+def test_the_data_log_stream_has_the_limits_and_each_failed_file_in_sagemakers_shape(sm, s3, model, local):
+    put(s3, "in/dl/good.csv", b"1,2\n")
+    put(s3, "in/dl/broken.csv", b"x,3\n")
+    sm.create_transform_job(**job("dl", "in/dl/", ModelClientConfig={"InvocationsMaxRetries": 0}))
+    with pytest.raises(WaiterError):
+        wait(sm, "dl")
+    logs = local_client("logs", local[0].url)
+    events = logs.get_log_events(logGroupName="/aws/sagemaker/TransformJobs", logStreamName="dl/i-local/data-log")
+    lines = [e["message"] for e in events["events"]]
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}:\[sagemaker logs\]: "
+    assert all(re.match(stamp, line) for line in lines), lines
+    said = [re.sub(stamp, "", line) for line in lines]
+    assert said[0].startswith("MaxConcurrentTransforms=") and "BatchStrategy=MULTI_RECORD" in said[0]
+    failed = [line for line in said if line.startswith(f"{BUCKET}/in/dl/broken.csv: ")]
+    # each failed attempt, then the file's verdict: its kind, an empty line, "Message:", the message
+    assert failed[0].startswith(f"{BUCKET}/in/dl/broken.csv: records 1-1: attempt 1 of 1 failed: ModelError")
+    assert failed[1:4] == [
+        f"{BUCKET}/in/dl/broken.csv: ClientError: 400",
+        f"{BUCKET}/in/dl/broken.csv: ",
+        f"{BUCKET}/in/dl/broken.csv: Message:",
+    ]
+    assert "bad row 'x,3'" in failed[4] and len(failed) == 5
+    assert not [line for line in said if "good.csv" in line]  # only failures are logged per file
 
 
 def test_gzip_objects_are_read_uncompressed(sm, s3, model):
