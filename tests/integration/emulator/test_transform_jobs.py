@@ -135,7 +135,15 @@ def test_every_out_row_is_the_input_row_plus_the_prediction(api, sm, s3, model, 
     streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs", logStreamNamePrefix=f"{name}/")[
         "logStreams"
     ]
-    assert sorted(s["logStreamName"] for s in streams) == [f"{name}/i-local-featurizer", f"{name}/i-local-predictor"]
+    assert sorted(s["logStreamName"] for s in streams) == [
+        f"{name}/i-local-featurizer",
+        f"{name}/i-local-predictor",
+        f"{name}/i-local/data-log",
+    ]
+    group, stream = "/aws/sagemaker/TransformJobs", f"{name}/i-local/data-log"
+    data_log = logs.get_log_events(logGroupName=group, logStreamName=stream)
+    said = [e["message"].split("[sagemaker logs]: ", 1)[1] for e in data_log["events"]]
+    assert said == ["MaxConcurrentTransforms=2, MaxPayloadInMB=6, BatchStrategy=MULTI_RECORD"]  # no file failed
 
 
 def test_a_malformed_row_fails_its_file_only_and_the_job_names_it(sm, s3, model, test_rows):
