@@ -84,6 +84,12 @@ def log_stream(variant: str, hostname: str) -> str:
 
 
 TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"  # [batch]
+# A transform job whose container never answers /ping, as its FailureReason is quoted in
+# aws/amazon-sagemaker-examples#852 (an inference pipeline's batch transform)
+TRANSFORM_PING_FAILURE = (
+    "AlgorithmError: Model container failed to respond to ping. Please ensure /ping endpoint is implemented "
+    "and responds with an HTTP 200 status code"
+)
 
 
 def transform_data_log_stream(job: str) -> str:

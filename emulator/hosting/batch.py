@@ -22,13 +22,19 @@ from typing import Protocol
 
 from emulator.api.errors import ApiError, ModelError
 from emulator.definitions.pipeline import PipelineSpec
+from emulator.errors import ContainerFailed
 from emulator.hosting.cloudwatch import LogShipper
 from emulator.hosting.group import ContainerGroup
 from emulator.hosting.variant import HostSettings
 from emulator.invocation.chain import Invocation, Pipeline
 from emulator.invocation.hops import HttpHop
 from emulator.resources.records import Model, TransformJob
-from emulator.sagemaker import TRANSFORM_LOG_GROUP, transform_data_log_stream, transform_log_stream
+from emulator.sagemaker import (
+    TRANSFORM_LOG_GROUP,
+    TRANSFORM_PING_FAILURE,
+    transform_data_log_stream,
+    transform_log_stream,
+)
 from emulator.transform import ExecutionParameters, ModelInvocationError, TransformResult, TransformRunner, resolve
 from emulator.transform.cli import batch_spec, execution_parameters
 from emulator.transform.s3 import S3Input, S3Output
@@ -137,6 +143,9 @@ class DockerBatchHost:
         try:
             try:
                 running = group.start()
+            except ContainerFailed as err:  # a transform job's FailureReason, not an endpoint's
+                err.failure_reason = f"{TRANSFORM_PING_FAILURE} (container {err.container or '?'})"
+                raise
             finally:
                 started.set()
             if s.access is None:

@@ -305,6 +305,7 @@ class ContainerGroup(HealthMonitor):
                 f"Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}",
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
                 failure_reason=reason,
+                container=plan.alias,
             ) from None
         self._stamp(f"{plan.alias}: /ping green")
         if healthy.port != bind and plan.alias not in self._plans:

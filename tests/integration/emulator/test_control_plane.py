@@ -168,6 +168,38 @@ def test_an_image_that_never_answers_ping_ends_failed_with_the_reason(impatient,
     assert err.value.response["Error"]["Code"] == "ValidationError"
 
 
+def test_a_transform_job_whose_container_never_answers_ping_fails_with_sagemakers_reason(impatient, docker_client):
+    serve = impatient
+    sm, s3 = local_client("sagemaker", serve.url), local_client("s3", serve.url)
+    name = unique("cp-tj-noping")
+    sm.create_model(
+        ModelName=name,
+        Containers=[
+            {"Image": TESTBOX, "Environment": {"BYOC_FAULT": ""}},
+            {"Image": TESTBOX, "Environment": {"BYOC_FAULT": "slow-ping"}},
+        ],
+    )
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="in/a.csv", Body=b"1,2,3\n")
+    sm.create_transform_job(
+        TransformJobName=name,
+        ModelName=name,
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{name}/in/"}}},
+        TransformOutput={"S3OutputPath": f"s3://{name}/out/"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+    )
+    with pytest.raises(WaiterError):
+        sm.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName=name, WaiterConfig=WAIT)
+    described = sm.describe_transform_job(TransformJobName=name)
+    assert described["TransformJobStatus"] == "Failed"
+    assert described["FailureReason"] == (
+        "AlgorithmError: Model container failed to respond to ping. Please ensure /ping endpoint is implemented "
+        "and responds with an HTTP 200 status code (container container-2)"
+    )
+    assert leftovers(docker_client, name) == []
+    assert s3.list_objects_v2(Bucket=name, Prefix="out/").get("KeyCount") == 0
+
+
 def test_update_endpoint_switches_under_load_without_a_failed_request(sm, runtime, serve, docker_client):
     name = unique("cp-update")
     abalone_model(sm, f"{name}-v1")
