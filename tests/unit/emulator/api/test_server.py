@@ -2,6 +2,9 @@
 
 import http.client
 import json
+import socket
+import threading
+import time
 
 import boto3
 import pytest
@@ -227,3 +230,28 @@ def test_add_remove_and_stop():
     api.stop()
     with pytest.raises(OSError):
         http.client.HTTPConnection(api.host, api.port, timeout=2).request("GET", "/")
+
+
+def test_a_burst_of_new_connections_is_accepted_at_once():
+    """128 callers connecting together all get in without waiting for TCP's 1 s SYN retransmission.
+
+    cheroot's default listen backlog (5) drops the SYNs of such a burst: the slowest connect took 1.0 s.
+    """
+    with RuntimeApi() as api:
+        seconds: list[float] = []
+        opened: list[socket.socket] = []
+
+        def connect():
+            started = time.perf_counter()
+            opened.append(socket.create_connection(("127.0.0.1", api.port), timeout=5))
+            seconds.append(time.perf_counter() - started)
+
+        threads = [threading.Thread(target=connect) for _ in range(128)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for sock in opened:
+            sock.close()
+    assert len(seconds) == 128
+    assert max(seconds) < 0.9, f"slowest connect {max(seconds):.3f} s: SYNs were dropped (listen backlog too small)"
