@@ -129,6 +129,13 @@ def test_a_model_data_url_that_names_no_object_is_refused_by_create_model(sm):
     assert "s3://BUCKET/KEY/model.tar.gz" in err.value.response["Error"]["Message"]
 
 
+# a model whose second container (container-2) never passes its ping: /ping takes 2.5 s > 2 s
+NEVER_PINGS = [
+    {"Image": TESTBOX, "Environment": {"BYOC_FAULT": ""}},
+    {"Image": TESTBOX, "Environment": {"BYOC_FAULT": "slow-ping"}},
+]
+
+
 @pytest.fixture(scope="module")
 def impatient(tmp_path_factory, testbox_image):
     """A second `byoc serve` whose containers get 8 s to pass their pings."""
@@ -142,11 +149,7 @@ def test_an_image_that_never_answers_ping_ends_failed_with_the_reason(impatient,
     serve = impatient
     sm, runtime = local_client("sagemaker", serve.url), local_client("sagemaker-runtime", serve.url)
     name = unique("cp-noping")
-    containers = [
-        {"Image": TESTBOX, "Environment": {"BYOC_FAULT": ""}},
-        {"Image": TESTBOX, "Environment": {"BYOC_FAULT": "slow-ping"}},
-    ]  # /ping takes 2.5 s > 2 s
-    sm.create_model(ModelName=name, Containers=containers)
+    sm.create_model(ModelName=name, Containers=NEVER_PINGS)
     endpoint(sm, serve, name, [variant(name)], wait=False)
     assert sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "Creating"
     with pytest.raises(WaiterError):
@@ -172,13 +175,7 @@ def test_a_transform_job_whose_container_never_answers_ping_fails_with_sagemaker
     serve = impatient
     sm, s3 = local_client("sagemaker", serve.url), local_client("s3", serve.url)
     name = unique("cp-tj-noping")
-    sm.create_model(
-        ModelName=name,
-        Containers=[
-            {"Image": TESTBOX, "Environment": {"BYOC_FAULT": ""}},
-            {"Image": TESTBOX, "Environment": {"BYOC_FAULT": "slow-ping"}},
-        ],
-    )
+    sm.create_model(ModelName=name, Containers=NEVER_PINGS)
     s3.create_bucket(Bucket=name)
     s3.put_object(Bucket=name, Key="in/a.csv", Body=b"1,2,3\n")
     sm.create_transform_job(
