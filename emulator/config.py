@@ -66,3 +66,12 @@ class Settings:
             base_image_override=os.environ.get("BYOC_BASE_IMAGE") or None,
             ci=os.environ.get("CI", "").lower() in ("1", "true", "yes"),
         )
+
+
+def reaper_off() -> None:
+    """Turn testcontainers' reaper (Ryuk) off unless the caller set it: called by our entry points.
+
+    byoc labels and removes everything it starts, so the reaper is not needed, and its image cannot
+    be pulled where no registry answers.
+    """
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")

@@ -9,14 +9,13 @@ calls them with boto3 exactly as a live endpoint is called, prints the answers a
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 
 from botocore.exceptions import ClientError
 
-from emulator.config import FIXTURES_DIR, IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings
+from emulator.config import FIXTURES_DIR, IMAGE_NAMES, SERVICE_IMAGE_NAMES, Settings, reaper_off
 from emulator.errors import ByocError
 
 PIPELINES = FIXTURES_DIR / "pipelines"
@@ -86,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulator.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--logs", action="store_true", help="stream the containers' logs to stderr")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # as `byoc` does: we remove what we start
+    reaper_off()
     try:
         ensure_images()
         from emulator.hosting.endpoint import LocalEndpoint

@@ -2,10 +2,10 @@
 
 import argparse
 import logging
-import os
 import signal
 import sys
 
+from emulator.config import reaper_off
 from emulator.errors import ByocError
 
 
@@ -33,9 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; report a ByocError as a message, never a traceback."""
     args = build_parser().parse_args(argv)
-    # byoc labels and removes everything it starts, so testcontainers' reaper is not needed, and its
-    # image cannot be pulled where no registry answers: off unless the caller set it.
-    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+    reaper_off()
     logging.basicConfig(level=logging.WARNING, format=f"byoc {args.command}: %(levelname)s: %(message)s")
     try:
         return int(args.func(args) or 0)
