@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 LOG_TAIL = 15
 HOST = "127.0.0.1"
 READY_PING_TIMEOUT_S = 10.0  # lenient: a slow ping is the ping rule's business, not the start's
+# on every container and network the suite makes: byoc's, and this run's (its JUnit gives byoc_session)
+LABELS = {LABEL: LABEL_VALUE, SESSION_LABEL: SESSION}
 
 
 class StartFailure(ByocError):
@@ -123,7 +125,7 @@ class Launcher:
             image=self.config.image,
             alias=self.config.hostname or self.config.name[:60],
             env=full_env,
-            labels={LABEL: LABEL_VALUE, SESSION_LABEL: SESSION},
+            labels=LABELS,
             ports=ports,
             model_dir=self.model_folder(),
         )

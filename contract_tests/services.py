@@ -4,14 +4,13 @@ import threading
 import uuid
 
 from emulator.aws import DUMMY_CREDENTIALS
-from emulator.config import LABEL, LABEL_VALUE, SESSION_LABEL
 from emulator.definitions.pipeline import TableSpec
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle
 from emulator.errors import ByocError
-from emulator.hosting.plan import MOTO_ALIAS, MOTO_IMAGE, MOTO_PORT, SESSION, aws_env
+from emulator.hosting.plan import MOTO_ALIAS, MOTO_IMAGE, MOTO_PORT, aws_env
 from emulator.hosting.sidecars import prepare_dynamodb
 
-from .containers import HOST, StartFailure
+from .containers import HOST, LABELS, StartFailure
 
 START_DEADLINE_S = 60
 
@@ -36,18 +35,17 @@ class DynamoService:
             raise StartFailure(
                 f"the DynamoDB side service needs {MOTO_IMAGE}, which is not built", "run `byoc build moto`"
             )
-        labels = {LABEL: LABEL_VALUE, SESSION_LABEL: SESSION}
         plan = ContainerPlan(
             name=f"byoc-contract-moto-{self.suffix}",
             image=MOTO_IMAGE,
             alias=MOTO_ALIAS,
             env={"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region, **DUMMY_CREDENTIALS},
-            labels=labels,
+            labels=LABELS,
             ports=(MOTO_PORT,),
             command=None,
         )
         try:
-            self.network = self.docker.create_network(f"byoc-contract-{self.suffix}", labels)
+            self.network = self.docker.create_network(f"byoc-contract-{self.suffix}", LABELS)
             self.handle = self.docker.run(plan, self.network)
             url = f"http://{HOST}:{self.handle.host_port(MOTO_PORT)}"
             prepare_dynamodb(url, self.region, self.tables, START_DEADLINE_S, threading.Event(), self.handle.exit_code)
