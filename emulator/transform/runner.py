@@ -265,17 +265,19 @@ class TransformRunner:
                 return FileOutcome(f.key, f.location, FileStatus.SUCCEEDED, f.records, None, seconds)
             except Exception as err:  # noqa: BLE001 - the sink's own failure (disk full, S3 refused): this file fails
                 f.failure = FileFailure(f"cannot write {f.location}: {type(err).__name__}: {err}", f.key)
-        name = self.name_of(f.key)  # SageMaker's data log: the kind, an empty line, "Message:", the message
-        for line in (_kind(f.failure), "", "Message:", f.failure.detail):
-            self._say(logging.ERROR, f"{name}: {line}")
+        name, kind = self.name_of(f.key), _kind(f.failure)
+        # one line in our log; in the data log SageMaker's four: the kind, an empty line, "Message:", the message
+        data = [f"{name}: {line}" for line in (kind, "", "Message:", f.failure.detail)]
+        self._say(logging.ERROR, f"{name}: {kind}: {f.failure.detail}", data)
         return FileOutcome(f.key, None, FileStatus.FAILED, f.records, str(f.failure), seconds)
 
-    def _say(self, level: int, line: str) -> None:
-        """Log `line`, and write it to the job's data log when there is one (a failing writer is only logged)."""
+    def _say(self, level: int, line: str, data: list[str] | None = None) -> None:
+        """Log `line`; write `data` (or `line`) to the job's data log, if any; a failing data log is only logged."""
         log.log(level, "%s", line)
         if self.data_log is not None:
             try:
-                self.data_log(line)
+                for text in data or [line]:
+                    self.data_log(text)
             except Exception:  # noqa: BLE001 - the data log is a copy: a failure to write it must not stop the job
                 log.exception("cannot write the data log")
 
