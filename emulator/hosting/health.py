@@ -11,6 +11,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+from docker.errors import DockerException
+
 from emulator.definitions.pipeline import PipelineSpec
 from emulator.docker.launcher import ContainerHandle, ContainerPlan
 from emulator.errors import EndpointError
@@ -49,6 +51,18 @@ class HealthMonitor:
         """How the host reaches the containers; chosen when the group's network is made."""
         assert self.access is not None, "access is chosen when the network is created"
         return self.access
+
+    def exit_code_of(self, alias: str) -> int | None:
+        """Ask Docker whether the container serving `alias` has exited: its exit code, else None."""
+        with self._lock:
+            handle = self._current.get(alias)
+        if handle is None:
+            return None
+        try:
+            return handle.exit_code()
+        except DockerException as err:  # the engine did not answer: the `die` event still will
+            LOG.debug("%s/%s: cannot inspect the container: %s", self.endpoint, alias, err)
+            return None
 
     def _exited(self, container_id: str, code: int | None) -> None:
         """Handle a `die` event: tell the listeners, log the last lines, start a replacement."""

@@ -6,7 +6,9 @@ pipeline = host.start()        # every /ping green; raises EndpointError (Contai
 host.stop()                    # containers and network removed
 """
 
+import functools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -20,6 +22,7 @@ from emulator.invocation.hops import HopResponse, HopUnreachable, HttpHop
 from emulator.sagemaker import INVOCATION_TIMEOUT_S, log_group
 
 EXIT_NOTICE_S = 0.5  # how long a broken call waits for Docker to say whether its container exited
+EXIT_PROBE_S = 0.1  # meanwhile, how often it asks Docker itself (a loaded engine sends its `die` event late)
 
 
 @dataclass
@@ -45,10 +48,11 @@ class HostSettings:
 class WatchedHop:
     """An HttpHop that fails at once, naming the exit, while its container is gone; swapped on replacement."""
 
-    def __init__(self, hop: HttpHop):
+    def __init__(self, hop: HttpHop, exit_code: Callable[[], int | None] | None = None):
         self.hop = hop
         self.hostname = hop.hostname
         self.gone: str | None = None
+        self.exit_code = exit_code  # asks Docker whether the container has exited (its code), else None
         self._changed = threading.Condition()
 
     def post(self, body: bytes, headers: dict[str, str], timeout_s: float) -> HopResponse:
@@ -67,15 +71,29 @@ class WatchedHop:
             raise HopUnreachable(self.hostname, gone, exited=True) from None
 
     def _exit_of(self, hop: HttpHop) -> str | None:
-        """Return why `hop`'s container is gone, waiting briefly: the connection may break before Docker says so."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.gone is not None or self.hop is not hop, EXIT_NOTICE_S)
-            return self.gone if self.hop is hop else None
+        """Return why `hop`'s container is gone, waiting briefly: the connection may break before Docker says so.
+
+        Waits for the `die` event (mark_gone), and asks Docker itself every EXIT_PROBE_S meanwhile.
+        """
+        deadline = time.monotonic() + EXIT_NOTICE_S
+        while True:
+            with self._changed:
+                step = min(EXIT_PROBE_S, deadline - time.monotonic())
+                self._changed.wait_for(lambda: self.gone is not None or self.hop is not hop, max(step, 0))
+                if self.hop is not hop:
+                    return None
+                if self.gone is not None:
+                    return self.gone
+            code = self.exit_code() if self.exit_code is not None else None
+            if code is not None:
+                return _gone(code)
+            if time.monotonic() >= deadline:
+                return None
 
     def mark_gone(self, code: int | None) -> None:
         """Record that the container exited and cut its connections: calls under way fail now."""
         with self._changed:
-            self.gone = f"exited with code {code}; the endpoint is replacing it"
+            self.gone = _gone(code)
             self._changed.notify_all()
         self.hop.abort()
 
@@ -130,7 +148,10 @@ class VariantHost:
         running = self.group.start()
         if self.settings.access is None:
             self.settings.access = self.group.access  # decided once, shared by later hosts
-        self._hops = [WatchedHop(HttpHop(r.hostname, r.url)) for r in running]
+        self._hops = [
+            WatchedHop(HttpHop(r.hostname, r.url), functools.partial(self.group.exit_code_of, r.hostname))
+            for r in running
+        ]
         self.pipeline = Pipeline(
             self.endpoint,
             self._hops,
@@ -161,3 +182,7 @@ class VariantHost:
         for hop in self._hops:
             hop.close()
         self.group.stop()
+
+
+def _gone(code: int | None) -> str:
+    return f"exited with code {code}; the endpoint is replacing it"

@@ -197,6 +197,35 @@ def test_crash_a_broken_connection_waits_briefly_for_the_exit_to_name_it():
     assert isinstance(result[0], HopUnreachable) and result[0].exited and "code 9" in result[0].reason
 
 
+def test_crash_a_broken_connection_asks_docker_when_the_exit_event_is_late():
+    server = Silent()
+    exited = threading.Event()  # what Docker's inspect says: the container has exited (code 137)
+    hop = WatchedHop(HttpHop("victim", f"http://127.0.0.1:{server.port}"), lambda: 137 if exited.is_set() else None)
+    result = []
+    caller = threading.Thread(target=lambda: result.append(_post(hop)))
+    caller.start()
+    assert wait_for(lambda: len(server.conns) == 1)
+    server.close()  # the connection breaks; no `die` event (mark_gone) ever arrives
+    time.sleep(0.15)
+    exited.set()
+    caller.join(5)
+    assert isinstance(result[0], HopUnreachable) and result[0].exited and "code 137" in result[0].reason
+
+
+def test_crash_a_broken_connection_of_a_running_container_stays_unreachable():
+    server = Silent()
+    hop = WatchedHop(HttpHop("victim", f"http://127.0.0.1:{server.port}"), lambda: None)
+    result = []
+    caller = threading.Thread(target=lambda: result.append(_post(hop)))
+    caller.start()
+    assert wait_for(lambda: len(server.conns) == 1)
+    started = time.monotonic()
+    server.close()
+    caller.join(5)
+    assert isinstance(result[0], HopUnreachable) and not result[0].exited
+    assert time.monotonic() - started < 1.0  # gave up waiting after EXIT_NOTICE_S
+
+
 def _post(hop):
     try:
         return hop.post(b"x", {}, 30)
