@@ -4,6 +4,7 @@ session's DynamoDB stand-in comes back seeded."""
 
 import threading
 import time
+from datetime import datetime
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,6 +22,13 @@ def invoke(endpoint, host="victim", timeout_s=60):
     return endpoint.client().invoke_endpoint(
         EndpointName=endpoint.name, ContentType="text/csv", Body=b"1,2,3", TargetContainerHostname=host
     )
+
+
+def exited_at(container) -> float:
+    """Return when Docker recorded the container's exit (State.FinishedAt, RFC 3339 in nanoseconds), as time.time()."""
+    container.reload()
+    whole, _, fraction = container.attrs["State"]["FinishedAt"].rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{whole}.{(fraction + '000000')[:6]}+00:00").timestamp()
 
 
 def wait_until(predicate, timeout_s):
@@ -50,20 +58,22 @@ def test_crash_calls_under_way_fail_within_1s_then_the_container_is_replaced(cra
     def call():
         try:
             invoke(crashy)
-            outcomes.append(("answered", time.monotonic(), None))
+            outcomes.append(("answered", time.time(), None))
         except ClientError as err:
-            outcomes.append(("failed", time.monotonic(), err))
+            outcomes.append(("failed", time.time(), err))
 
     callers = [threading.Thread(target=call) for _ in range(4)]
     for caller in callers:
         caller.start()
     time.sleep(0.5)
-    killed = time.monotonic()
     victim.kill()
     for caller in callers:
         caller.join(15)
     assert [kind for kind, _, _ in outcomes] == ["failed"] * 4
-    assert max(when for _, when, _ in outcomes) - killed < 1.0, "calls under way must fail within 1 s"
+    # Timed from the exit Docker recorded, not from our kill request: a loaded engine (CI runs three
+    # workers on two cores) took up to 1.8 s to answer `docker kill` for a container it had killed at once.
+    latest = max(when for _, when, _ in outcomes) - exited_at(victim)
+    assert latest < 1.0, f"calls under way must fail within 1 s of the exit, the last took {latest:.2f} s"
     error = outcomes[0][2].response
     assert error["Error"]["Code"] == "ModelError"
     assert "Container victim exited with code 137" in error["Error"]["Message"]
