@@ -15,10 +15,10 @@ import docker
 import pytest
 
 from contract_tests.probe import call
-from emulator.config import IMAGE_NAMES, REPO_ROOT, image_tag
+from emulator.config import IMAGE_NAMES, REPO_ROOT, SESSION_LABEL, image_tag
 from emulator.docker.images import has_image
 from emulator.hosting.readiness import NotHealthy, wait_healthy
-from tests.support import free_port
+from tests.support import free_port, labelled
 
 BROKEN_DIR = REPO_ROOT / "fixtures" / "broken"
 TARGETS_DIR = REPO_ROOT / "contract_tests" / "targets"
@@ -96,10 +96,7 @@ def contract_containers(client: docker.DockerClient, session: str) -> list[str]:
 
     By the run's own session label, not by name: other tests (in parallel workers) run the suite too.
     """
-    filters = {"label": ["com.byoc.managed=true", f"com.byoc.session={session}"]}
-    return [c.name for c in client.containers.list(all=True, filters=filters)] + [
-        n.name for n in client.networks.list(filters=filters)
-    ]
+    return labelled(client, {SESSION_LABEL: session})
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-from emulator.config import ENDPOINT_LABEL, FIXTURES_DIR, LABEL, LABEL_VALUE, REPO_ROOT
+from emulator.config import ENDPOINT_LABEL, FIXTURES_DIR, REPO_ROOT
 from emulator.hosting.plan import SESSION
+from tests.support import labelled
 
 PIPELINES = FIXTURES_DIR / "pipelines"
 TESTBOX = "byoc/emulator-testbox:latest"
@@ -61,11 +62,7 @@ def unique(prefix: str) -> str:
 
 def leftovers(client, endpoint: str) -> list[str]:
     """Return the containers and networks still carrying `endpoint`'s label."""
-    filters = {"label": [f"{LABEL}={LABEL_VALUE}", f"{ENDPOINT_LABEL}={endpoint}"]}
-    # sparse: no inspect per container, which would raise NotFound for one removed meanwhile
-    return [c.attrs["Names"][0].lstrip("/") for c in client.containers.list(all=True, filters=filters, sparse=True)] + [
-        n.name for n in client.networks.list(filters=filters)
-    ]
+    return labelled(client, {ENDPOINT_LABEL: endpoint})
 
 
 class UpProcess:

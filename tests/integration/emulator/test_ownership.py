@@ -50,7 +50,8 @@ def selected(docker_client) -> tuple[set[str], set[str]]:
     """Return the ids of the containers and networks `byoc down` would remove."""
     filters = {"label": [f"{k}={v}" for k, v in down_labels().items()]}
     return (
-        {c.id for c in docker_client.containers.list(all=True, filters=filters)},
+        # sparse: no inspect per container, which raises NotFound for one another test removes meanwhile
+        {c.id for c in docker_client.containers.list(all=True, filters=filters, sparse=True)},
         {n.id for n in docker_client.networks.list(filters=filters)},
     )
 
