@@ -273,6 +273,7 @@ class DockerLayer:
         try:
             wrapper.start()
         except (APIError, DockerException) as err:
+            self._remove_created(plan)
             ryuk = not testcontainers_config.ryuk_disabled and "ryuk" in str(err).lower()
             raise EndpointError(
                 f"could not start {plan.alias} ({plan.image}): {err}",
@@ -281,11 +282,27 @@ class DockerLayer:
         log.debug("started %s (%s) as %s", plan.alias, plan.image, plan.name)
         return ContainerHandle(wrapper, network.name if network else None)
 
+    def _remove_created(self, plan: ContainerPlan) -> None:
+        """Remove the container `run` created but could not start (Docker creates, then starts, it).
+
+        Otherwise it stays behind in state Created: e.g. a replacement whose network a teardown
+        removed between the two steps, after the teardown's own sweep by label.
+        """
+        try:
+            container = self.client.containers.get(plan.name)
+            if all(container.labels.get(k) == v for k, v in plan.labels.items()):  # ours, not a namesake
+                container.remove(force=True, v=True)
+        except NotFound:
+            pass
+        except (APIError, DockerException) as err:
+            log.warning("could not remove %s, created but not started: %s", plan.name, err)
+
     def remove_labelled(self, labels: dict[str, str]) -> list[str]:
         """Remove every container, then every network, carrying all `labels`; return what went."""
         filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
         removed = []
-        for container in self.client.containers.list(all=True, filters=filters):
+        # ignore_removed: one removed between the listing and its inspect (a teardown beside this one) is skipped
+        for container in self.client.containers.list(all=True, filters=filters, ignore_removed=True):
             try:
                 container.remove(force=True, v=True)
                 removed.append(f"container {container.name}")

@@ -334,7 +334,9 @@ class ContainerGroup(HealthMonitor):
         exits, self._exits = self._exits, None
         if exits is not None:
             exits.close()
-        for recovery in list(self._recoveries):  # they see the abort and remove what they started
+        with self._lock:
+            recoveries = list(self._recoveries)
+        for recovery in recoveries:  # they see the abort and remove what they started
             if recovery is not threading.current_thread():
                 recovery.join(RECOVERY_JOIN_S)
         with self._lock:
@@ -358,9 +360,16 @@ class ContainerGroup(HealthMonitor):
                 self.aws.detach(network.name)  # a network with the session's moto on it cannot go
             if network is not None:
                 network.remove()
-            self.docker.remove_labelled(self.labels)  # anything a failed start created but never handed back
         except Exception as err:
             errors.append(str(err))
+        try:
+            swept = self.docker.remove_labelled(self.labels)  # anything a failed start created but never handed back
+        except Exception as err:
+            errors.append(str(err))
+        else:  # nothing carrying this group's labels is left: earlier errors were mended by the sweep
+            if errors:
+                LOG.warning("%s: %s; removed by label instead: %s", self.endpoint, "; ".join(errors), ", ".join(swept))
+            errors = []
         if errors:
             raise EndpointError(
                 f"tearing down endpoint {self.endpoint} left things behind: {'; '.join(errors)}",

@@ -84,10 +84,17 @@ class HealthMonitor:
         self._spawn(self._replace, alias, handle, code)
 
     def _spawn(self, target, *args) -> None:
+        """Run a recovery in its own thread, unless a teardown has begun; listed only once started.
+
+        A teardown joins the listed recoveries: a thread listed before its start made `join` raise
+        and the teardown stop halfway, leaving containers behind.
+        """
         thread = threading.Thread(target=target, args=args, name=f"recover {self.endpoint}", daemon=True)
         with self._lock:
+            if self._abort.is_set():
+                return
+            thread.start()
             self._recoveries = [t for t in self._recoveries if t.is_alive()] + [thread]
-        thread.start()
 
     def _replace(self, alias: str, dead: ContainerHandle, code: int | None) -> None:
         """Start a new container from the same plan until one passes its ping, or give up after the limit."""

@@ -1,5 +1,6 @@
 """THE launcher on a real engine: default bridge, published port, read-only model, signals and Docker's wait API."""
 
+import socket
 import threading
 import time
 import uuid
@@ -8,6 +9,7 @@ import pytest
 
 from emulator.config import LABEL, LABEL_VALUE
 from emulator.docker.launcher import ContainerPlan, DockerLayer
+from emulator.errors import EndpointError
 from emulator.hosting.readiness import ping_url, wait_healthy
 
 pytestmark = pytest.mark.integration
@@ -52,3 +54,22 @@ class _Published:
 
     def exit_code(self) -> int | None:
         return self.handle.exit_code()
+
+
+def test_a_container_created_but_not_started_is_removed(testbox_image, docker_client):
+    """Docker creates, then starts: a start that fails (here its host port is taken) leaves nothing behind."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        plan = ContainerPlan(
+            name=f"byoc-launcher-{uuid.uuid4().hex[:6]}",
+            image=testbox_image,
+            alias="box",
+            env={"BYOC_FAULT": ""},
+            labels={LABEL: LABEL_VALUE},
+            ports=(8080,),
+            host_ports={8080: taken.getsockname()[1]},
+        )
+        with pytest.raises(EndpointError, match="could not start box"):
+            DockerLayer().run(plan)
+    assert docker_client.containers.list(all=True, filters={"name": plan.name}) == []
