@@ -2,18 +2,23 @@
 
 `HttpHop.abort()` shuts down every socket of the hop, so calls blocked on a container that has
 exited fail at once instead of waiting for their timeout (a vanished address never answers).
+
+The client is the standard library's http.client with a small pool of kept-alive connections, not
+urllib3: on this path urllib3's own bookkeeping (retries, timeouts, its response wrapper, header
+normalisation) cost about 110 µs of CPU on a call of about 250 µs (docs/performance.md, "The hop
+client"), the same again for every hop of every request, where the target for a whole hop is
+0.5 ms. The hop needs none of urllib3's features: one host, POST only, no retries, no redirects,
+no TLS, no proxies.
 """
 
+import http.client
+import select
 import socket
 import threading
 import weakref
 from dataclasses import dataclass
+from http.client import HTTPConnection
 from urllib.parse import urlsplit
-
-import urllib3
-from urllib3.connection import HTTPConnection
-from urllib3.exceptions import HTTPError, NewConnectionError
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 ONE_SEND_MAX_BYTES = 64 * 1024  # bodies up to this size go out with their headers in one send
 
@@ -21,7 +26,7 @@ ONE_SEND_MAX_BYTES = 64 * 1024  # bodies up to this size go out with their heade
 class OneSendConnection(HTTPConnection):
     """An HTTPConnection that sends a small request's headers and body in one send, not two.
 
-    urllib3 sends the header block, then the body: two system calls and two segments on the
+    http.client sends the header block, then the body: two system calls and two segments on the
     wire for every hop (about 0.3 ms a hop on a busy machine, each send delivering to the
     container through the bridge). Holding the header block until the body comes halves that.
     """
@@ -33,7 +38,7 @@ class OneSendConnection(HTTPConnection):
         self._hold = isinstance(body, bytes) and 0 < len(body) <= ONE_SEND_MAX_BYTES
         self._held = None
         try:
-            super().request(method, url, body=body, headers=headers, **kwargs)
+            super().request(method, url, body=body, headers=headers or {}, **kwargs)
             if self._held is not None:  # no body was sent after all: the headers go alone
                 super().send(self._held)
         finally:
@@ -47,12 +52,6 @@ class OneSendConnection(HTTPConnection):
             data, self._held = self._held + bytes(data), None
             self._hold = False
         super().send(data)
-
-
-class OneSendPool(urllib3.HTTPConnectionPool):
-    """A keep-alive pool of OneSendConnections."""
-
-    ConnectionCls = OneSendConnection
 
 
 class HopUnreachable(Exception):
@@ -106,13 +105,70 @@ def _shutdown(sock: socket.socket) -> None:
         pass  # closed already
 
 
-def _tracked_connection(sockets: _Sockets) -> type[OneSendConnection]:
-    class TrackedConnection(OneSendConnection):
-        def connect(self) -> None:
-            super().connect()
-            sockets.add(self.sock)
+class _Connection(OneSendConnection):
+    """One kept-alive connection of a hop; its socket is registered so `abort` can cut it."""
 
-    return TrackedConnection
+    def __init__(self, host: str, port: int, timeout_s: float, sockets: _Sockets):
+        super().__init__(host, port, timeout=timeout_s)
+        self._sockets = sockets
+
+    def connect(self) -> None:
+        super().connect()
+        self._sockets.add(self.sock)
+
+    def dropped(self) -> bool:
+        """Return True when an idle connection cannot be reused: closed, or the server closed its end.
+
+        An idle keep-alive socket that is readable has seen the server's FIN (or bytes nobody asked
+        for): a POST sent on it would fail, and a POST is never resent.
+        """
+        if self.sock is None:
+            return True
+        try:
+            poller = select.poll()  # not select.select: it refuses file descriptors above 1023
+            poller.register(self.sock, select.POLLIN)
+            return bool(poller.poll(0))
+        except (OSError, ValueError):
+            return True
+
+
+class _Pool:
+    """Idle connections to one host, newest first; at most `size` kept, more made when all are busy."""
+
+    def __init__(self, host: str, port: int, size: int, sockets: _Sockets):
+        self.host, self.port, self.size = host, port, size
+        self._sockets = sockets
+        self._idle: list[_Connection] = []
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def take(self, timeout_s: float) -> _Connection:
+        """Return an idle connection still open, else a new one (not connected yet)."""
+        while True:
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                return _Connection(self.host, self.port, timeout_s, self._sockets)
+            if not conn.dropped():
+                conn.timeout = timeout_s
+                conn.sock.settimeout(timeout_s)
+                return conn
+            conn.close()
+
+    def give_back(self, conn: _Connection) -> None:
+        """Keep `conn` for the next call, unless the pool is closed or full."""
+        with self._lock:
+            if not self.closed and len(self._idle) < self.size:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def close(self) -> None:
+        """Close every idle connection; later calls get an error (connections in use close when done)."""
+        with self._lock:
+            idle, self._idle, self.closed = self._idle, [], True
+        for conn in idle:
+            conn.close()
 
 
 class HttpHop:
@@ -124,29 +180,37 @@ class HttpHop:
             raise ValueError(f"base_url must look like http://HOST:PORT, got {base_url!r}")
         self.hostname = hostname
         self.base_url = base_url.rstrip("/")
-        self._pool = OneSendPool(parts.hostname, parts.port or 80, maxsize=pool_size, block=False, retries=False)
         self._sockets = _Sockets()
-        self._pool.ConnectionCls = _tracked_connection(self._sockets)
+        self._pool = _Pool(parts.hostname, parts.port or 80, pool_size, self._sockets)
 
     def post(self, body: bytes, headers: dict[str, str], timeout_s: float) -> HopResponse:
         """POST `body` to /invocations and return the answer; raise HopUnreachable on failure."""
+        if self._pool.closed:
+            raise HopUnreachable(self.hostname, f"cannot reach {self.base_url}: its connections were closed")
+        conn = self._pool.take(timeout_s)
+        connecting = conn.sock is None
         try:
-            resp = self._pool.urlopen(
-                "POST",
-                "/invocations",
-                body=body,
-                headers=headers,
-                retries=False,
-                redirect=False,
-                timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
-            )
-        except NewConnectionError as err:  # in urllib3 2 a subclass of ConnectTimeoutError: test it first
-            raise HopUnreachable(self.hostname, f"cannot connect to {self.base_url}: {err}") from None
-        except Urllib3Timeout as err:
-            raise HopUnreachable(self.hostname, f"no answer within {timeout_s:.3g} s ({err})", timed_out=True) from None
-        except (HTTPError, OSError) as err:
-            raise HopUnreachable(self.hostname, f"cannot reach {self.base_url}: {err}") from None
-        return HopResponse(resp.status, resp.data, {k.lower(): v for k, v in resp.headers.items()})
+            if connecting:
+                conn.connect()
+                connecting = False
+            conn.request("POST", "/invocations", body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        except (OSError, http.client.HTTPException) as err:  # TimeoutError is an OSError: tested first below
+            conn.close()
+            if isinstance(err, TimeoutError):
+                raise HopUnreachable(
+                    self.hostname, f"no answer within {timeout_s:.3g} s ({err})", timed_out=True
+                ) from None
+            if connecting:
+                raise HopUnreachable(self.hostname, f"cannot connect to {self.base_url}: {err}") from None
+            raise HopUnreachable(self.hostname, f"cannot reach {self.base_url}: {_describe(err)}") from None
+        answer = HopResponse(resp.status, data, {k.lower(): v for k, v in resp.getheaders()})
+        if resp.will_close:
+            conn.close()
+        else:
+            self._pool.give_back(conn)
+        return answer
 
     def abort(self) -> int:
         """Cut every connection, those of calls under way included (they raise HopUnreachable); return how many."""
@@ -160,3 +224,9 @@ class HttpHop:
 
     def __repr__(self) -> str:
         return f"HttpHop({self.hostname!r}, {self.base_url!r})"
+
+
+def _describe(err: Exception) -> str:
+    """Name an error by its type and text: some of http.client's have no text (BadStatusLine(''))."""
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

@@ -113,6 +113,37 @@ def test_connections_are_kept_alive_and_reused(container):
     assert container.connections == 1
 
 
+def test_an_idle_connection_the_container_closed_is_not_reused(container):
+    """nginx closes idle keep-alive connections (keepalive_timeout): the next POST must not be sent on one."""
+    hop = HttpHop("box", container.url)
+    assert hop.post(b"x", {}, 5.0).status == 200
+    for sock in container.sockets:  # the server's end of the idle connection goes away
+        sock.shutdown(socket.SHUT_RDWR)
+    time.sleep(0.05)
+    assert hop.post(b"y", {}, 5.0).body == b"y>box"
+    assert container.connections == 2
+
+
+def test_calls_in_parallel_each_get_a_connection_and_at_most_pool_size_are_kept(container):
+    hop = HttpHop("box", container.url, pool_size=2)
+    calls = [threading.Thread(target=hop.post, args=(b"x", {"X-Test-Sleep": "0.2"}, 5.0)) for _ in range(4)]
+    for call in calls:
+        call.start()
+    for call in calls:
+        call.join()
+    assert container.connections == 4
+    for _ in range(3):
+        hop.post(b"x", {}, 5.0)
+    assert container.connections == 4  # two were kept and are reused
+
+
+def test_a_closed_hop_refuses_calls(container):
+    hop = HttpHop("box", container.url)
+    hop.close()
+    with pytest.raises(HopUnreachable, match="closed"):
+        hop.post(b"x", {}, 5.0)
+
+
 def test_refused_connection_is_unreachable_not_timed_out():
     with pytest.raises(HopUnreachable) as err:
         HttpHop("gone", f"http://127.0.0.1:{free_port()}").post(b"x", {}, 2.0)
