@@ -15,17 +15,22 @@ from emulator.hosting.readiness import ping_url, wait_healthy
 pytestmark = pytest.mark.integration
 
 
-def test_a_container_serves_on_its_published_port_and_stops_on_sigterm(testbox_image, tmp_path):
-    (tmp_path / "model.txt").write_text("weights")
-    plan = ContainerPlan(
+def box_plan(image: str, **options) -> ContainerPlan:
+    """A plan for one testbox container serving on 8080, labelled as byoc's own."""
+    return ContainerPlan(
         name=f"byoc-launcher-{uuid.uuid4().hex[:6]}",
-        image=testbox_image,
+        image=image,
         alias="box",
         env={"BYOC_FAULT": ""},
         labels={LABEL: LABEL_VALUE},
         ports=(8080,),
-        model_dir=tmp_path,
+        **options,
     )
+
+
+def test_a_container_serves_on_its_published_port_and_stops_on_sigterm(testbox_image, tmp_path):
+    (tmp_path / "model.txt").write_text("weights")
+    plan = box_plan(testbox_image, model_dir=tmp_path)
     handle = DockerLayer().run(plan)
     try:
         port = handle.host_port(8080)
@@ -61,15 +66,7 @@ def test_a_container_created_but_not_started_is_removed(testbox_image, docker_cl
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
-        plan = ContainerPlan(
-            name=f"byoc-launcher-{uuid.uuid4().hex[:6]}",
-            image=testbox_image,
-            alias="box",
-            env={"BYOC_FAULT": ""},
-            labels={LABEL: LABEL_VALUE},
-            ports=(8080,),
-            host_ports={8080: taken.getsockname()[1]},
-        )
+        plan = box_plan(testbox_image, host_ports={8080: taken.getsockname()[1]})
         with pytest.raises(EndpointError, match="could not start box"):
             DockerLayer().run(plan)
     assert docker_client.containers.list(all=True, filters={"name": plan.name}) == []
