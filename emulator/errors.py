@@ -44,7 +44,6 @@ class EndpointError(ByocError):
 class ContainerFailed(EndpointError):
     """A container did not pass its ping health check; `failure_reason` is what SageMaker would report."""
 
-    def __init__(self, message: str, hint: str | None = None, failure_reason: str = "", container: str = ""):
+    def __init__(self, message: str, hint: str | None = None, failure_reason: str = ""):
         super().__init__(message, hint)
         self.failure_reason = failure_reason or message
-        self.container = container  # the hostname (or alias) of the container that failed

@@ -22,7 +22,6 @@ from typing import Protocol
 
 from emulator.api.errors import ApiError, ModelError
 from emulator.definitions.pipeline import PipelineSpec
-from emulator.errors import ContainerFailed
 from emulator.hosting.cloudwatch import LogShipper
 from emulator.hosting.group import ContainerGroup
 from emulator.hosting.variant import HostSettings
@@ -133,6 +132,7 @@ class DockerBatchHost:
             unit=UNIT,
             log_group_name=TRANSFORM_LOG_GROUP,
             log_stream_of=lambda hostname: transform_log_stream(job_name, hostname),
+            ping_failure_of=lambda hostname: f"{TRANSFORM_PING_FAILURE} (container {hostname})",
             **s.group_options,
         )
         hops: list[HttpHop] = []
@@ -143,9 +143,6 @@ class DockerBatchHost:
         try:
             try:
                 running = group.start()
-            except ContainerFailed as err:  # a transform job's FailureReason, not an endpoint's
-                err.failure_reason = f"{TRANSFORM_PING_FAILURE} (container {err.container or '?'})"
-                raise
             finally:
                 started.set()
             if s.access is None:

@@ -96,6 +96,7 @@ class ContainerGroup(HealthMonitor):
         unit: str | None = None,
         log_group_name: str | None = None,
         log_stream_of: Callable[[str], str] | None = None,
+        ping_failure_of: Callable[[str], str] | None = None,
         max_restarts: int = MAX_RESTARTS,
     ):
         self.spec, self.endpoint, self.variant, self.session = spec, endpoint, variant, session
@@ -128,6 +129,9 @@ class ContainerGroup(HealthMonitor):
         # a transform job passes /aws/sagemaker/TransformJobs and JOB/i-local-HOSTNAME
         self.log_group_name = log_group_name or log_group(endpoint)
         self.log_stream_of = log_stream_of or (lambda hostname: log_stream(self.variant, hostname))
+        # SageMaker's FailureReason for a container that never passes /ping: an endpoint's by default;
+        # a transform job passes its own wording
+        self.ping_failure_of = ping_failure_of or self._endpoint_ping_failure
         self._followers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._abort = threading.Event()
@@ -295,17 +299,11 @@ class ContainerGroup(HealthMonitor):
         try:
             healthy = wait_healthy(target, bind, FALLBACK_PORT, self.deadline_s, self._abort)
         except NotHealthy as err:
-            # SageMaker's FailureReason, as quoted in "Troubleshoot inference pipelines" (SageMaker developer guide)
-            reason = (
-                f"The {plan.alias} for production variant {self.variant} did not pass the ping health check. "
-                "Please check CloudWatch logs for this endpoint."
-            )
             raise ContainerFailed(
                 f"The {plan.alias} for production variant {self.variant} did not pass the ping health check: {err}. "
                 f"Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}",
                 f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
-                failure_reason=reason,
-                container=plan.alias,
+                failure_reason=self.ping_failure_of(plan.alias),
             ) from None
         self._stamp(f"{plan.alias}: /ping green")
         if healthy.port != bind and plan.alias not in self._plans:
@@ -314,6 +312,13 @@ class ContainerGroup(HealthMonitor):
                 f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT"
             )
         return Running(plan.alias, target.url(healthy.port), handle.id, healthy.port)
+
+    def _endpoint_ping_failure(self, alias: str) -> str:
+        # SageMaker's FailureReason, as quoted in "Troubleshoot inference pipelines" (SageMaker developer guide)
+        return (
+            f"The {alias} for production variant {self.variant} did not pass the ping health check. "
+            "Please check CloudWatch logs for this endpoint."
+        )
 
     def _start_dynamodb(self, plan: ContainerPlan) -> None:
         handle = self._moto = self._run(plan, ship=False)
