@@ -56,6 +56,7 @@ TARGET_HOP_P99_MS = 2.0
 TARGET_READY_S = 3.0
 TARGET_SHARE_PCT = 90.0
 SECTION = "emulator"
+CPU_FIGURE_CONCURRENCY = 8  # the level whose emulator CPU per request is a figure of the table
 LEVEL_BUDGET_S = 10.0  # at most this long per concurrency level and path, whatever the count
 PAIRS_BUDGET_S = 25.0  # at most this long for the interleaved pairs of one pipeline (at least 20 pairs)
 
@@ -174,7 +175,11 @@ def rate(call, workers: int, count: int, budget_s: float = LEVEL_BUDGET_S) -> tu
 
 
 def measure_levels(target: SimpleNamespace, body: bytes, accept: str, requests: int) -> list[tuple]:
-    """Return (concurrency, requests, direct req/s, emulated req/s, emulated ms) per level; runs in a child process."""
+    """Return (concurrency, requests, direct req/s, emulated req/s, emulated ms, windows) per level; runs in a child.
+
+    `windows` are the wall-clock (time.time) spans of the direct and the emulated run, so the
+    emulator's process can tell how much CPU it spent in each.
+    """
     caller = Caller(maxsize=max(CONCURRENCY))
     for _ in range(5):  # warm both paths' connections
         direct_chain(caller, target, body, accept)
@@ -182,10 +187,59 @@ def measure_levels(target: SimpleNamespace, body: bytes, accept: str, requests: 
     levels = []
     for workers in CONCURRENCY:
         count = max(requests, workers * 4)
-        direct, _ = rate(lambda: direct_chain(caller, target, body, accept), workers, count)
+        begun = time.time()
+        direct, done = rate(lambda: direct_chain(caller, target, body, accept), workers, count)
+        middle = time.time()
         emulated, latencies = rate(lambda: via_emulator(caller, target, body, accept), workers, count)
-        levels.append((workers, len(latencies), direct, emulated, latencies))
+        windows = ((begun, middle, len(done)), (middle, time.time(), len(latencies)))
+        levels.append((workers, len(latencies), direct, emulated, latencies, windows))
     return levels
+
+
+class CpuClock:
+    """Sample this process's CPU time (user + system, every thread) against the wall clock, in a thread.
+
+    `spent(start, end)` is the CPU seconds between two wall-clock instants, read off the samples
+    (linear between them): what the emulator's process (its server, hops, log followers and
+    shippers) spent while the child process ran one load.
+    """
+
+    def __init__(self, every_s: float = 0.05):
+        self.every_s = every_s
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cpu clock", daemon=True)
+
+    def __enter__(self) -> "CpuClock":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def _sample(self) -> None:
+        times = os.times()
+        self.samples.append((time.time(), times.user + times.system))
+
+    def _run(self) -> None:
+        while True:
+            self._sample()
+            if self._stop.wait(self.every_s):
+                return
+
+    def at(self, when: float) -> float:
+        """Return the CPU seconds at wall-clock `when`, interpolated between the samples around it."""
+        before = max((s for s in self.samples if s[0] <= when), default=self.samples[0])
+        after = min((s for s in self.samples if s[0] >= when), default=self.samples[-1])
+        if after[0] == before[0]:
+            return before[1]
+        return before[1] + (after[1] - before[1]) * (when - before[0]) / (after[0] - before[0])
+
+    def spent(self, start: float, end: float) -> float:
+        """Return the CPU seconds spent between two wall-clock instants."""
+        return self.at(end) - self.at(start)
 
 
 def throughput(name: str, endpoint, body: bytes, accept: str, requests: int) -> list[Figure]:
@@ -197,15 +251,31 @@ def throughput(name: str, endpoint, body: bytes, accept: str, requests: int) -> 
     target = SimpleNamespace(
         url=endpoint.url, name=endpoint.name, containers=[SimpleNamespace(url=c.url) for c in endpoint.containers]
     )
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
+    with (
+        ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child,
+        CpuClock() as clock,
+    ):
         levels = child.submit(measure_levels, target, body, accept, requests).result()
-    figures = []
-    for workers, count, direct, emulated, latencies in levels:
+    figures, cpu_figure = [], None
+    for workers, count, direct, emulated, latencies, windows in levels:
+        (d_start, d_end, d_count), (e_start, e_end, e_count) = windows
+        cpu_direct = 1000 * clock.spent(d_start, d_end) / max(d_count, 1)
+        cpu_emulated = 1000 * clock.spent(e_start, e_end) / max(e_count, 1)
         print(
             f"  concurrency {workers:2}: emulator {emulated:7.1f} req/s (p50 {percentile(latencies, 0.5):6.2f} ms, "
             f"p99 {percentile(latencies, 0.99):6.2f} ms), direct chain {direct:7.1f} req/s; "
-            f"{count} through the emulator"
+            f"{count} through the emulator; the emulator's process spent {cpu_emulated:.2f} ms CPU a request "
+            f"through it, and {cpu_direct:.2f} ms a request while the direct chain ran (following and "
+            "shipping the containers' log lines)"
         )
+        if workers == CPU_FIGURE_CONCURRENCY:
+            cpu_figure = Figure(
+                SECTION,
+                f"{name}: emulator CPU per request at concurrency {workers} (its whole process)",
+                cpu_emulated,
+                "ms",
+                note=f"{cpu_direct:.2f} ms a request of the direct chain: log following and shipping",
+            )
         figures.append(
             show(
                 Figure(
@@ -219,7 +289,7 @@ def throughput(name: str, endpoint, body: bytes, accept: str, requests: int) -> 
                 )
             )
         )
-    return figures
+    return figures + ([show(cpu_figure)] if cpu_figure is not None else [])
 
 
 def pipelines(api: LocalSageMaker, pairs: int, requests: int) -> tuple[list[Figure], list[str]]:
