@@ -12,6 +12,7 @@ public report quotes SageMaker's).
 
 import json
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
+from werkzeug.sansio.utils import get_content_length
 from werkzeug.wrappers import Request, Response
 
 from emulator.api.errors import (
@@ -47,6 +49,9 @@ from emulator.sagemaker import (
 
 LOG = logging.getLogger(__name__)
 ROUTES = Map([Rule("/endpoints/<name>/invocations", methods=["POST"], endpoint="invoke", strict_slashes=False)])
+# InvokeEndpoint as boto3 sends it, recognised without werkzeug's router: a name as SageMaker allows one
+# (EndpointName's pattern in the API reference). Anything else under /endpoints/ goes through ROUTES.
+INVOKE_PATH = re.compile(r"/endpoints/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})/invocations")
 # A hook answers a request that is not the Runtime API's (the control plane, the proxy to moto),
 # or returns None to pass it on.
 Hook = Callable[[Request], Response | None]
@@ -112,82 +117,114 @@ class LocalApi:
             router.end()
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
+        """Answer one request: InvokeEndpoint straight from the WSGI environ, else a hook's answer.
+
+        InvokeEndpoint is the hot path (every request of a load test): it reads the environ itself and
+        answers with start_response, without werkzeug's Request, router and Response objects, which
+        cost about as much CPU as the rest of the request's handling here. Errors, and every other
+        operation, are werkzeug responses.
+        """
         request_id = str(uuid.uuid4())
         try:
-            response = self.dispatch(request, request_id)
+            name = _invocation_name(environ)
+            if name is not None:
+                return self.invoke(environ, start_response, name, request_id)
+            response = self.dispatch(Request(environ))
         except ApiError as err:
             response = render_error(err)
         except Exception as err:  # a bug here must still answer, and say what broke
             LOG.exception("a request failed inside the emulator")
             response = render_error(InternalFailure(f"The emulator failed: {err!r}"))
         response.headers.setdefault(H_REQUEST_ID, request_id)
-        if not environ.get("byoc.body_read") and _has_body(request):
+        if not environ.get("byoc.body_read") and _has_body(environ):
             response.headers["Connection"] = "close"  # never read a refused body: close instead
         return response(environ, start_response)
 
-    def dispatch(self, request: Request, request_id: str) -> Response:
-        """Answer one request: a Runtime API route, else the first hook that answers."""
-        try:
-            rule, args = ROUTES.bind_to_environ(request.environ).match()
-        except (NotFound, MethodNotAllowed):
-            for hook in self.hooks:
-                response = hook(request)
-                if response is not None:
-                    return response
-            raise UnknownOperation(
-                f"No operation is served at {request.method} {request.path}: this SageMaker Runtime "
-                "emulator serves POST /endpoints/ENDPOINT_NAME/invocations."
-            ) from None
-        return self.invoke(request, args["name"], request_id)
+    def dispatch(self, request: Request) -> Response:
+        """Answer a request that is not InvokeEndpoint: the first hook that answers it."""
+        for hook in self.hooks:
+            response = hook(request)
+            if response is not None:
+                return response
+        raise UnknownOperation(
+            f"No operation is served at {request.method} {request.path}: this SageMaker Runtime "
+            "emulator serves POST /endpoints/ENDPOINT_NAME/invocations."
+        )
 
-    def invoke(self, request: Request, name: str, request_id: str) -> Response:
-        """InvokeEndpoint: read the body, run the pipeline, render its answer."""
+    def invoke(self, environ, start_response, name: str, request_id: str) -> list[bytes]:
+        """InvokeEndpoint: read the body, run the pipeline, answer with its result."""
         with self.serving(name) as router:
-            pipeline = router.choose(request.headers.get(H_TARGET_VARIANT))
+            pipeline = router.choose(environ.get(ENV_TARGET_VARIANT))
+            chunked = bool(environ.get("wsgi.input_terminated"))
             body = read_body(
-                request.environ["wsgi.input"],
-                request.content_length,
-                bool(request.environ.get("wsgi.input_terminated")),
+                environ["wsgi.input"],
+                get_content_length(environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")),
+                chunked,
                 MAX_REQUEST_BYTES,
-                request.headers.get(H_INFERENCE_ID) or request_id,
+                environ.get(ENV_INFERENCE_ID) or request_id,
             )
-            request.environ["byoc.body_read"] = True
-            return render_answer(pipeline, pipeline.invoke(invocation_of(request, pipeline, body)))
+            environ["byoc.body_read"] = True
+            answer = pipeline.invoke(invocation_of(environ, pipeline, body))
+        start_response("200 OK", answer_headers(pipeline, answer, request_id))
+        return [answer.body]
 
 
-def invocation_of(request: Request, pipeline: Pipeline, body: bytes) -> Invocation:
+def _environ_key(header: str) -> str:
+    """Return the WSGI environ key of a request header (PEP 3333: HTTP_ + upper case, - as _)."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+ENV_TARGET_VARIANT = _environ_key(H_TARGET_VARIANT)
+ENV_TARGET_MODEL = _environ_key(H_TARGET_MODEL)
+ENV_TARGET_HOSTNAME = _environ_key(H_TARGET_HOSTNAME)
+ENV_INFERENCE_ID = _environ_key(H_INFERENCE_ID)
+ENV_CUSTOM_ATTRIBUTES = _environ_key(H_CUSTOM_ATTRIBUTES)
+
+
+def _invocation_name(environ) -> str | None:
+    """Return the endpoint name of an InvokeEndpoint request, or None for any other request."""
+    path = environ.get("PATH_INFO", "")
+    if environ.get("REQUEST_METHOD") == "POST" and (match := INVOKE_PATH.fullmatch(path)):
+        return match.group(1)
+    if not path.startswith("/endpoints/"):
+        return None
+    try:  # the same route in forms the pattern leaves to werkzeug (a trailing slash, an unusual name)
+        _, args = ROUTES.bind_to_environ(environ).match()
+    except (NotFound, MethodNotAllowed):
+        return None
+    return args["name"]
+
+
+def invocation_of(environ, pipeline: Pipeline, body: bytes) -> Invocation:
     """Return what the caller asked for, refusing headers this endpoint cannot honour."""
-    h = request.headers
-    if h.get(H_TARGET_MODEL) is not None:
+    if environ.get(ENV_TARGET_MODEL) is not None:
         raise ValidationError(
             f"TargetModel was given, but endpoint {pipeline.name} is not a multi-model endpoint: leave it out."
         )
     return Invocation(
         body,
-        h.get("Content-Type"),
-        h.get("Accept"),
-        h.get(H_CUSTOM_ATTRIBUTES),
-        h.get(H_TARGET_HOSTNAME),
-        h.get(H_INFERENCE_ID),
+        environ.get("CONTENT_TYPE"),
+        environ.get("HTTP_ACCEPT"),
+        environ.get(ENV_CUSTOM_ATTRIBUTES),
+        environ.get(ENV_TARGET_HOSTNAME),
+        environ.get(ENV_INFERENCE_ID),
     )
 
 
-def _has_body(request: Request) -> bool:
-    return bool(request.environ.get("wsgi.input_terminated")) or bool(request.content_length)
+def _has_body(environ) -> bool:
+    length = get_content_length(environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING"))
+    return bool(environ.get("wsgi.input_terminated")) or bool(length)
 
 
-def render_answer(pipeline: Pipeline, answer: Answer) -> Response:
-    """Return the response of a successful InvokeEndpoint."""
-    response = Response(answer.body, status=200)
-    response.headers[H_INVOKED_VARIANT] = pipeline.variant
+def answer_headers(pipeline: Pipeline, answer: Answer, request_id: str) -> list[tuple[str, str]]:
+    """Return the headers of a successful InvokeEndpoint's answer."""
+    headers = [(H_INVOKED_VARIANT, pipeline.variant)]
     if answer.content_type is not None:
-        response.headers["Content-Type"] = answer.content_type
-    else:
-        del response.headers["Content-Type"]
+        headers.append(("Content-Type", answer.content_type))
     if answer.custom_attributes is not None:
-        response.headers[H_CUSTOM_ATTRIBUTES] = answer.custom_attributes
-    return response
+        headers.append((H_CUSTOM_ATTRIBUTES, answer.custom_attributes))
+    headers += [("Content-Length", str(len(answer.body))), (H_REQUEST_ID, request_id)]
+    return headers
 
 
 def render_error(err: ApiError) -> Response:

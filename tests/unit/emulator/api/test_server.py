@@ -187,6 +187,36 @@ def test_bad_path_is_a_404_json_error(api):
     conn.close()
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/endpoints/abalone/invocations/", "/endpoints/ab%61lone/invocations"],
+    ids=["trailing slash", "percent-encoded name"],
+)
+def test_invocation_paths_beside_botos_form_are_answered_alike(api, path):
+    conn, resp, body = raw(api, "POST", path, b"1,2")
+    assert (resp.status, body) == (200, b"1,2>featurizer>predictor")
+    assert resp.getheader("x-Amzn-Invoked-Production-Variant") == "AllTraffic"
+    assert resp.getheader("x-amzn-RequestId") and resp.getheader("Content-Length") == "24"
+    conn.close()
+
+
+def test_an_endpoint_name_sagemaker_would_refuse_is_still_looked_up(api):
+    api.add("a_b", Pipeline("a_b", [EchoHop("only")]))
+    try:
+        conn, resp, body = raw(api, "POST", "/endpoints/a_b/invocations", b"x")
+        assert (resp.status, body) == (200, b"x>only")
+        conn.close()
+    finally:
+        api.remove("a_b")
+
+
+def test_invocations_with_another_method_is_an_unknown_operation(api):
+    conn, resp, body = raw(api, "GET", "/endpoints/abalone/invocations")
+    assert resp.status == 404 and resp.getheader("x-amzn-ErrorType") == "UnknownOperationException"
+    assert "GET /endpoints/abalone/invocations" in json.loads(body)["Message"]
+    conn.close()
+
+
 def test_one_connection_object_serves_many_requests_errors_included(api):
     conn = http.client.HTTPConnection(api.host, api.port, timeout=5)
     for i in range(3):
