@@ -12,6 +12,8 @@
 - throughput: whole-pipeline requests per second at concurrency 1, 8 and 32 through the emulator
   and straight along the direct chain (the same containers, the same client in a child process),
   level by level, each level and path at most 10 s; target: the emulator at least 90 % of the direct chain.
+  Beside each level, the CPU this process (the emulator) spent per request through it and per
+  request of the direct chain (log following and shipping); the one at concurrency 8 is a figure.
 - control plane (benchmarks/control_plane.py): CreateEndpoint -> InService for abalone (target 3 s),
   and a blue/green UpdateEndpoint's switch time under load.
 Needs the images (`byoc build`); nothing leaves this host.
