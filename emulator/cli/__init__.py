@@ -9,6 +9,29 @@ from emulator.config import reaper_off
 from emulator.errors import ByocError
 
 
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse in byoc's error style: what was wrong, then what to do, exit 2; no usage dump.
+
+    Subcommand parsers are of this class too (argparse makes them with the parent's class), so a bad
+    option of `byoc transform` is reported as `byoc transform: error: ...`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}  # subcommand -> its parser (set by build_parser)
+
+    def error(self, message: str):  # type: ignore[override]
+        """Print the error and a pointer to this command's --help, and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message}\n  what to do: see `{self.prog} --help`\n")
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        """Parse like argparse, but report unrecognised arguments as the subcommand's, not the top level's."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            self.commands.get(getattr(parsed, "command", None), self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every subcommand registered."""
     from contract_tests import cli as contract_cli
@@ -19,12 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     from emulator.evaluation import cli as evaluate_cli
     from emulator.transform import cli as transform_cli
 
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="byoc",
         description="Run SageMaker serial inference pipelines of your own containers locally, and check images "
         "against SageMaker's hosting contract.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.commands = sub.choices
     for module in (setup_cli, serve_cli, endpoint_cli, contract_cli, deploy_cli, transform_cli, evaluate_cli):
         module.register(sub)
     return parser
