@@ -28,7 +28,7 @@ class Dataset:
 def load_dataset(path: Path, label: str, drop: Sequence[str] = (), header: bool = True) -> Dataset:
     """Read a CSV file; with header=False the label and dropped columns are 0-based positions."""
     raw = _read(path, "--data")
-    records = [row for row in csv.reader(io.StringIO(raw.decode("utf-8-sig"))) if row]
+    records = [row for row in csv.reader(io.StringIO(_text(raw, path, "--data"))) if row]
     names = records.pop(0) if header and records else None
     if not records:
         raise EvaluationError(f"{path} holds no data rows", "pass a CSV file with one row per example")
@@ -49,7 +49,8 @@ def load_dataset(path: Path, label: str, drop: Sequence[str] = (), header: bool 
 
 def load_reference(path: Path, expected_rows: int) -> list[str]:
     """Read one offline prediction per line (first column); a header line is skipped when there is one more line."""
-    lines = [row[0].strip() for row in csv.reader(io.StringIO(_read(path, "--reference").decode("utf-8-sig"))) if row]
+    text = _text(_read(path, "--reference"), path, "--reference")
+    lines = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row]
     if len(lines) == expected_rows + 1:
         lines = lines[1:]
     if len(lines) != expected_rows:
@@ -81,6 +82,17 @@ def _read(path: Path, option: str) -> bytes:
     except OSError as err:
         raise EvaluationError(
             f"cannot read {option} {path}: {err.strerror or err}", f"check the {option} path"
+        ) from None
+
+
+def _text(raw: bytes, path: Path, option: str) -> str:
+    """Return a file's bytes as text, or raise a clear error when it is not UTF-8 (e.g. a binary file)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise EvaluationError(
+            f"{option} {path} is not UTF-8 text (byte {err.start}); is it a CSV file?",
+            f"pass a CSV file (UTF-8) to {option}",
         ) from None
 
 

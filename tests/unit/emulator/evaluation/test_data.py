@@ -47,3 +47,13 @@ def test_request_bodies_in_csv_and_json():
     }
     with pytest.raises(EvaluationError, match="cannot encode rows as 'application/x-npy'"):
         request_body(rows, None, "application/x-npy")
+
+
+def test_a_binary_file_is_an_error_not_a_traceback(tmp_path):
+    binary = tmp_path / "model.tar.gz"
+    binary.write_bytes(b"\x1f\x8b\x08\x00\xff\xfe" * 10)
+    with pytest.raises(EvaluationError, match="--data .* is not UTF-8 text") as err:
+        load_dataset(binary, "y")
+    assert "CSV" in (err.value.hint or "")
+    with pytest.raises(EvaluationError, match="--reference .* is not UTF-8 text"):
+        load_reference(binary, 1)
