@@ -54,7 +54,13 @@ def live_clients(region: str | None = None, endpoint_url: str | None = None) -> 
             "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role applies",
         )
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, read_timeout=70)
-    made = {name: session.client(name, endpoint_url=endpoint_url, config=config) for name in SERVICES}
+    try:
+        made = {name: session.client(name, endpoint_url=endpoint_url, config=config) for name in SERVICES}
+    except (BotoCoreError, ValueError) as err:  # InvalidRegionError; ValueError "Invalid endpoint: ..."
+        raise DeployError(
+            f"cannot make the AWS clients: {err}",
+            "pass a region such as --region eu-west-1, and --endpoint-url as a URL such as http://127.0.0.1:7243",
+        ) from None
     return LiveClients(
         session.region_name,
         made["sagemaker"],

@@ -72,3 +72,11 @@ def test_teardown_prints_each_step(local, capsys):
     ]
     assert main(["teardown", "cli", "--endpoint-url", local, "--region", "us-east-1"]) == 2
     assert "no endpoint cli and no endpoint config made for it" in capsys.readouterr().err
+
+
+def test_a_malformed_region_or_endpoint_url_is_a_message(capsys):
+    for extra in (["--region", "no such region"], ["--region", "us-east-1", "--endpoint-url", "not-a-url"]):
+        code = main(["teardown", "x", *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and "byoc teardown: error: cannot make the AWS clients" in err and "Traceback" not in err
+        assert "what to do: pass a region such as --region" in err
