@@ -11,6 +11,8 @@ import botocore.session
 from boto3.session import Session
 from botocore.config import Config
 
+from emulator.errors import ByocError
+
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 DEFAULT_REGION = "us-east-1"
 # session_vars entries are (config name, environment variable, default, converter): no variable
@@ -44,7 +46,7 @@ def local_client(
     connect_timeout_s: float = 5,
     read_timeout_s: float = 60,
 ):
-    """Return a boto3 client of `service` bound to the local `url`, with dummy credentials."""
+    """Return a boto3 client of `service` bound to the local `url`, with dummy credentials (ByocError: bad URL)."""
     config = Config(
         retries={"max_attempts": retries, "mode": "standard"},
         connect_timeout=connect_timeout_s,
@@ -54,4 +56,10 @@ def local_client(
         session = _SESSIONS.get(region)
         if session is None:
             session = _SESSIONS[region] = local_session(region)
-        return session.client(service, endpoint_url=url, config=config)
+        try:
+            return session.client(service, endpoint_url=url, config=config)
+        except ValueError as err:  # botocore's "Invalid endpoint: ..." and InvalidRegionError are ValueErrors
+            raise ByocError(
+                f"cannot call {url!r} in region {region!r}: {err}",
+                "give the URL as http://HOST:PORT (e.g. http://127.0.0.1:7243) and a region such as us-east-1",
+            ) from None

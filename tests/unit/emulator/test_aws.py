@@ -2,7 +2,11 @@
 
 import threading
 
+import pytest
+
 from emulator import aws
+from emulator.cli import main
+from emulator.errors import ByocError
 
 
 def test_clients_share_a_session_per_region_and_keep_their_own_url_and_region():
@@ -31,3 +35,16 @@ def test_clients_made_from_many_threads_at_once():
     for thread in threads:
         thread.join()
     assert not errors and len({c.meta.endpoint_url for c in made}) == 8
+
+
+@pytest.mark.parametrize("url", ["notaurl", "http://[::1"])
+def test_a_malformed_url_is_a_byoc_error_saying_what_to_give(url):
+    with pytest.raises(ByocError, match="cannot call") as err:
+        aws.local_client("sagemaker-runtime", url)
+    assert "http://HOST:PORT" in (err.value.hint or "")
+
+
+def test_invoke_with_a_malformed_url_is_a_message_not_a_traceback(capsys):
+    assert main(["invoke", "abalone", "--body", "1", "--url", "notaurl"]) == 2
+    err = capsys.readouterr().err
+    assert "byoc invoke: error: cannot call 'notaurl'" in err and "Traceback" not in err
