@@ -28,7 +28,9 @@ class CommandLineParser(argparse.ArgumentParser):
         """Parse like argparse, but report unrecognised arguments as the subcommand's, not the top level's."""
         parsed, extra = self.parse_known_args(args, namespace)
         if extra:
-            self.commands.get(getattr(parsed, "command", None), self).error(f"unrecognized arguments: {' '.join(extra)}")
+            self.commands.get(getattr(parsed, "command", None), self).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
         return parsed
 
 

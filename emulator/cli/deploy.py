@@ -8,6 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from emulator.cli.arguments import at_least_zero, seconds
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `deploy` and `teardown` to the CLI."""
@@ -37,19 +39,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     deploy.add_argument(
         "--tolerance",
-        type=float,
+        type=at_least_zero,
         default=DEFAULT_TOLERANCE,
         metavar="X",
         help=f"parity: absolute, per number (default {DEFAULT_TOLERANCE:g})",
     )
     deploy.add_argument("--sample", type=Path, metavar="FILE", help="request body (default: sample.* of the model)")
-    deploy.add_argument("--poll", type=float, default=15.0, metavar="S", help="seconds between status checks")
+    deploy.add_argument("--poll", type=seconds, default=15.0, metavar="S", help="seconds between status checks")
     deploy.set_defaults(func=run_deploy)
     teardown = sub.add_parser("teardown", help="delete an endpoint, its configs and models (not S3 data nor images)")
     teardown.add_argument("name", metavar="NAME", help="endpoint name")
     teardown.add_argument("--region", help="AWS region (default: from the environment or profile)")
     teardown.add_argument("--endpoint-url", metavar="URL", help="send every AWS request here (a local SageMaker)")
-    teardown.add_argument("--poll", type=float, default=5.0, metavar="S", help="seconds between status checks")
+    teardown.add_argument("--poll", type=seconds, default=5.0, metavar="S", help="seconds between status checks")
     teardown.set_defaults(func=run_teardown)
 
 

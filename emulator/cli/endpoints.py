@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from emulator.cli import state
+from emulator.cli.arguments import port, seconds
 from emulator.config import ENDPOINT_LABEL, ENDPOINT_STATE_DIR, LABEL, LABEL_VALUE
 from emulator.errors import EndpointError
 from emulator.sagemaker import STARTUP_DEADLINE_S
@@ -36,11 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("pipeline", metavar="PIPELINE", help="pipeline definition (.toml, or a CreateModel .json)")
     up.add_argument("--name", help="endpoint name (default: the definition's model name)")
     up.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"API port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks one)"
+        "--port", type=port, default=DEFAULT_PORT, help=f"API port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks one)"
     )
     up.add_argument(
         "--startup-timeout",
-        type=float,
+        type=seconds,
         default=DEFAULT_DEADLINE_S,
         metavar="S",
         help=f"seconds every /ping has to answer 200 (default {DEFAULT_DEADLINE_S:g})",

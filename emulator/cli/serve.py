@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from emulator.cli import state
+from emulator.cli.arguments import port, seconds
 from emulator.config import ENDPOINT_STATE_DIR
 from emulator.errors import EndpointError
 from emulator.sagemaker import SERVE_PORT, STARTUP_DEADLINE_S
@@ -28,14 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     serve.add_argument(
         "--port",
-        type=int,
+        type=port,
         default=SERVE_PORT,
         help=f"port on 127.0.0.1 (default {SERVE_PORT}, free of other local AWS emulators; 0 picks one)",
     )
     serve.add_argument("--region", default="us-east-1", help="the region ARNs name (default us-east-1)")
     serve.add_argument(
         "--startup-timeout",
-        type=float,
+        type=seconds,
         default=STARTUP_DEADLINE_S,
         metavar="S",
         help=f"seconds every /ping has to answer 200 (default {STARTUP_DEADLINE_S:g}; a variant's "

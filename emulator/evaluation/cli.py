@@ -3,6 +3,8 @@
 import argparse
 import logging
 
+from emulator.cli.arguments import at_least_zero, seconds
+
 from .defaults import DEFAULT_TOLERANCE, DEFAULT_URL
 from .errors import EvaluationError
 from .targets import VIAS
@@ -60,7 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--concurrency", type=int, default=4, metavar="C", help="requests in flight (default 4)")
     p.add_argument("--max-errors", type=int, default=10, metavar="N", help="failed batches tolerated (default 10)")
     p.add_argument("--reference", help="offline predictions, one per data row, same order: check parity")
-    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="parity tolerance (default %(default)g)")
+    p.add_argument(
+        "--tolerance", type=at_least_zero, default=DEFAULT_TOLERANCE, help="parity tolerance (default %(default)g)"
+    )
     p.add_argument("--threshold", action="append", default=[], metavar="GATE", help="e.g. 'rmse<=2.3' (repeatable)")
     p.add_argument("--out", help="folder for metrics.json, predictions.csv and report.html")
     p.add_argument("--history", default=DEFAULT_URL, metavar="URL", help="SQLAlchemy URL (default %(default)s)")
@@ -68,7 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--compare", action="store_true", help="print the change against the previous run of target and data"
     )
-    p.add_argument("--startup-timeout", type=float, metavar="S", help="seconds a definition's containers have to start")
+    p.add_argument(
+        "--startup-timeout", type=seconds, metavar="S", help="seconds a definition's containers have to start"
+    )
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     p.set_defaults(func=run_evaluate)
 

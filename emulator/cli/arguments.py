@@ -1,0 +1,43 @@
+"""Argument types shared by the subcommands: a bad value is refused while parsing, before anything starts."""
+
+import argparse
+import math
+
+MAX_PORT = 65535
+
+
+def port(text: str) -> int:
+    """Return a TCP port, 0 (pick a free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to {MAX_PORT})") from None
+    if not 0 <= value <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number: give 0 (any free port) to {MAX_PORT}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """Return a finite number of seconds above 0."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} seconds: give a number above 0")
+    return value
+
+
+def at_least_zero(text: str) -> float:
+    """Return a finite number, 0 or more (a tolerance)."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number, 0 or more")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
