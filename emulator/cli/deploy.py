@@ -65,7 +65,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     from emulator.live import DeployError, Options, Target, deploy
 
     if args.instance_count < 1:
-        raise DeployError(f"--instance-count {args.instance_count}: give 1 or more")
+        raise DeployError(f"--instance-count {args.instance_count} is below 1", "pass --instance-count 1 or more")
     target = Target(
         args.endpoint_name, args.role, args.bucket, args.prefix, args.instance_type, args.instance_count, args.region
     )

@@ -24,7 +24,7 @@ from emulator.live import images as img
 from emulator.live import modeldata
 from emulator.live import smoke as smoke_test
 from emulator.live.aws import LiveClients, live_clients
-from emulator.live.plan import DeployError, Plan, Target, build_plan, validate
+from emulator.live.plan import DeployError, Plan, Target, build_plan, check_target, validate
 from emulator.live.waiting import describe, wait_in_service
 
 # EndpointStatus values during which UpdateEndpoint is refused (botocore sagemaker model, EndpointStatus)
@@ -82,6 +82,7 @@ def _deploy(spec: PipelineSpec, target: Target, options: Options, clients: LiveC
         check_endpoint_name(target.endpoint_name)
     except EndpointError as err:
         raise DeployError(err.message, "pass another --endpoint-name") from None
+    check_target(target)
     sample = smoke_test.sample_of(spec, options.sample) if options.smoke else None
     if not options.skip_contract and not options.dry_run:
         from emulator.live.gate import check_contract

@@ -8,7 +8,9 @@ Names carry a hash of what they describe, so deploying unchanged content twice a
 """
 
 import hashlib
+import ipaddress
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,6 +25,11 @@ from emulator.sagemaker import DEFAULT_VARIANT
 
 NAME_MAX = 63  # ModelName, EndpointConfigName, EndpointName: max 63 (botocore sagemaker 2017-07-24 model)
 HASH_CHARS = 12
+# RoleArn's pattern in botocore's sagemaker 2017-07-24 model (CreateModelInput.ExecutionRoleArn)
+ROLE_ARN = re.compile(r"arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
+# S3 user guide, "General purpose bucket naming rules": 3 to 63 characters; lowercase letters, numbers,
+# dots and hyphens; begin and end with a letter or number; no two adjacent periods; not an IP address
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class DeployError(ByocError):
@@ -52,6 +59,38 @@ class Plan:
     create_endpoint_config: dict
     create_endpoint: dict
     update_endpoint: dict
+
+
+def check_target(target: Target) -> None:
+    """Raise DeployError when the role, bucket or instance type is one SageMaker or S3 would refuse."""
+    if not ROLE_ARN.fullmatch(target.role_arn):
+        raise DeployError(
+            f"--role {target.role_arn!r} is not an IAM role ARN",
+            "pass the execution role's ARN, e.g. arn:aws:iam::123456789012:role/SageMakerExecution",
+        )
+    bucket = target.bucket
+    if not BUCKET.fullmatch(bucket) or ".." in bucket or _is_ip_address(bucket):
+        raise DeployError(
+            f"--bucket {bucket!r} is not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens, "
+            "beginning and ending with a letter or digit)",
+            "pass the bucket's name alone, e.g. --bucket my-models (the key prefix goes in --prefix)",
+        )
+    types = operation_model("sagemaker", "CreateEndpointConfig").input_shape.members["ProductionVariants"]
+    allowed = types.member.members["InstanceType"].enum
+    if target.instance_type not in allowed:
+        close = [t for t in allowed if t.endswith(target.instance_type) or target.instance_type in t][:3]
+        raise DeployError(
+            f"--instance-type {target.instance_type!r} is not a SageMaker instance type",
+            f"pass one such as {', '.join(close or ['ml.m5.large'])} (botocore lists {len(allowed)})",
+        )
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def content_name(base: str, content: object) -> str:
@@ -118,4 +157,34 @@ def validate(service: str, operation: str, params: dict) -> None:
     except ParamValidationError as err:  # pragma: no cover - validate() reports, it does not raise
         raise DeployError(f"{operation}: {err}") from None
     if report.has_errors():
-        raise DeployError(f"{operation} would be refused by botocore: {report.generate_report()}")
+        raise DeployError(
+            f"{operation} would be refused by botocore: {report.generate_report()}", "fix the option or field named"
+        )
+    broken = constraint_errors(params, operation_model(service, operation).input_shape, operation)
+    if broken:
+        raise DeployError(f"{operation} would be refused by SageMaker: {'; '.join(broken)}", "fix the values named")
+
+
+def constraint_errors(value, shape, where: str) -> list[str]:
+    """Return what breaks the model's enums and patterns (checked by AWS, not by botocore's validator)."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return [
+            e
+            for k, v in value.items()
+            if k in shape.members
+            for e in constraint_errors(v, shape.members[k], f"{where}.{k}")
+        ]
+    if shape.type_name == "list" and isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in constraint_errors(v, shape.member, f"{where}[{i}]")]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return [e for k, v in value.items() for e in constraint_errors(v, shape.value, f"{where}.{k}")]
+    if shape.type_name != "string" or not isinstance(value, str):
+        return []
+    if shape.enum and value not in shape.enum:
+        return [f"{where} {value!r} is not one of the {len(shape.enum)} values the API allows"]
+    pattern = shape.metadata.get("pattern")
+    try:
+        matches = pattern is None or re.fullmatch(pattern, value) is not None
+    except re.error:  # a Java-only construct such as \p{L}: left to AWS
+        return []
+    return [] if matches else [f"{where} {value!r} does not match the pattern {pattern}"]

@@ -48,7 +48,9 @@ def sample_of(spec: PipelineSpec, given: Path | None = None, content_type: str |
     try:
         return Sample(path.read_bytes(), ctype, path)
     except OSError as err:
-        raise DeployError(f"cannot read sample {path}: {err.strerror}") from None
+        raise DeployError(
+            f"cannot read sample {path}: {err.strerror}", "pass --sample FILE, a readable request body"
+        ) from None
 
 
 def invoke(runtime, name: str, sample: Sample) -> bytes:

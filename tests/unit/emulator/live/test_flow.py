@@ -134,7 +134,7 @@ def test_bad_names_and_requests_are_refused_before_anything_is_sent(local):
     options = Options(registry="127.0.0.1:5000", endpoint_url=local, skip_contract=True, parity=False)
     with pytest.raises(DeployError, match="endpoint name 'no_underscores' breaks SageMaker's rule"):
         deploy(ABALONE, Target("no_underscores", ROLE, "models", region="us-east-1"), options, docker_client=docker)
-    with pytest.raises(DeployError, match="CreateModel would be refused by botocore.*ExecutionRoleArn"):
+    with pytest.raises(DeployError, match="--role 'short' is not an IAM role ARN"):
         deploy(ABALONE, Target("fine", "short", "models", "fresh", region="us-east-1"), options, docker_client=docker)
     assert docker.pushes == []
     assert "Contents" not in local_client("s3", local).list_objects_v2(Bucket="models", Prefix="fresh/")

@@ -7,7 +7,7 @@ import pytest
 
 from emulator.definitions.pipeline import load_pipeline
 from emulator.live import DeployError, Target, build_plan, dry_run_requests, validate
-from emulator.live.plan import content_name
+from emulator.live.plan import check_target, content_name
 
 ROOT = Path(__file__).resolve().parents[4]
 ABALONE = ROOT / "fixtures" / "pipelines" / "abalone.toml"
@@ -73,3 +73,36 @@ def test_long_names_stay_within_sagemakers_63_characters():
     name = content_name("a" * 80, {"x": 1})
     assert len(name) == 63 and name.startswith("a" * 50 + "-")
     assert content_name("abc-", {}).startswith("abc-") and "--" not in content_name("abc-", {})
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"role_arn": "this-is-not-an-arn-at-all"}, "--role 'this-is-not-an-arn-at-all' is not an IAM role ARN"),
+        ({"role_arn": "arn:aws:iam::123456789012:user/bob"}, "is not an IAM role ARN"),
+        ({"bucket": "My_Bucket"}, "--bucket 'My_Bucket' is not an S3 bucket name"),
+        ({"bucket": "s3://my-models/x"}, "is not an S3 bucket name"),
+        ({"bucket": "a..b"}, "is not an S3 bucket name"),
+        ({"bucket": "192.168.1.1"}, "is not an S3 bucket name"),
+        ({"instance_type": "m5.large"}, "--instance-type 'm5.large' is not a SageMaker instance type"),
+    ],
+)
+def test_a_target_sagemaker_or_s3_would_refuse_is_refused_first(change, said):
+    with pytest.raises(DeployError, match=said) as err:
+        check_target(replace(TARGET, **change))
+    assert err.value.hint
+
+
+def test_a_good_target_passes():
+    check_target(replace(TARGET, bucket="my.models-2", instance_type="ml.c5.xlarge"))
+
+
+def test_enums_and_patterns_of_the_model_are_checked_too():
+    _, plan = plan_of()
+    broken = {**plan.create_model, "Containers": [{**plan.create_model["Containers"][0], "ContainerHostname": "a_b"}]}
+    with pytest.raises(DeployError, match=r"CreateModel.Containers\[0\].ContainerHostname 'a_b' does not match"):
+        validate("sagemaker", "CreateModel", broken)
+    config = plan.create_endpoint_config
+    variants = [{**config["ProductionVariants"][0], "InstanceType": "ml.nope"}]
+    with pytest.raises(DeployError, match="InstanceType 'ml.nope' is not one of"):
+        validate("sagemaker", "CreateEndpointConfig", {**config, "ProductionVariants": variants})
