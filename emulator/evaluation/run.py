@@ -13,7 +13,7 @@ from .history import History, change_lines
 from .parity import DEFAULT_TOLERANCE, Parity, compare
 from .sending import Failure, Request, send
 from .targets import open_target
-from .thresholds import Verdict, check, parse
+from .thresholds import Verdict, check, check_measurable, parse
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,13 @@ def evaluate(
     """Run one evaluation; raise EvaluationError (or another ByocError) when it cannot happen."""
     _check_options(task, batch_rows, concurrency, max_errors, tolerance)
     gates = [parse(text) for text in thresholds]
+    check_measurable(gates, task, reference is not None)
     check_path(prediction_path)
     dataset = load_dataset(Path(data), label, list(drop), header)
     offline = load_reference(Path(reference), len(dataset.rows)) if reference else None
     request_body(dataset.rows[:1], dataset.columns, content_type)  # a bad --content-type fails here
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise EvaluationError(f"--out {out} is a file", "pass a folder for the reports (created when missing)")
     store = History(history) if history else None
     with open_target(target, endpoint_url, region, via, startup_timeout_s) as opened:
         request = Request(opened.endpoint_name, content_type, accept, prediction_path, dataset.columns)
@@ -98,7 +101,14 @@ def evaluate(
     if out is not None:
         from .report import write_reports
 
-        write_reports(result, Path(out))
+        try:
+            write_reports(result, Path(out))
+        except OSError as err:
+            raise EvaluationError(
+                f"cannot write the reports to --out {out}: {err.strerror or err} (the run itself is recorded"
+                f"{' in the history' if store is not None else ' nowhere: --no-history'})",
+                "pass a folder you can write to",
+            ) from None
     return result
 
 

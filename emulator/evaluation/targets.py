@@ -41,8 +41,8 @@ def open_target(
         raise EvaluationError(f"--via {via!r} is unknown", f"use one of: {', '.join(VIAS)}")
     if via == "transform":
         raise EvaluationError(
-            "--via transform is not available for this target yet",
-            "batch transform is not built yet; use --via invoke (the default)",
+            "--via transform is not available for this target yet: byoc evaluate sends rows with InvokeEndpoint only",
+            "use --via invoke (the default); `byoc transform` runs a batch transform job on its own",
         )
     if is_definition(target):
         if endpoint_url:

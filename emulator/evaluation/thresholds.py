@@ -34,6 +34,9 @@ KNOWN = {
 }
 
 
+TASK_METRICS = {"regression": ("rmse", "mae", "r2", "mape"), "classification": ("accuracy", "f1_macro")}
+
+
 @dataclass(frozen=True)
 class Threshold:
     """One gate: metric, operator and bound."""
@@ -74,11 +77,38 @@ def parse(text: str) -> Threshold:
         raise EvaluationError(
             f"--threshold {text!r} names no metric {metric!r}", f"use one of: {', '.join(sorted(KNOWN))}"
         )
+    if bound[0] in "<>=!":
+        spelled = op + bound[: len(bound) - len(bound.lstrip("<>=!"))]
+        raise EvaluationError(
+            f"--threshold {text!r}: {spelled!r} is not an operator",
+            f"use one of {', '.join(OPERATORS)}, e.g. 'rmse<=2.3'",
+        )
     try:
         number = float(bound)
     except ValueError:
         raise EvaluationError(f"--threshold {text!r}: {bound!r} is not a number", "write e.g. 'rmse<=2.3'") from None
+    if not math.isfinite(number):
+        raise EvaluationError(
+            f"--threshold {text!r}: the bound must be a finite number, not {bound!r}", "write e.g. 'rmse<=2.3'"
+        )
     return Threshold(metric, op, number)
+
+
+def check_measurable(thresholds: list[Threshold], task: str | None, reference: bool) -> None:
+    """Raise EvaluationError, before anything is sent, for a threshold the run cannot measure."""
+    for threshold in thresholds:
+        needs = None
+        if threshold.metric.startswith("parity_") and not reference:
+            needs = "--reference (the offline predictions)"
+        elif threshold.metric in TASK_METRICS["regression"] and task == "classification":
+            needs = "--task regression"
+        elif threshold.metric in TASK_METRICS["classification"] and task == "regression":
+            needs = "--task classification"
+        if needs:
+            raise EvaluationError(
+                f"--threshold {threshold}: this run would not measure {threshold.metric!r}; it needs {needs}",
+                f"pass {needs.split(' (')[0]}, or drop the threshold",
+            )
 
 
 def check(thresholds: list[Threshold], metrics: dict) -> list[Verdict]:

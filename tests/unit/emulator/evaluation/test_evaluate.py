@@ -64,8 +64,9 @@ def test_class_answers_are_classification(numbers_csv, runtime_url):
 
 
 def test_via_transform_is_not_there_yet(numbers_csv, runtime_url):
-    with pytest.raises(EvaluationError, match="--via transform is not available for this target yet"):
+    with pytest.raises(EvaluationError, match="--via transform is not available for this target yet") as err:
         evaluate("sum", numbers_csv, "y", endpoint_url=runtime_url, via="transform")
+    assert "not built" not in err.value.hint  # byoc transform is: the hint used to say otherwise
 
 
 def test_cli_exit_codes_and_summary(numbers_csv, runtime_url, tmp_path, monkeypatch, capsys):
@@ -125,6 +126,8 @@ def test_a_definition_with_endpoint_url_is_refused(numbers_csv, tmp_path, runtim
         ({"batch_rows": 0}, "--batch-rows 0 is below 1"),
         ({"task": "ranking"}, "--task 'ranking' is unknown"),
         ({"prediction_path": "a[*"}, "not a path expression"),
+        ({"thresholds": ["parity_max_abs<=0.1"]}, "it needs --reference"),
+        ({"out": __file__}, "is a file"),
     ],
 )
 def test_bad_options_are_refused_before_sending(numbers_csv, runtime_url, fake_runtime, options, words):
@@ -137,3 +140,10 @@ def test_failure_lines_are_one_line_each():
     from emulator.evaluation.sending import Failure
 
     assert Failure(1, 5, "ModelError", 'bad "x\n". See more').line() == 'rows 1-5: ModelError: bad "x ". See more'
+
+
+def test_reports_that_cannot_be_written_are_an_error_not_a_traceback(numbers_csv, runtime_url, tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(EvaluationError, match="cannot write the reports to --out") as err:
+        evaluate("sum", numbers_csv, "y", drop=["id"], endpoint_url=runtime_url, out=tmp_path / "file" / "reports")
+    assert "--no-history" in err.value.message and err.value.hint
