@@ -89,11 +89,17 @@ def check_args(args: argparse.Namespace, images: list[str]) -> None:
         )
     for path in args.target:
         cfg.load_target(Path(path))
+    for item in getattr(args, "env", []):
+        if not item.partition("=")[0] or "=" not in item:
+            raise cfg.TargetError(f"--env {item!r} is not KEY=VALUE", "write it like --env AGENT_TABLE=Agents")
     if images:
         cfg.from_options(images, args.model, args.sample, args.content_type, args.accept, args.returns)
     for path in args.pipeline:
         if not Path(path).is_file():
             raise cfg.TargetError(f"pipeline definition {path} does not exist", "give the path of a pipeline TOML file")
+        from emulator.definitions.pipeline import load_pipeline
+
+        cfg.from_pipeline(load_pipeline(Path(path)), args.sample, args.content_type)
 
 
 def run_suite(args: argparse.Namespace, images: list[str]) -> SuiteResult:
@@ -109,6 +115,13 @@ def run_suite(args: argparse.Namespace, images: list[str]) -> SuiteResult:
 def run_contract(args: argparse.Namespace) -> int:
     """Run the suite; exit 0 when no rule fails, 1 when one fails, 2 when the run itself failed."""
     if args.explain:
+        ignored = [*args.images, *args.target, *args.pipeline]
+        if ignored:
+            raise ByocError(
+                f"--explain {args.explain} only prints what the rule checks; it would check nothing of "
+                f"{', '.join(ignored)}",
+                f"run `byoc contract --explain {args.explain}` alone, then the check without --explain",
+            )
         print(RULES[args.explain].explain())
         return 0
     result = run_suite(args, args.images)

@@ -107,6 +107,15 @@ def read_sample(path: Path) -> bytes:
         raise TargetError(f"cannot read sample request {path}: {err.strerror}", "give an existing file") from None
 
 
+def model_path(path: str | Path | None, where: str) -> Path | None:
+    """Return a model's path (a model.tar.gz or a folder), or raise TargetError when nothing is there."""
+    if path is None:
+        return None
+    if not Path(path).exists():
+        raise TargetError(f"{where} {path} does not exist", "give a model.tar.gz or a model folder that exists")
+    return Path(path)
+
+
 def tables_from_seeds(seeds: list[str], base_dir: Path) -> tuple[TableSpec, ...]:
     """Return the tables of seed files `{"table": CreateTable kwargs, "items": [...]}` (the emulator's own parser)."""
     try:
@@ -136,7 +145,7 @@ def from_options(
     names = _unique([name_of_image(image) for image in images])
     return [
         TargetConfig(
-            name, image, Path(model) if model else None, body, ctype, tuple(accept), returns, dict(environment or {})
+            name, image, model_path(model, "--model"), body, ctype, tuple(accept), returns, dict(environment or {})
         )
         for name, image in zip(names, images, strict=False)
     ]
@@ -161,7 +170,7 @@ def load_target(path: Path) -> TargetConfig:
     return TargetConfig(
         name=data.get("name", path.stem),
         image=data["image"],
-        model=here / data["model"] if data.get("model") else None,
+        model=model_path(here / data["model"], f"target file {path}: model") if data.get("model") else None,
         sample=read_sample(sample),
         content_type=content_type_of(sample, data.get("content_type")),
         accept=tuple(data.get("accept", ())),

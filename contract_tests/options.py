@@ -7,6 +7,7 @@ into the pytest command line, so the three can never drift apart.
 import argparse
 from dataclasses import dataclass, field
 
+from emulator.cli.arguments import seconds
 from emulator.sagemaker import SIGTERM_GRACE_S, STARTUP_DEADLINE_S
 
 
@@ -64,12 +65,12 @@ OPTIONS = (
     Option(
         "start-deadline",
         "seconds /ping may take to first answer 200 (SageMaker: 240 by default)",
-        {"type": float, "default": STARTUP_DEADLINE_S, "metavar": "S"},
+        {"type": seconds, "default": STARTUP_DEADLINE_S, "metavar": "S"},
     ),
     Option(
         "sigterm-grace",
         "seconds a container may take to exit after SIGTERM (SageMaker: 30)",
-        {"type": float, "default": SIGTERM_GRACE_S, "metavar": "S"},
+        {"type": seconds, "default": SIGTERM_GRACE_S, "metavar": "S"},
     ),
 )
 TARGET_OPTIONS = ("byoc_image", "byoc_target", "byoc_pipeline")  # any of these asks for the suite

@@ -6,6 +6,7 @@ from contract_tests import cli
 from contract_tests.config import TargetError
 from contract_tests.registry import registry_ref
 from emulator.cli import main
+from emulator.errors import ByocError
 
 
 def test_nothing_to_check_is_a_clear_error(capsys):
@@ -54,3 +55,49 @@ def test_target_error_is_a_byoc_error():
     from emulator.errors import ByocError
 
     assert issubclass(TargetError, ByocError)
+
+
+SAMPLE = str(cli.SUITE.parent.parent / "fixtures" / "abalone" / "featurizer" / "sample.csv")
+
+
+def contract_args(*argv: str):
+    from emulator.cli import build_parser
+
+    args = build_parser().parse_args(["contract", *argv])
+    return args, args.images
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["byoc/x:latest", "--model", "nowhere/model.tar.gz", "--sample", SAMPLE], "--model nowhere/model.tar.gz does"),
+        (["byoc/x:latest", "--sample", SAMPLE, "--env", "FOO"], "--env 'FOO' is not KEY=VALUE"),
+    ],
+)
+def test_bad_inputs_are_found_before_the_suite_starts_a_container(argv, said):
+    with pytest.raises(TargetError, match=said):
+        cli.check_args(*contract_args(*argv))
+
+
+def test_a_malformed_pipeline_is_found_before_the_suite_runs(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('ModelName = "x\n')
+    with pytest.raises(ByocError, match="not valid TOML"):
+        cli.check_args(*contract_args("--pipeline", str(bad)))
+
+
+def test_a_target_files_missing_model_is_found_up_front(tmp_path):
+    (tmp_path / "t.toml").write_text(f'image = "byoc/x:latest"\nsample = "{SAMPLE}"\nmodel = "nope.tar.gz"\n')
+    with pytest.raises(TargetError, match="model .*nope.tar.gz does not exist"):
+        cli.check_args(*contract_args("--target", str(tmp_path / "t.toml")))
+
+
+def test_explain_with_images_refuses_to_ignore_them(capsys):
+    assert main(["contract", "byoc/x:latest", "--explain", "sigterm"]) == 2
+    assert "it would check nothing of byoc/x:latest" in capsys.readouterr().err
+
+
+def test_a_deadline_not_above_zero_is_refused_while_parsing(capsys):
+    with pytest.raises(SystemExit):
+        contract_args("byoc/x:latest", "--start-deadline", "-5")
+    assert "argument --start-deadline" in capsys.readouterr().err
