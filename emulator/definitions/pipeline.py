@@ -88,11 +88,14 @@ MAX_ENV_TOTAL_BYTES = 32 * 1024
 NAME_RE = re.compile(r"[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?")
 HOSTNAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 ENV_KEY_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+FIX_THE_FIELD = "fix the field named above (a definition holds CreateModel's fields, plus [Local])"
 
 
 def load_pipeline(path: str | Path) -> PipelineSpec:
     """Read and validate a pipeline definition from a .toml or .json file."""
     path = Path(path)
+    if path.is_dir():
+        raise SpecError(f"{path}: is a folder, not a pipeline definition", "give the .toml or .json file itself")
     if not path.is_file():
         raise SpecError(
             f"{path}: no such pipeline definition", "give a .toml or .json file, e.g. fixtures/pipelines/abalone.toml"
@@ -105,7 +108,7 @@ def parse_pipeline(data: dict, base_dir: Path, source: Path | None = None) -> Pi
     try:
         return _pipeline(data, Path(base_dir), source)
     except Invalid as err:
-        raise SpecError(f"{source}: {err}" if source else str(err), err.hint) from None
+        raise SpecError(f"{source}: {err}" if source else str(err), err.hint or FIX_THE_FIELD) from None
 
 
 def _read_document(path: Path) -> dict:
@@ -116,13 +119,19 @@ def _read_document(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
     except UnicodeDecodeError as err:
-        raise SpecError(f"{path}: not UTF-8 text ({err})") from None
+        raise SpecError(f"{path}: not UTF-8 text ({err})", "save the definition as UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{path}: not valid TOML: {err}") from None
+        raise SpecError(f"{path}: not valid TOML: {err}", "fix the TOML syntax at that line and column") from None
     except json.JSONDecodeError as err:
-        raise SpecError(f"{path}: not valid JSON: {err.msg} (at line {err.lineno}, column {err.colno})") from None
+        raise SpecError(
+            f"{path}: not valid JSON: {err.msg} (at line {err.lineno}, column {err.colno})",
+            "fix the JSON syntax at that line and column",
+        ) from None
     if not isinstance(data, dict):
-        raise SpecError(f"{path}: the top level must be an object (a CreateModel request), got {type(data).__name__}")
+        raise SpecError(
+            f"{path}: the top level must be an object (a CreateModel request), got {type(data).__name__}",
+            "write the request as one object: ModelName, Containers, ...",
+        )
     return data
 
 

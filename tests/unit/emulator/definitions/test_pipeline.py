@@ -85,14 +85,16 @@ def test_toml_and_json_files_load_the_same(base):
 
 def test_toml_syntax_error_names_the_line(base):
     (base / "bad.toml").write_text('ModelName = "x"\n[[Containers]\nImage = 1\n')
-    with pytest.raises(SpecError, match=r"bad.toml: not valid TOML: .*line 2"):
+    with pytest.raises(SpecError, match=r"bad.toml: not valid TOML: .*line 2") as err:
         load_pipeline(base / "bad.toml")
+    assert err.value.hint == "fix the TOML syntax at that line and column"
 
 
 def test_json_syntax_error_names_the_line(base):
     (base / "bad.json").write_text('{\n  "ModelName": "x",\n  "Containers": [,]\n}')
-    with pytest.raises(SpecError, match=r"bad.json: not valid JSON: .*line 3, column"):
+    with pytest.raises(SpecError, match=r"bad.json: not valid JSON: .*line 3, column") as err:
         load_pipeline(base / "bad.json")
+    assert err.value.hint == "fix the JSON syntax at that line and column"
 
 
 def test_missing_file_and_unknown_suffix(base):
@@ -101,6 +103,26 @@ def test_missing_file_and_unknown_suffix(base):
     (base / "p.yaml").write_text("x: 1")
     with pytest.raises(SpecError, match=r"unknown format \.yaml"):
         load_pipeline(base / "p.yaml")
+
+
+def test_a_folder_is_not_called_missing(base):
+    with pytest.raises(SpecError, match="is a folder, not a pipeline definition"):
+        load_pipeline(base)
+
+
+@pytest.mark.parametrize(("name", "body"), [("p.json", b"[1]"), ("p.toml", b"\xff\xfe"), ("q.json", b"ModelName")])
+def test_every_unreadable_definition_says_what_to_do(base, name, body):
+    (base / name).write_bytes(body)
+    with pytest.raises(SpecError) as err:
+        load_pipeline(base / name)
+    assert err.value.hint
+
+
+def test_a_broken_field_without_its_own_hint_still_says_what_to_do(base):
+    (base / "p.json").write_text(json.dumps(doc(ModelName="bad_name!")))
+    with pytest.raises(SpecError) as err:
+        load_pipeline(base / "p.json")
+    assert err.value.hint and "fix the field" in err.value.hint
 
 
 def test_errors_from_a_file_name_the_file(base):
