@@ -35,6 +35,11 @@ class LocalManifestInput(LocalInput):
 
     def __init__(self, manifest: str | Path):
         manifest = Path(manifest)
+        if manifest.is_dir():
+            raise TransformError(
+                f"--input {manifest} is a folder; with --s3-data-type ManifestFile it names a manifest file",
+                "pass the manifest file, or leave out --s3-data-type ManifestFile to read every file in the folder",
+            )
         if not manifest.is_file():
             raise TransformError(f"the manifest {manifest} does not exist", "pass a ManifestFile to --input")
         prefix, keys = read_manifest(manifest.read_bytes())

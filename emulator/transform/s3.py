@@ -108,7 +108,7 @@ class S3Input:
             document = self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
         except Exception as err:  # botocore's ClientError (NoSuchKey, NoSuchBucket): the job cannot start
             raise TransformError(
-                f"ClientError: cannot read the ManifestFile {url}: {_why(err)}", "upload the manifest first"
+                f"ClientError: cannot read the ManifestFile {url}: {_why(err)}", _hint(err, "upload the manifest first")
             ) from None
         prefix, keys = read_manifest(document)
         base_bucket, base_key = split_s3_url(prefix)
@@ -119,7 +119,8 @@ class S3Input:
             yield from self.client.get_paginator("list_objects_v2").paginate(**kwargs)
         except Exception as err:  # botocore's ClientError, e.g. NoSuchBucket
             raise TransformError(
-                f"ClientError: cannot list the input {url}: {_why(err)}", "create the bucket and upload the input"
+                f"ClientError: cannot list the input {url}: {_why(err)}",
+                _hint(err, "create the bucket and upload the input"),
             ) from None
 
 
@@ -139,3 +140,10 @@ def _why(err: Exception) -> str:
     if isinstance(response, dict) and "Error" in response:
         return f"{response['Error'].get('Code')}: {response['Error'].get('Message')}"
     return f"{type(err).__name__}: {err}"
+
+
+def _hint(err: Exception, when_answered: str) -> str:
+    """Return what to do: `when_answered` when S3 answered with an error, else how to reach it."""
+    if isinstance(getattr(err, "response", None), dict):
+        return when_answered
+    return "nothing answered: start `byoc serve` and pass its URL with --endpoint-url (or set AWS_ENDPOINT_URL)"

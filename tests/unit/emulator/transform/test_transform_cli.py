@@ -15,6 +15,7 @@ from emulator.transform import cli
 from emulator.transform.errors import ExecutionParametersError, TransformError, TransformValidationError
 from emulator.transform.local import LocalInput, LocalOutput
 from emulator.transform.result import Progress
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
 ABALONE = ROOT / "fixtures" / "pipelines" / "abalone.toml"
@@ -307,3 +308,18 @@ def test_s3_input_and_output_live_in_the_local_sagemakers_s3(tmp_path, monkeypat
         (tmp_path / "f.csv").write_text("1\n")
         source, sink = cli.data_of(args, cli.settings_from_args(args))
         assert isinstance(source, LocalInput) and isinstance(sink, S3Output)
+
+
+def test_an_s3_input_where_nothing_answers_says_to_start_byoc_serve():
+    args = parse("--endpoint-url", f"http://127.0.0.1:{free_port()}")
+    args.input = "s3://bucket/in/"
+    with pytest.raises(TransformError, match="cannot list the input s3://bucket/in/") as err:
+        cli.data_of(args, cli.settings_from_args(args))
+    assert "byoc serve" in err.value.hint and "create the bucket" not in err.value.hint
+
+
+def test_a_folder_given_as_a_manifest_is_called_a_folder(tmp_path):
+    args = parse("--s3-data-type", "ManifestFile")
+    args.input = str(tmp_path)
+    with pytest.raises(TransformError, match="is a folder; with --s3-data-type ManifestFile"):
+        cli.data_of(args, cli.settings_from_args(args))
