@@ -134,8 +134,9 @@ def run_contract(args: argparse.Namespace) -> int:
 
 def run_push(args: argparse.Namespace) -> int:
     """Run the suite on IMAGE; push it as REGISTRY/NAME:TAG only when every rule passed."""
-    from .registry import push_image
+    from .registry import check_registry, push_image
 
+    check_registry(args.to)  # before the suite: a bad --to would only show after every check ran
     for path in args.target:
         if cfg.load_target(Path(path)).image != args.image:
             raise cfg.TargetError(

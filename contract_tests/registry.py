@@ -1,5 +1,7 @@
 """Tag an image for a registry and push it, turning the engine's streamed errors into one clear error."""
 
+import re
+
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound
 
@@ -8,6 +10,21 @@ from emulator.errors import ByocError
 
 class PushError(ByocError):
     """An image could not be tagged or pushed."""
+
+
+# Docker's reference grammar (distribution/reference): a domain with an optional port, then path components
+_DOMAIN_PART = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+REGISTRY = re.compile(rf"{_DOMAIN_PART}(\.{_DOMAIN_PART})*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*/?")
+
+
+def check_registry(registry: str) -> str:
+    """Return `registry` when an image can be tagged for it (`host[:port][/path]`), else raise PushError."""
+    if not REGISTRY.fullmatch(registry):
+        raise PushError(
+            f"--to {registry!r} is not a registry: give host[:port], optionally with a path, and no scheme",
+            "e.g. --to 127.0.0.1:5000 or --to 123456789012.dkr.ecr.us-east-1.amazonaws.com/team",
+        )
+    return registry
 
 
 def registry_ref(image: str, registry: str) -> tuple[str, str]:

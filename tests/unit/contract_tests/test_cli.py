@@ -101,3 +101,18 @@ def test_a_deadline_not_above_zero_is_refused_while_parsing(capsys):
     with pytest.raises(SystemExit):
         contract_args("byoc/x:latest", "--start-deadline", "-5")
     assert "argument --start-deadline" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("registry", ["http://127.0.0.1:5000", "x y", "host:port", "bad-.example"])
+def test_push_refuses_a_malformed_registry_before_running_the_suite(registry, capsys):
+    assert main(["push", "byoc/x:latest", "--to", registry, "--sample", SAMPLE]) == 2
+    assert f"--to {registry!r} is not a registry" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "registry", ["127.0.0.1:5000", "localhost:5000/team", "123456789012.dkr.ecr.us-east-1.amazonaws.com"]
+)
+def test_registries_docker_accepts_pass(registry):
+    from contract_tests.registry import check_registry
+
+    assert check_registry(registry) == registry
