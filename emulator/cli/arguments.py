@@ -17,6 +17,15 @@ def port(text: str) -> int:
     return value
 
 
+def region(text: str) -> str:
+    """Return an AWS region name such as us-east-1 (the form botocore accepts; checked before any client)."""
+    from emulator.definitions.local import REGION_RE
+
+    if not REGION_RE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a region name such as us-east-1 or eu-west-1")
+    return text
+
+
 def seconds(text: str) -> float:
     """Return a finite number of seconds above 0."""
     value = _number(text)

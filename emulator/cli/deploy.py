@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emulator.cli.arguments import at_least_zero, seconds
+from emulator.cli.arguments import at_least_zero, region, seconds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     deploy.add_argument("--role", required=True, metavar="ARN", help="ExecutionRoleArn of the model")
     deploy.add_argument("--bucket", required=True, help="S3 bucket for the model data")
     deploy.add_argument("--prefix", default="byoc", help="key prefix in the bucket (default byoc)")
-    deploy.add_argument("--region", help="AWS region (default: from the environment or profile)")
+    deploy.add_argument("--region", type=region, help="AWS region (default: from the environment or profile)")
     deploy.add_argument("--instance-type", default=DEFAULT_INSTANCE_TYPE, help=f"default {DEFAULT_INSTANCE_TYPE}")
     deploy.add_argument("--instance-count", type=int, default=1, metavar="N", help="default 1")
     deploy.add_argument("--registry", metavar="URI", help="push images to this registry (host[:port]); default ECR")
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     deploy.set_defaults(func=run_deploy)
     teardown = sub.add_parser("teardown", help="delete an endpoint, its configs and models (not S3 data nor images)")
     teardown.add_argument("name", metavar="NAME", help="endpoint name")
-    teardown.add_argument("--region", help="AWS region (default: from the environment or profile)")
+    teardown.add_argument("--region", type=region, help="AWS region (default: from the environment or profile)")
     teardown.add_argument("--endpoint-url", metavar="URL", help="send every AWS request here (a local SageMaker)")
     teardown.add_argument("--poll", type=seconds, default=5.0, metavar="S", help="seconds between status checks")
     teardown.set_defaults(func=run_teardown)

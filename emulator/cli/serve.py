@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from emulator.cli import state
-from emulator.cli.arguments import port, seconds
+from emulator.cli.arguments import port, region, seconds
 from emulator.config import ENDPOINT_STATE_DIR
 from emulator.errors import EndpointError
 from emulator.sagemaker import SERVE_PORT, STARTUP_DEADLINE_S
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=SERVE_PORT,
         help=f"port on 127.0.0.1 (default {SERVE_PORT}, free of other local AWS emulators; 0 picks one)",
     )
-    serve.add_argument("--region", default="us-east-1", help="the region ARNs name (default us-east-1)")
+    serve.add_argument("--region", type=region, default="us-east-1", help="the region ARNs name (default us-east-1)")
     serve.add_argument(
         "--startup-timeout",
         type=seconds,

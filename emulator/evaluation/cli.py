@@ -3,7 +3,7 @@
 import argparse
 import logging
 
-from emulator.cli.arguments import at_least_zero, seconds
+from emulator.cli.arguments import at_least_zero, region, seconds
 
 from .defaults import DEFAULT_TOLERANCE, DEFAULT_URL
 from .errors import EvaluationError
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--endpoint-url", help="a local SageMaker Runtime API serving TARGET (e.g. the URL `byoc up` prints)"
     )
-    p.add_argument("--region", help="region of a live endpoint (default: boto3's own)")
+    p.add_argument("--region", type=region, help="region of a live endpoint (default: boto3's own)")
     p.add_argument("--via", choices=VIAS, default="invoke", help="invoke (InvokeEndpoint, the default) or transform")
     p.add_argument(
         "--content-type", default="text/csv", help="request ContentType: text/csv (default) or application/json"

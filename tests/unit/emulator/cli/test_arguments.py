@@ -5,17 +5,23 @@ import argparse
 import pytest
 
 from emulator.cli import main as byoc
-from emulator.cli.arguments import at_least_zero, port, seconds
+from emulator.cli.arguments import at_least_zero, port, region, seconds
 
 
 def test_ports_seconds_and_tolerances_in_range_are_kept():
     assert (port("0"), port("65535"), seconds("0.5"), at_least_zero("0")) == (0, 65535, 0.5, 0.0)
+    assert [region(r) for r in ("us-east-1", "eu-central-2", "us-gov-west-1")] == [
+        "us-east-1",
+        "eu-central-2",
+        "us-gov-west-1",
+    ]
 
 
 @pytest.mark.parametrize(
     ("kind", "text"),
     [(port, "-1"), (port, "65536"), (port, "abc"), (seconds, "0"), (seconds, "-1"), (seconds, "nan")]
-    + [(seconds, "inf"), (at_least_zero, "-0.1"), (at_least_zero, "nan"), (at_least_zero, "x")],
+    + [(seconds, "inf"), (at_least_zero, "-0.1"), (at_least_zero, "nan"), (at_least_zero, "x")]
+    + [(region, "no such"), (region, "US-EAST-1"), (region, "us-east")],
 )
 def test_values_out_of_range_are_refused(kind, text):
     with pytest.raises(argparse.ArgumentTypeError):
@@ -34,6 +40,9 @@ def test_values_out_of_range_are_refused(kind, text):
         ["deploy", "x.toml", "--endpoint-name", "a", "--role", "r", "--bucket", "b", "--poll", "0"],
         ["deploy", "x.toml", "--endpoint-name", "a", "--role", "r", "--bucket", "b", "--tolerance", "-1"],
         ["teardown", "a", "--poll", "-5"],
+        ["serve", "--region", "no such"],
+        ["teardown", "a", "--region", "Frankfurt"],
+        ["evaluate", "x", "--data", "d.csv", "--label", "y", "--region", "us_east_1"],
     ],
 )
 def test_the_commands_refuse_them_before_starting_anything(argv, capsys):
