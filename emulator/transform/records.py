@@ -49,7 +49,10 @@ def decompress(body: bytes, compression_type: str | None) -> bytes:
     try:
         return gzip.decompress(body)
     except (OSError, EOFError, zlib.error) as err:
-        raise RecordError(f"CompressionType is Gzip but the object is not valid gzip ({err})") from None
+        raise RecordError(
+            f"CompressionType is Gzip but the object is not valid gzip ({err}); gzip it, or give plain objects "
+            "with CompressionType None"
+        ) from None
 
 
 def split(body: bytes, split_type: str | None) -> Iterator[Record]:

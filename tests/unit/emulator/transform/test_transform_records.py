@@ -74,5 +74,7 @@ def test_tfrecord_truncated_file_is_an_error():
 def test_gzip_is_decompressed_and_garbage_named():
     assert decompress(gzip.compress(b"x\ny\n"), "Gzip") == b"x\ny\n"
     assert decompress(b"plain", "None") == b"plain"
-    with pytest.raises(RecordError, match="not valid gzip"):
+    with pytest.raises(
+        RecordError, match="not valid gzip .*; gzip it, or give plain objects with CompressionType None"
+    ):
         decompress(b"plain", "Gzip")
