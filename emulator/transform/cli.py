@@ -94,6 +94,13 @@ def _key_value(text: str) -> tuple[str, str]:
 
 def settings_from_args(args: argparse.Namespace) -> TransformSettings:
     """Return the job's settings from the command line (raises TransformValidationError)."""
+    keys = [key for key, _ in args.environment]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise TransformError(
+            f"--environment gives {', '.join(twice)} more than once; only one value can reach the containers",
+            "give each KEY=VALUE once",
+        )
     return TransformSettings(
         input_uri=str(args.input),
         output_path=str(args.output),

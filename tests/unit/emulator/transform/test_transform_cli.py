@@ -323,3 +323,8 @@ def test_a_folder_given_as_a_manifest_is_called_a_folder(tmp_path):
     args.input = str(tmp_path)
     with pytest.raises(TransformError, match="is a folder; with --s3-data-type ManifestFile"):
         cli.data_of(args, cli.settings_from_args(args))
+
+
+def test_an_environment_key_given_twice_is_refused_not_overwritten():
+    with pytest.raises(TransformError, match="--environment gives A more than once"):
+        cli.settings_from_args(parse("--environment", "A=1", "B=2", "A=3"))
