@@ -89,9 +89,14 @@ def check_args(args: argparse.Namespace, images: list[str]) -> None:
         )
     for path in args.target:
         cfg.load_target(Path(path))
+    keys = []
     for item in getattr(args, "env", []):
         if not item.partition("=")[0] or "=" not in item:
             raise cfg.TargetError(f"--env {item!r} is not KEY=VALUE", "write it like --env AGENT_TABLE=Agents")
+        keys.append(item.partition("=")[0])
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise cfg.TargetError(f"--env gives {', '.join(twice)} more than once", "give each KEY=VALUE once")
     if images:
         cfg.from_options(images, args.model, args.sample, args.content_type, args.accept, args.returns)
     for path in args.pipeline:
