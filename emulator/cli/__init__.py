@@ -4,6 +4,7 @@ import argparse
 import logging
 import signal
 import sys
+from collections.abc import Mapping
 
 from emulator.config import reaper_off
 from emulator.errors import ByocError
@@ -18,13 +19,13 @@ class CommandLineParser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.commands: dict[str, argparse.ArgumentParser] = {}  # subcommand -> its parser (set by build_parser)
+        self.commands: Mapping[str, argparse.ArgumentParser] = {}  # subcommand -> its parser (set by build_parser)
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         """Print the error and a pointer to this command's --help, and exit 2."""
         self.exit(2, f"{self.prog}: error: {message}\n  what to do: see `{self.prog} --help`\n")
 
-    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+    def parse_args(self, args=None, namespace=None):
         """Parse like argparse, but report unrecognised arguments as the subcommand's, not the top level's."""
         parsed, extra = self.parse_known_args(args, namespace)
         if extra:

@@ -74,8 +74,9 @@ def test_teardown_prints_each_step(local, capsys):
     assert "no endpoint cli and no endpoint config made for it" in capsys.readouterr().err
 
 
-def test_a_malformed_region_or_endpoint_url_is_a_message(capsys):
-    for extra in (["--region", "no such region"], ["--region", "us-east-1", "--endpoint-url", "not-a-url"]):
+def test_a_malformed_region_or_endpoint_url_is_a_message(capsys, monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "no such region")  # --region itself is checked while parsing
+    for extra in ([], ["--region", "us-east-1", "--endpoint-url", "not-a-url"]):
         code = main(["teardown", "x", *extra])
         err = capsys.readouterr().err
         assert code == 2 and "byoc teardown: error: cannot make the AWS clients" in err and "Traceback" not in err
