@@ -1,6 +1,8 @@
 """Score predictions against labels with scikit-learn: regression or classification, and latency figures."""
 
+import logging
 import math
+import warnings
 
 import numpy as np
 from sklearn import metrics as skm
@@ -9,6 +11,7 @@ from .errors import EvaluationError
 
 TASKS = ("regression", "classification")
 MAX_CLASSES = 20  # integer predictions with at most this many label values read as class labels
+log = logging.getLogger(__name__)
 
 
 def as_number(value) -> float | None:
@@ -63,6 +66,19 @@ def classification(labels: list[str], predictions: list) -> dict:
     """Return accuracy, macro F1, per-class precision/recall/support and the confusion matrix."""
     truth, guess = [as_label(v) for v in labels], [as_label(v) for v in predictions]
     classes = sorted(set(truth) | set(guess))
+    if len(classes) > len(truth) / 2:  # said once here, instead of scikit-learn's UserWarning on every call
+        log.warning(
+            "scored as classification, but %d rows give %d distinct classes (labels and predictions together): "
+            "if the model predicts numbers, pass --task regression",
+            len(truth),
+            len(classes),
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _classification(truth, guess, classes)
+
+
+def _classification(truth: list[str], guess: list[str], classes: list[str]) -> dict:
     precision, recall, _, support = skm.precision_recall_fscore_support(truth, guess, labels=classes, zero_division=0)
     per_class = {
         c: {"precision": float(p), "recall": float(r), "support": int(s)}

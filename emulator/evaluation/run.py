@@ -95,7 +95,25 @@ def evaluate(
         request = Request(opened.endpoint_name, content_type, accept, prediction_path, dataset.columns)
         outcome = send(opened.client, request, dataset.rows, batch_rows, concurrency, max_errors, progress)
     result = _score(dataset, outcome, task, offline, tolerance, opened.endpoint_name, opened.kind)
-    result.verdicts = check(gates, result.metrics)
+    unmeasured = _judge(result, gates)
+    kept = _keep(result, store, out)
+    if unmeasured is not None:  # a gate on a metric the inferred task lacks: the run is kept, then this is said
+        unmeasured.message += f" (the run's figures are kept in: {', '.join(kept)})" if kept else ""
+        raise unmeasured
+    return result
+
+
+def _judge(result: EvaluationResult, gates: list) -> EvaluationError | None:
+    """Set the result's verdicts; return (not raise) the error of a gate on a metric this run did not measure."""
+    try:
+        result.verdicts = check(gates, result.metrics)
+    except EvaluationError as err:
+        return err
+    return None
+
+
+def _keep(result: EvaluationResult, store: History | None, out: str | Path | None) -> list[str]:
+    """Record the run in the history and write the reports under `out`; return where it was kept."""
     if store is not None:
         _remember(store, result)
     if out is not None:
@@ -109,7 +127,7 @@ def evaluate(
                 f"{' in the history' if store is not None else ' nowhere: --no-history'})",
                 "pass a folder you can write to",
             ) from None
-    return result
+    return [where for where, done in (("the history", store is not None), (f"--out {out}", out is not None)) if done]
 
 
 def _score(dataset: Dataset, outcome, task, offline, tolerance, name: str, kind: str) -> EvaluationResult:

@@ -147,3 +147,11 @@ def test_reports_that_cannot_be_written_are_an_error_not_a_traceback(numbers_csv
     with pytest.raises(EvaluationError, match="cannot write the reports to --out") as err:
         evaluate("sum", numbers_csv, "y", drop=["id"], endpoint_url=runtime_url, out=tmp_path / "file" / "reports")
     assert "--no-history" in err.value.message and err.value.hint
+
+
+def test_a_gate_the_inferred_task_did_not_measure_keeps_the_run(numbers_csv, runtime_url, tmp_path):
+    with pytest.raises(EvaluationError, match="did not measure 'accuracy'.*kept in: --out") as err:
+        evaluate(
+            "sum", numbers_csv, "y", drop=["id"], endpoint_url=runtime_url, thresholds=["accuracy>=0.9"], out=tmp_path
+        )
+    assert json.loads((tmp_path / "metrics.json").read_text())["rmse"] == 0.0 and err.value.hint

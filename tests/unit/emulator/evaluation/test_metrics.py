@@ -57,3 +57,15 @@ def test_latency_percentiles_and_rate():
     assert figures["latency_p50_ms"] == pytest.approx(505.0)
     assert figures["latency_p99_ms"] == pytest.approx(990.1)
     assert figures["rows_per_s"] == 250.0
+
+
+def test_classification_of_number_predictions_warns_once_not_per_sklearn_call(caplog):
+    import warnings
+
+    labels, predictions = ["9", "8", "10", "7"], [9.3, 8.1, 10.2, 7.4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's UserWarning would raise here
+        figures = metrics.classification(labels, predictions)
+    assert figures["accuracy"] == 0.0
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "pass --task regression" in said[0]
