@@ -87,6 +87,8 @@ def check_args(args: argparse.Namespace, images: list[str]) -> None:
         raise cfg.TargetError(
             "nothing to check", "name IMAGE(s) with --sample FILE, or give --target FILE or --pipeline FILE"
         )
+    if getattr(args, "junitxml", None) and Path(args.junitxml).is_dir():
+        raise cfg.TargetError(f"--junitxml {args.junitxml} is a folder", "give a file name, e.g. reports/contract.xml")
     for path in args.target:
         cfg.load_target(Path(path))
     keys = []

@@ -72,6 +72,7 @@ def contract_args(*argv: str):
     [
         (["byoc/x:latest", "--model", "nowhere/model.tar.gz", "--sample", SAMPLE], "--model nowhere/model.tar.gz does"),
         (["byoc/x:latest", "--sample", SAMPLE, "--env", "FOO"], "--env 'FOO' is not KEY=VALUE"),
+        (["byoc/x:latest", "--sample", SAMPLE, "--junitxml", "/tmp"], "--junitxml /tmp is a folder"),
         (["byoc/x:latest", "--sample", SAMPLE, "--env", "A=1", "--env", "A=2"], "--env gives A more than once"),
     ],
 )
