@@ -78,7 +78,7 @@ class LocalSageMaker:
             self.server.start()
         except OSError as err:
             raise EndpointError(
-                f"cannot serve the local SageMaker on {self.server.host}:{self.server.port}: {err.strerror}",
+                f"cannot serve the local SageMaker on {self.server.host}:{self.server.port}: {err.strerror or err}",
                 "pass another --port (0 picks a free one), or stop what listens there",
             ) from None
         self._serving = True
