@@ -230,7 +230,13 @@ def _describe(err) -> str:
 def run_down(args: argparse.Namespace) -> int:
     """Delete endpoints through DeleteEndpoint, then remove the project's labelled leftovers; say what went."""
     from emulator.cli.serve import recorded_urls
+    from emulator.hosting.endpoint import check_endpoint_name
 
+    if args.endpoint is not None:
+        try:
+            check_endpoint_name(args.endpoint)
+        except EndpointError as err:  # no endpoint can carry it: nothing would match, silently
+            raise EndpointError(err.message, "pass --endpoint NAME as `byoc ls` shows it") from None
     for url in [args.url] if args.url else recorded_urls(STATE_DIR):
         try:
             for name in _delete_endpoints(url, args.endpoint):

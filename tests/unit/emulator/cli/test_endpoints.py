@@ -83,6 +83,14 @@ def test_down_reports_what_it_removed_and_filters_by_endpoint(monkeypatch, capsy
     assert FakeLayer.labels == {"com.byoc.managed": "true"}
 
 
+def test_down_of_a_name_no_endpoint_can_have_is_an_error_and_removes_nothing(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(endpoint_cli, "STATE_DIR", tmp_path)
+    monkeypatch.setattr("emulator.docker.launcher.DockerLayer", FakeLayer)
+    FakeLayer.labels = None
+    assert byoc(["down", "--endpoint", "bad name!"]) == 2
+    assert "breaks SageMaker's rule" in capsys.readouterr().err and FakeLayer.labels is None
+
+
 @pytest.mark.parametrize("name", ["abalone", "a-b-1", "A" * 63])
 def test_endpoint_names_sagemaker_accepts(name):
     assert check_endpoint_name(name) == name
