@@ -120,6 +120,7 @@ class LocalEndpoint:
         """Serve the API, then create the model, config and endpoint, and wait until it is InService."""
         try:
             if self._own:
+                self.sagemaker.endpoints.warn_on_failure = False  # a failed start is raised to the caller below
                 self.sagemaker.start()
             endpoint = self.sagemaker.deploy(self.spec, self.name, startup_timeout_s=self.startup_timeout_s)
             self.ready_s = endpoint.modified - endpoint.created

@@ -60,6 +60,8 @@ class Endpoints:
 
     def __init__(self, store: Store, deployer: Deployer):
         self.store, self.deployer = store, deployer
+        # False where the caller raises a failed start itself (LocalEndpoint): the warning would say it twice
+        self.warn_on_failure = True
         self.endpoints: dict[str, Endpoint] = {}
         self._threads: list[threading.Thread] = []
         self._generation = 0
@@ -187,7 +189,8 @@ class Endpoints:
         LOG.info("endpoint %s is InService", endpoint.name)
 
     def _create_failed(self, endpoint: Endpoint, err: BaseException) -> None:
-        LOG.warning("endpoint %s failed to start: %s", endpoint.name, err)
+        level = logging.WARNING if self.warn_on_failure else logging.INFO
+        LOG.log(level, "endpoint %s failed to start: %s", endpoint.name, err)
         _quietly_stop(endpoint.pending)
         with self.store.lock:
             endpoint.pending = None

@@ -132,3 +132,16 @@ def test_crash_a_deployment_that_gives_up_replacing_makes_the_endpoint_failed(wo
     endpoints.wait(5)
     with pytest.raises(ValidationException):
         endpoints.get("ep")
+
+
+def test_a_failed_start_is_a_warning_unless_the_caller_raises_it_itself(world, caplog):
+    _, deployer, endpoints = world
+    deployer.fail = True
+    caplog.set_level("INFO", logger="emulator.resources.endpoints")
+    for warn, level in ((True, "WARNING"), (False, "INFO")):
+        caplog.clear()
+        endpoints.warn_on_failure = warn
+        endpoints.create(f"ep-{level.lower()}", "c")
+        deployer.made[-1].release.set()
+        endpoints.wait(5)
+        assert [r.levelname for r in caplog.records if "failed to start" in r.getMessage()] == [level]
