@@ -120,9 +120,10 @@ class ContainerHandle:
     def tail(self, lines: int = 20) -> str:
         """Return the container's last log lines."""
         try:
-            return self._container.logs(tail=lines).decode(errors="replace").rstrip()
+            text = self._container.logs(tail=lines).decode(errors="replace").rstrip()
         except (APIError, NotFound):
             return "(no logs: the container is gone)"
+        return text or "(none: it has written nothing yet)"
 
     def stream(self) -> Iterator[bytes]:
         """Yield the container's output as it comes, until it stops."""
