@@ -148,7 +148,7 @@ def recorded_url(name: str) -> str | None:
 
 def run_invoke(args: argparse.Namespace) -> int:
     """Invoke once and print the answer's body on stdout."""
-    from emulator.hosting.endpoint import LocalEndpoint
+    from emulator.hosting.endpoint import ENDPOINT_NAME, LocalEndpoint
 
     body = args.body.encode() if args.body is not None else _read(args.file)
     target = Path(args.target)
@@ -157,6 +157,11 @@ def run_invoke(args: argparse.Namespace) -> int:
             return _invoke(endpoint.url, endpoint.name, body, args, endpoint.spec.region)
     if target.suffix in (".toml", ".json"):
         raise EndpointError(f"pipeline definition {target} does not exist", "check the path")
+    if target.is_dir() or not ENDPOINT_NAME.match(args.target):
+        raise EndpointError(
+            f"{args.target!r} is neither a definition file nor an endpoint name",
+            "give a .toml or .json definition, or the name of a running endpoint (`byoc ls` lists them)",
+        )
     url = args.url or recorded_url(args.target) or _serving(args.target) or f"http://127.0.0.1:{DEFAULT_PORT}"
     return _invoke(url, args.target, body, args)
 

@@ -39,6 +39,12 @@ def test_invoke_of_a_missing_definition_says_so(capsys):
     assert "nowhere/pipeline.toml does not exist" in err and "Traceback" not in err
 
 
+def test_invoke_of_a_folder_or_a_malformed_name_says_what_to_give(capsys, tmp_path):
+    for target in (str(tmp_path), "bad name!"):
+        assert byoc(["invoke", target, "--body", "1", "--url", "http://127.0.0.1:9"]) == 2
+        assert "is neither a definition file nor an endpoint name" in capsys.readouterr().err
+
+
 def test_invoke_of_an_unreadable_file_says_so(capsys, tmp_path):
     assert byoc(["invoke", "abalone", "--file", str(tmp_path / "missing.csv"), "--url", "http://127.0.0.1:9"]) == 2
     assert "cannot read --file" in capsys.readouterr().err
