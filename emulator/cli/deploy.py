@@ -64,6 +64,11 @@ def run_deploy(args: argparse.Namespace) -> int:
     """Deploy; exit 0 when the endpoint is InService and the smoke test passed."""
     from emulator.live import DeployError, Options, Target, deploy
 
+    if args.sample is not None and not args.smoke:
+        raise DeployError(
+            f"--sample {args.sample} is the smoke test's request, and --no-smoke turns the smoke test off",
+            "drop --no-smoke to send it, or drop --sample",
+        )
     if args.instance_count < 1:
         raise DeployError(f"--instance-count {args.instance_count} is below 1", "pass --instance-count 1 or more")
     target = Target(

@@ -81,3 +81,14 @@ def test_a_malformed_region_or_endpoint_url_is_a_message(capsys, monkeypatch):
         err = capsys.readouterr().err
         assert code == 2 and "byoc teardown: error: cannot make the AWS clients" in err and "Traceback" not in err
         assert "what to do: pass a region such as --region" in err
+
+
+def test_a_sample_with_no_smoke_test_is_refused_not_ignored(capsys):
+    argv = ["deploy", ABALONE, "--endpoint-name", "x", "--role", ROLE, "--bucket", "models", "--dry-run"]
+    assert (
+        main(
+            [*argv, "--sample", ABALONE, "--no-smoke", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"]
+        )
+        == 2
+    )
+    assert "--no-smoke turns the smoke test off" in capsys.readouterr().err
