@@ -40,7 +40,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     deploy.add_argument(
         "--tolerance",
         type=at_least_zero,
-        default=DEFAULT_TOLERANCE,
         metavar="X",
         help=f"parity: absolute, per number (default {DEFAULT_TOLERANCE:g})",
     )
@@ -62,12 +61,18 @@ def say(line: str) -> None:
 
 def run_deploy(args: argparse.Namespace) -> int:
     """Deploy; exit 0 when the endpoint is InService and the smoke test passed."""
+    from emulator.config import PARITY_TOLERANCE
     from emulator.live import DeployError, Options, Target, deploy
 
     if args.sample is not None and not args.smoke:
         raise DeployError(
             f"--sample {args.sample} is the smoke test's request, and --no-smoke turns the smoke test off",
             "drop --no-smoke to send it, or drop --sample",
+        )
+    if args.tolerance is not None and not (args.smoke and args.parity):
+        raise DeployError(
+            "--tolerance applies to the parity check, and --no-smoke or --no-parity turns it off",
+            "drop --tolerance, or let the smoke test and parity check run",
         )
     if args.instance_count < 1:
         raise DeployError(f"--instance-count {args.instance_count} is below 1", "pass --instance-count 1 or more")
@@ -82,7 +87,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         wait=args.wait,
         smoke=args.smoke,
         parity=args.parity,
-        tolerance=args.tolerance,
+        tolerance=PARITY_TOLERANCE if args.tolerance is None else args.tolerance,
         sample=args.sample,
         poll_s=args.poll,
     )

@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-errors", type=int, default=10, metavar="N", help="failed batches tolerated (default 10)")
     p.add_argument("--reference", help="offline predictions, one per data row, same order: check parity")
     p.add_argument(
-        "--tolerance", type=at_least_zero, default=DEFAULT_TOLERANCE, help="parity tolerance (default %(default)g)"
+        "--tolerance", type=at_least_zero, help=f"parity tolerance, with --reference (default {DEFAULT_TOLERANCE:g})"
     )
     p.add_argument("--threshold", action="append", default=[], metavar="GATE", help="e.g. 'rmse<=2.3' (repeatable)")
     p.add_argument("--out", help="folder for metrics.json, predictions.csv and report.html")
@@ -89,6 +89,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
             "pip install 'byoc-sagemaker[evaluate]'",
         ) from None
 
+    if args.tolerance is not None and not args.reference:
+        raise EvaluationError(
+            "--tolerance applies to the parity check, and no --reference was given to check against",
+            "pass --reference FILE (the offline predictions), or drop --tolerance",
+        )
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     result = evaluate(
         args.target,
@@ -106,7 +111,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         max_errors=args.max_errors,
         reference=args.reference,
-        tolerance=args.tolerance,
+        tolerance=DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance,
         thresholds=args.threshold,
         history=None if args.no_history else args.history,
         out=args.out,

@@ -155,3 +155,9 @@ def test_a_gate_the_inferred_task_did_not_measure_keeps_the_run(numbers_csv, run
             "sum", numbers_csv, "y", drop=["id"], endpoint_url=runtime_url, thresholds=["accuracy>=0.9"], out=tmp_path
         )
     assert json.loads((tmp_path / "metrics.json").read_text())["rmse"] == 0.0 and err.value.hint
+
+
+def test_a_tolerance_without_a_reference_is_refused_not_ignored(numbers_csv, runtime_url, monkeypatch, capsys):
+    argv = ["evaluate", "sum", "--data", str(numbers_csv), "--label", "y", "--endpoint-url", runtime_url]
+    assert byoc([*argv, "--no-history", "--tolerance", "0.1"], monkeypatch) == 2
+    assert "no --reference was given" in capsys.readouterr().err

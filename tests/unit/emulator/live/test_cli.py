@@ -92,3 +92,10 @@ def test_a_sample_with_no_smoke_test_is_refused_not_ignored(capsys):
         == 2
     )
     assert "--no-smoke turns the smoke test off" in capsys.readouterr().err
+
+
+def test_a_tolerance_with_no_parity_check_is_refused_not_ignored(capsys):
+    argv = ["deploy", ABALONE, "--endpoint-name", "x", "--role", ROLE, "--bucket", "models", "--dry-run"]
+    more = ["--tolerance", "0.1", "--no-parity", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"]
+    assert main([*argv, *more]) == 2
+    assert "--no-smoke or --no-parity turns it off" in capsys.readouterr().err
