@@ -1,8 +1,8 @@
-"""The emulator benchmark's CPU clock: the CPU the emulator's process spent between two wall-clock instants."""
+"""The CPU clock of the emulator benchmark: the CPU a process spent between two wall-clock instants."""
 
 import time
 
-from benchmarks.bench import CpuClock
+from benchmarks.cpu import CpuClock
 
 
 def test_cpu_between_two_instants_is_read_linearly_off_the_samples():
