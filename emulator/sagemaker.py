@@ -48,6 +48,9 @@ H_INVOKED_VARIANT = "x-Amzn-Invoked-Production-Variant"
 H_ERROR_TYPE = "x-amzn-ErrorType"
 H_REQUEST_ID = "x-amzn-RequestId"
 
+# EndpointName, EndpointConfigName, VariantName: their pattern in the API reference (without anchors)
+NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
+
 # --- what a local account looks like ---
 ACCOUNT_ID = "000000000000"  # moto's default account
 INSTANCE_ID = "i-local"  # the instance in log stream names

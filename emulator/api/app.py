@@ -45,13 +45,14 @@ from emulator.sagemaker import (
     H_TARGET_MODEL,
     H_TARGET_VARIANT,
     MAX_REQUEST_BYTES,
+    NAME_PATTERN,
 )
 
 LOG = logging.getLogger(__name__)
 ROUTES = Map([Rule("/endpoints/<name>/invocations", methods=["POST"], endpoint="invoke", strict_slashes=False)])
 # InvokeEndpoint as boto3 sends it, recognised without werkzeug's router: a name as SageMaker allows one
-# (EndpointName's pattern in the API reference). Anything else under /endpoints/ goes through ROUTES.
-INVOKE_PATH = re.compile(r"/endpoints/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})/invocations")
+# (group 1). Anything else under /endpoints/ goes through ROUTES.
+INVOKE_PATH = re.compile(f"/endpoints/({NAME_PATTERN})/invocations")
 # A hook answers a request that is not the Runtime API's (the control plane, the proxy to moto),
 # or returns None to pass it on.
 Hook = Callable[[Request], Response | None]
@@ -155,11 +156,10 @@ class LocalApi:
         """InvokeEndpoint: read the body, run the pipeline, answer with its result."""
         with self.serving(name) as router:
             pipeline = router.choose(environ.get(ENV_TARGET_VARIANT))
-            chunked = bool(environ.get("wsgi.input_terminated"))
             body = read_body(
                 environ["wsgi.input"],
-                get_content_length(environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")),
-                chunked,
+                _content_length(environ),
+                bool(environ.get("wsgi.input_terminated")),
                 MAX_REQUEST_BYTES,
                 environ.get(ENV_INFERENCE_ID) or request_id,
             )
@@ -211,9 +211,13 @@ def invocation_of(environ, pipeline: Pipeline, body: bytes) -> Invocation:
     )
 
 
+def _content_length(environ) -> int | None:
+    """Return the request's Content-Length as werkzeug reads it (None when chunked, missing or not a number)."""
+    return get_content_length(environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING"))
+
+
 def _has_body(environ) -> bool:
-    length = get_content_length(environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING"))
-    return bool(environ.get("wsgi.input_terminated")) or bool(length)
+    return bool(environ.get("wsgi.input_terminated")) or bool(_content_length(environ))
 
 
 def answer_headers(pipeline: Pipeline, answer: Answer, request_id: str) -> list[tuple[str, str]]:

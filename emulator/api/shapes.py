@@ -12,9 +12,9 @@ from emulator.api.errors import ValidationException
 from emulator.definitions.pipeline import PipelineSpec, parse_pipeline
 from emulator.errors import SpecError
 from emulator.resources.records import Endpoint, EndpointConfig, Model, Variant
-from emulator.sagemaker import MAX_VARIANTS
+from emulator.sagemaker import MAX_VARIANTS, NAME_PATTERN
 
-NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # EndpointName, VariantName, EndpointConfigName
+NAME_RE = re.compile(f"^{NAME_PATTERN}$")  # EndpointName, VariantName, EndpointConfigName
 STARTUP_TIMEOUT_RANGE = (60, 3600)  # ContainerStartupHealthCheckTimeoutInSeconds
 
 

@@ -24,8 +24,9 @@ from emulator.hosting.service import LocalSageMaker
 from emulator.hosting.variant import HostSettings, VariantHost
 from emulator.invocation.chain import Pipeline
 from emulator.resources.records import EndpointStatus
+from emulator.sagemaker import NAME_PATTERN
 
-ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # SageMaker's EndpointName pattern
+ENDPOINT_NAME = re.compile(f"^{NAME_PATTERN}$")  # SageMaker's EndpointName pattern
 
 
 def runtime_client(url: str, region: str = "us-east-1"):
