@@ -25,8 +25,6 @@ from emulator.sagemaker import DEFAULT_VARIANT
 
 NAME_MAX = 63  # ModelName, EndpointConfigName, EndpointName: max 63 (botocore sagemaker 2017-07-24 model)
 HASH_CHARS = 12
-# RoleArn's pattern in botocore's sagemaker 2017-07-24 model (CreateModelInput.ExecutionRoleArn)
-ROLE_ARN = re.compile(r"arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
 # S3 user guide, "General purpose bucket naming rules": 3 to 63 characters; lowercase letters, numbers,
 # dots and hyphens; begin and end with a letter or number; no two adjacent periods; not an IP address
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -66,7 +64,8 @@ class Plan:
 
 def check_target(target: Target) -> None:
     """Raise DeployError when the role, bucket or instance type is one SageMaker or S3 would refuse."""
-    if not ROLE_ARN.fullmatch(target.role_arn):
+    role = operation_model("sagemaker", "CreateModel").input_shape.members["ExecutionRoleArn"]
+    if not re.fullmatch(role.metadata["pattern"], target.role_arn):  # RoleArn's pattern in botocore's model
         raise DeployError(
             f"--role {target.role_arn!r} is not an IAM role ARN",
             "pass the execution role's ARN, e.g. arn:aws:iam::123456789012:role/SageMakerExecution",
