@@ -5,6 +5,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulator.cli.arguments import repeated
 from emulator.errors import ByocError
 
 from . import config as cfg
@@ -96,7 +97,7 @@ def check_args(args: argparse.Namespace, images: list[str]) -> None:
         if not item.partition("=")[0] or "=" not in item:
             raise cfg.TargetError(f"--env {item!r} is not KEY=VALUE", "write it like --env AGENT_TABLE=Agents")
         keys.append(item.partition("=")[0])
-    twice = sorted({key for key in keys if keys.count(key) > 1})
+    twice = repeated(keys)
     if twice:
         raise cfg.TargetError(f"--env gives {', '.join(twice)} more than once", "give each KEY=VALUE once")
     if images:

@@ -50,3 +50,8 @@ def _number(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
+
+
+def repeated(keys: list[str]) -> list[str]:
+    """Return the keys given more than once (KEY=VALUE options), sorted: only one value of each can be used."""
+    return sorted({key for key in keys if keys.count(key) > 1})

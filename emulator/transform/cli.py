@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Self
 
+from emulator.cli.arguments import repeated
 from emulator.errors import ByocError
 
 from .errors import ExecutionParametersError, ModelInvocationError, TransformError
@@ -94,8 +95,7 @@ def _key_value(text: str) -> tuple[str, str]:
 
 def settings_from_args(args: argparse.Namespace) -> TransformSettings:
     """Return the job's settings from the command line (raises TransformValidationError)."""
-    keys = [key for key, _ in args.environment]
-    twice = sorted({key for key in keys if keys.count(key) > 1})
+    twice = repeated([key for key, _ in args.environment])
     if twice:
         raise TransformError(
             f"--environment gives {', '.join(twice)} more than once; only one value can reach the containers",
