@@ -9,14 +9,12 @@ from .errors import EvaluationError
 
 OPERATORS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq}
 PATTERN = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(<=|>=|==|<|>)\s*(\S+)\s*$")
+# the metrics only one task measures
+TASK_METRICS = {"regression": ("rmse", "mae", "r2", "mape"), "classification": ("accuracy", "f1_macro")}
 # every numeric figure a run may write to metrics.json (which appear depends on the task and options)
 KNOWN = {
-    "rmse",
-    "mae",
-    "r2",
-    "mape",
-    "accuracy",
-    "f1_macro",
+    *TASK_METRICS["regression"],
+    *TASK_METRICS["classification"],
     "parity_max_abs",
     "parity_mean_abs",
     "parity_differing",
@@ -32,9 +30,6 @@ KNOWN = {
     "failed_batches",
     "duration_s",
 }
-
-
-TASK_METRICS = {"regression": ("rmse", "mae", "r2", "mape"), "classification": ("accuracy", "f1_macro")}
 
 
 @dataclass(frozen=True)
@@ -97,17 +92,17 @@ def parse(text: str) -> Threshold:
 def check_measurable(thresholds: list[Threshold], task: str | None, reference: bool) -> None:
     """Raise EvaluationError, before anything is sent, for a threshold the run cannot measure."""
     for threshold in thresholds:
-        needs = None
+        option, why = None, ""
         if threshold.metric.startswith("parity_") and not reference:
-            needs = "--reference (the offline predictions)"
+            option, why = "--reference", " (the offline predictions)"
         elif threshold.metric in TASK_METRICS["regression"] and task == "classification":
-            needs = "--task regression"
+            option = "--task regression"
         elif threshold.metric in TASK_METRICS["classification"] and task == "regression":
-            needs = "--task classification"
-        if needs:
+            option = "--task classification"
+        if option:
             raise EvaluationError(
-                f"--threshold {threshold}: this run would not measure {threshold.metric!r}; it needs {needs}",
-                f"pass {needs.split(' (')[0]}, or drop the threshold",
+                f"--threshold {threshold}: this run would not measure {threshold.metric!r}; it needs {option}{why}",
+                f"pass {option}, or drop the threshold",
             )
 
 
