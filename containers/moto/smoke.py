@@ -22,11 +22,24 @@ def client(service: str):
 
 
 def check_all() -> None:
-    """Call S3, DynamoDB, Logs, STS, IAM and ECR once each; raise on any failure."""
+    """Call S3, DynamoDB, Logs, STS, IAM and ECR as the emulator does, then reset moto; raise on any failure."""
     s3 = client("s3")
     s3.create_bucket(Bucket="smoke")
     s3.put_object(Bucket="smoke", Key="k", Body=b"v")
     assert s3.get_object(Bucket="smoke", Key="k")["Body"].read() == b"v"
+    part = 5 * 1024 * 1024  # S3's smallest part but the last
+    upload = s3.create_multipart_upload(Bucket="smoke", Key="big")["UploadId"]
+    etags = [
+        s3.upload_part(Bucket="smoke", Key="big", UploadId=upload, PartNumber=n, Body=b"x" * size)["ETag"]
+        for n, size in ((1, part), (2, 1))
+    ]
+    s3.complete_multipart_upload(
+        Bucket="smoke",
+        Key="big",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in enumerate(etags, 1)]},
+    )
+    assert s3.list_objects_v2(Bucket="smoke")["KeyCount"] == 2
     ddb = client("dynamodb")
     ddb.create_table(
         TableName="t",
@@ -35,6 +48,7 @@ def check_all() -> None:
         BillingMode="PAY_PER_REQUEST",
     )
     ddb.put_item(TableName="t", Item={"k": {"S": "a"}})
+    assert ddb.scan(TableName="t")["Count"] == 1
     assert (
         ddb.query(TableName="t", KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": {"S": "a"}})["Count"]
         == 1
@@ -46,6 +60,7 @@ def check_all() -> None:
         logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "m"}]
     )
     assert logs.get_log_events(logGroupName="g", logStreamName="s")["events"][0]["message"] == "m"
+    assert logs.filter_log_events(logGroupName="g")["events"][0]["message"] == "m"
     assert client("sts").get_caller_identity()["Account"]
     iam = client("iam")
     iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
@@ -54,6 +69,9 @@ def check_all() -> None:
     ecr = client("ecr")
     ecr.create_repository(repositoryName="repo")
     assert ecr.describe_repositories()["repositories"][0]["repositoryName"] == "repo"
+    assert ecr.get_authorization_token()["authorizationData"]
+    urllib.request.urlopen(urllib.request.Request(f"{URL}/moto-api/reset", method="POST"), timeout=10).read()
+    assert not client("s3").list_buckets()["Buckets"]
 
 
 def main() -> int:

@@ -1,5 +1,7 @@
 #!/bin/sh
-# Trim a moto install: trim.sh VENV SERVICE...  Keeps botocore's and boto3's models of SERVICE... only;
+# Trim a moto install: trim.sh VENV SERVICE...  Keeps botocore's and boto3's models of SERVICE... only,
+# and of moto's service packages only SERVICE... and those they import (MOTO_IMPORTED; smoke.py fails the
+# build if one is missing);
 # drops pip/setuptools, all bytecode (smoke.py compiles what is used), tests, docs, man pages, locales,
 # and the parts of the OS nothing runs here (perl, apt, dpkg's database, gconv). Build stage of moto/Dockerfile only.
 set -eu
@@ -10,6 +12,13 @@ for data in "$site/botocore/data" "$site/boto3/data"; do
         name=$(basename "$dir")
         case " $* " in *" $name "*) ;; *) rm -rf "$dir" ;; esac
     done
+done
+# moto's packages imported while serving SERVICE... besides their own, listed from sys.modules after
+# smoke.py's calls, a multipart upload, scans, filters, an ECR token and /moto-api/reset (moto 5.2.1)
+MOTO_IMPORTED="core utilities moto_api moto_server s3bucket_path cloudwatch events"
+for dir in "$site"/moto/*/; do
+    name=$(basename "$dir")
+    case " $* $MOTO_IMPORTED __pycache__ " in *" $name "*) ;; *) rm -rf "$dir" ;; esac
 done
 rm -rf "$site"/pip "$site"/pip-* "$site"/setuptools "$site"/setuptools-* "$site"/_distutils_hack "$site"/distutils-precedence.pth \
     "$site"/pkg_resources \
