@@ -10,11 +10,13 @@ headers (Host rewritten to moto's, the signature kept: moto does not verify it) 
 answer is streamed back as it comes.
 """
 
+import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from urllib.parse import parse_qs, quote, urlparse
+from xml.sax.saxutils import escape
 
 import urllib3
 from werkzeug.wrappers import Request, Response
@@ -22,6 +24,17 @@ from werkzeug.wrappers import Request, Response
 LOG = logging.getLogger(__name__)
 
 SAGEMAKER_SERVICES = ("sagemaker",)  # the credential scope of both SageMaker APIs
+# What the byoc/moto image serves, by signing name (containers/moto/Dockerfile trims moto and botocore to
+# them); a call signed for any other service is refused here instead of failing inside moto with a 500.
+LOCAL_AWS_SERVICES = ("s3", "dynamodb", "logs", "sts", "iam", "ecr")
+SERVICE_NAMES = {
+    "s3": "S3",
+    "dynamodb": "DynamoDB",
+    "logs": "CloudWatch Logs",
+    "sts": "STS",
+    "iam": "IAM",
+    "ecr": "ECR",
+}
 SAGEMAKER_TARGET_PREFIX = "SageMaker."  # X-Amz-Target of the control plane (JSON 1.1)
 INVOKE_PATH = re.compile(r"^/endpoints/[^/]+/invocations(?:-response-stream|-async)?/?$")
 CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
@@ -94,9 +107,9 @@ class _Passthrough(Response):
     default_mimetype = None
 
 
-def proxy_hook(url: str) -> Callable[[Request], Response | None]:
-    """Return a `LocalApi` hook answering every non-SageMaker call by forwarding it to `url`."""
-    forward = proxy_to(url)
+def proxy_hook(url: str, services: Collection[str] | None = LOCAL_AWS_SERVICES) -> Callable[[Request], Response | None]:
+    """Return a `LocalApi` hook answering every non-SageMaker call by forwarding it to `url` (see proxy_to)."""
+    forward = proxy_to(url, services=services)
 
     def hook(request: Request) -> Response | None:
         if is_sagemaker(request.environ):
@@ -108,9 +121,17 @@ def proxy_hook(url: str) -> Callable[[Request], Response | None]:
 
 
 def proxy_to(
-    url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, read_timeout_s: float = READ_TIMEOUT_S
+    url: str,
+    *,
+    services: Collection[str] | None = LOCAL_AWS_SERVICES,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
+    read_timeout_s: float = READ_TIMEOUT_S,
 ) -> WsgiApp:
-    """Return a WSGI app forwarding each request to the server at `url` and streaming its answer back."""
+    """Return a WSGI app forwarding each request to the server at `url` and streaming its answer back.
+
+    A call signed for a service outside `services` (None: any) is answered 501 NotImplemented, naming
+    the services that are served.
+    """
     target = urlparse(url)
     if target.scheme != "http" or not target.hostname:
         raise ValueError(f"proxy_to needs an http://HOST:PORT URL, got {url!r}")
@@ -125,6 +146,9 @@ def proxy_to(
     )
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        service = signing_service(environ)
+        if services is not None and service is not None and service not in services:
+            return _not_served(service, services, environ, start_response)
         try:
             body = _body(environ)
         except ValueError as err:
@@ -228,6 +252,40 @@ def _error(status: str, code: str, message: str, start_response: Callable) -> li
         ],
     )
     return [body]
+
+
+def _not_served(service: str, services: Collection[str], environ: dict, start_response: Callable) -> list[bytes]:
+    """Answer a call for a service the local AWS services do not hold, in that service's error shape."""
+    served = ", ".join(SERVICE_NAMES.get(name, name) for name in services)
+    message = (
+        f"this call is signed for the AWS service {service!r}, which byoc's local URL does not serve: it serves "
+        f"SageMaker and (through moto) {served}. Point this client at the service's own endpoint or emulator, "
+        "not at byoc's URL."
+    )
+    if _protocol(service) in ("json", "rest-json") or "json" in environ.get("CONTENT_TYPE", ""):
+        return _error("501 Not Implemented", "NotImplemented", message, start_response)
+    body = (  # the query and rest-xml protocols' error document (botocore reads Error/Code and Error/Message)
+        "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code>"
+        f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
+    ).encode()
+    start_response(
+        "501 Not Implemented",
+        [("Content-Type", "text/xml"), ("x-amzn-ErrorType", "NotImplemented"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+@functools.lru_cache(maxsize=64)
+def _protocol(service: str) -> str | None:
+    """Return the protocol of the botocore model named like the signing service, or None when there is none."""
+    import botocore.exceptions
+    import botocore.loaders
+
+    try:
+        model = botocore.loaders.create_loader().load_service_model(service, "service-2")
+    except (botocore.exceptions.DataNotFoundError, botocore.exceptions.UnknownServiceError, ValueError):
+        return None
+    return model.get("metadata", {}).get("protocol")
 
 
 class _Streamed:

@@ -54,6 +54,16 @@ def test_s3_dynamodb_logs_sts_ecr_through_the_one_url(one_url, tmp_path):
     assert local_client("ecr", one_url).describe_repositories()["repositories"] == []
 
 
+def test_a_service_the_image_does_not_hold_is_refused_at_once(one_url):
+    for service, call in (("sqs", lambda c: c.list_queues()), ("sns", lambda c: c.list_topics())):
+        with pytest.raises(ClientError) as caught:
+            call(local_client(service, one_url))
+        response = caught.value.response
+        assert (response["Error"]["Code"], response["ResponseMetadata"]["RetryAttempts"]) == ("NotImplemented", 0)
+        assert f"'{service}'" in response["Error"]["Message"]
+    assert local_client("sts", one_url).get_caller_identity()["Account"] == ACCOUNT_ID  # moto still answers
+
+
 def test_a_model_errors_log_stream_holds_the_containers_output(testbox_image, tmp_path):
     path = write_testbox_definition(tmp_path / "logs.toml", {"good": "", "fail500": "unsupported-500"})
     with LocalEndpoint(path, name=unique("logs"), stream_logs=False) as endpoint:

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from emulator.api.proxy import LOCAL_AWS_SERVICES
 from emulator.config import CONTAINERS_DIR, IMAGE_NAMES, LABEL
 
 DOCKERFILE = CONTAINERS_DIR / "Dockerfile"
@@ -77,5 +78,5 @@ def test_moto_image_listens_on_5000_unprivileged_with_the_services_we_use():
     assert '"--port", "5000"' in text and '"0.0.0.0"' in text and "\nUSER moto" in text
     requirements = (CONTAINERS_DIR / "moto/requirements.txt").read_text()
     extras = set(re.search(r"^moto\[([^\]]+)\]==\d", requirements, re.M).group(1).split(","))
-    assert extras == {"s3", "dynamodb", "logs", "sts", "iam", "ecr"}  # [server] would pull cfn-lint, sympy, networkx
-    assert re.search(r"^flask-cors==\d", requirements, re.M) and "s3 dynamodb logs sts iam ecr" in text
+    assert extras == set(LOCAL_AWS_SERVICES)  # [server] would pull cfn-lint, sympy, networkx
+    assert re.search(r"^flask-cors==\d", requirements, re.M) and " ".join(LOCAL_AWS_SERVICES) in text

@@ -155,6 +155,33 @@ def test_route_by_service_splits_one_wsgi_app(routed_url):
     assert s3.get_object(Bucket="routed", Key="k")["Body"].read() == b"v"
 
 
+@pytest.mark.parametrize(
+    ("service", "call"),
+    [
+        ("sqs", lambda c: c.list_queues()),  # json
+        ("sns", lambda c: c.list_topics()),  # query (XML errors)
+        ("lambda", lambda c: c.list_functions()),  # rest-json, a GET without a body
+    ],
+)
+def test_a_service_the_local_url_does_not_serve_is_refused_naming_what_it_serves(one_url, service, call):
+    with pytest.raises(ClientError) as caught:
+        call(local_client(service, one_url))
+    error, metadata = caught.value.response["Error"], caught.value.response["ResponseMetadata"]
+    assert (error["Code"], metadata["HTTPStatusCode"], metadata["RetryAttempts"]) == ("NotImplemented", 501, 0)
+    assert f"signed for the AWS service '{service}'" in error["Message"]
+    assert "S3, DynamoDB, CloudWatch Logs, STS, IAM, ECR" in error["Message"]
+
+
+def test_proxy_to_with_no_service_list_forwards_every_service(moto_url):
+    client = Client(proxy_to(moto_url, services=None))
+    response = client.post(
+        "/",
+        data="Action=ListTopics&Version=2010-03-31",
+        headers={"Authorization": SIGNED.format("sns"), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200 and b"ListTopicsResponse" in response.data
+
+
 def test_a_dead_moto_answers_503_naming_it():
     client = Client(proxy_to("http://127.0.0.1:9", connect_timeout_s=0.5))
     response = client.get("/", headers={"Authorization": SIGNED.format("s3")})
