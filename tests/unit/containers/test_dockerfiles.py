@@ -1,5 +1,6 @@
 """The images are stages on one shared serving stack and follow the SageMaker and house rules."""
 
+import json
 import re
 
 import pytest
@@ -76,6 +77,8 @@ def test_predictor_uses_the_cpu_only_xgboost_and_postprocessor_has_no_sklearn():
 def test_moto_image_listens_on_5000_unprivileged_with_the_services_we_use():
     text = (CONTAINERS_DIR / "moto/Dockerfile").read_text()
     assert '"--port", "5000"' in text and '"0.0.0.0"' in text and "\nUSER moto" in text
+    command = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    assert command[command.index("--services") + 1 :] == list(LOCAL_AWS_SERVICES)  # the rest is refused, 501
     requirements = (CONTAINERS_DIR / "moto/requirements.txt").read_text()
     extras = set(re.search(r"^moto\[([^\]]+)\]==\d", requirements, re.M).group(1).split(","))
     assert extras == set(LOCAL_AWS_SERVICES)  # [server] would pull cfn-lint, sympy, networkx

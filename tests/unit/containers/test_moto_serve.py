@@ -1,5 +1,5 @@
 """containers/moto/serve.py without Docker: moto's app under cheroot keeps connections alive, lists moto's
-service folders once, and ends with 0 on SIGTERM."""
+service folders once, refuses services it was not told to serve, and ends with 0 on SIGTERM."""
 
 import http.client
 import importlib.util
@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from emulator.aws import local_client
 from emulator.config import CONTAINERS_DIR
@@ -65,11 +66,14 @@ def test_moto_folders_are_listed_once(monkeypatch):
     assert len(calls) == 1
 
 
-def test_answers_on_one_kept_alive_connection_and_sigterm_ends_it_with_0():
+def test_answers_on_one_kept_alive_connection_refuses_other_services_and_sigterm_ends_it_with_0():
     load_serve()
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, str(SERVE), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [sys.executable, str(SERVE), "--port", str(port), "--services", "s3", "sts"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         connection = connect(port, server)
@@ -81,8 +85,14 @@ def test_answers_on_one_kept_alive_connection_and_sigterm_ends_it_with_0():
             assert answer.status == 200 and not answer.will_close
             sockets.add(id(connection.sock))
         assert len(sockets) == 1  # werkzeug's server, moto's own, closes every connection after one answer
-        account = local_client("sts", f"http://127.0.0.1:{port}").get_caller_identity()["Account"]
-        assert account.isdigit()
+        url = f"http://127.0.0.1:{port}"
+        assert local_client("sts", url).get_caller_identity()["Account"].isdigit()
+        for service, call in (("sqs", lambda c: c.list_queues()), ("sns", lambda c: c.list_topics())):  # JSON, XML
+            with pytest.raises(ClientError) as caught:
+                call(local_client(service, url))
+            error, metadata = caught.value.response["Error"], caught.value.response["ResponseMetadata"]
+            assert (error["Code"], metadata["HTTPStatusCode"], metadata["RetryAttempts"]) == ("NotImplemented", 501, 0)
+            assert f"signed for the AWS service '{service}'" in error["Message"] and "serve s3, sts" in error["Message"]
         connection.close()
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=10) == 0
