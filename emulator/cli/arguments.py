@@ -52,6 +52,13 @@ def _number(text: str) -> float:
     return value
 
 
+def media_type(text: str) -> str:
+    """Return a Content-Type or Accept value as given; an empty one (sent as none at all) is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty value is sent as no header at all: give one such as text/csv")
+    return text
+
+
 def repeated(keys: list[str]) -> list[str]:
     """Return the keys given more than once (KEY=VALUE options), sorted: only one value of each can be used."""
     return sorted({key for key in keys if keys.count(key) > 1})

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from emulator.cli import state
-from emulator.cli.arguments import port, seconds
+from emulator.cli.arguments import media_type, port, seconds
 from emulator.config import ENDPOINT_LABEL, ENDPOINT_STATE_DIR, LABEL, LABEL_VALUE
 from emulator.errors import EndpointError
 from emulator.sagemaker import STARTUP_DEADLINE_S
@@ -55,8 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     body = invoke.add_mutually_exclusive_group(required=True)
     body.add_argument("--body", help="request body text")
     body.add_argument("--file", type=Path, help="file holding the request body")
-    invoke.add_argument("--content-type", default="text/csv", help="ContentType (default text/csv)")
-    invoke.add_argument("--accept", help="Accept")
+    invoke.add_argument("--content-type", type=media_type, default="text/csv", help="ContentType (default text/csv)")
+    invoke.add_argument("--accept", type=media_type, help="Accept")
     invoke.add_argument("--target-container", help="TargetContainerHostname (Direct mode)")
     invoke.add_argument(
         "--url",

@@ -3,7 +3,7 @@
 import argparse
 import logging
 
-from emulator.cli.arguments import at_least_zero, region, seconds
+from emulator.cli.arguments import at_least_zero, media_type, region, seconds
 
 from .defaults import DEFAULT_TOLERANCE, DEFAULT_URL
 from .errors import EvaluationError
@@ -54,9 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--region", type=region, help="region of a live endpoint (default: boto3's own)")
     p.add_argument("--via", choices=VIAS, default="invoke", help="invoke (InvokeEndpoint, the default) or transform")
     p.add_argument(
-        "--content-type", default="text/csv", help="request ContentType: text/csv (default) or application/json"
+        "--content-type",
+        type=media_type,
+        default="text/csv",
+        help="request ContentType: text/csv (default) or application/json",
     )
-    p.add_argument("--accept", help="Accept header")
+    p.add_argument("--accept", type=media_type, help="Accept header")
     p.add_argument("--prediction-path", help="where the prediction is in a JSON answer, e.g. 'response[*].category'")
     p.add_argument("--batch-rows", type=int, default=100, metavar="N", help="rows per request (default 100)")
     p.add_argument("--concurrency", type=int, default=4, metavar="C", help="requests in flight (default 4)")

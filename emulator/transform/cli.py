@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Self
 
-from emulator.cli.arguments import repeated
+from emulator.cli.arguments import media_type, repeated
 from emulator.errors import ByocError
 
 from .errors import ExecutionParametersError, ModelInvocationError, TransformError
@@ -58,7 +58,9 @@ def register(subparsers) -> None:
         help="S3Prefix: --input is a folder or file; ManifestFile: --input is a manifest whose prefix is a "
         "local folder",
     )
-    p.add_argument("--content-type", help="TransformInput.ContentType, sent on every call (e.g. text/csv)")
+    p.add_argument(
+        "--content-type", type=media_type, help="TransformInput.ContentType, sent on every call (e.g. text/csv)"
+    )
     p.add_argument("--split-type", choices=SPLIT_TYPES, default="None", help="TransformInput.SplitType")
     p.add_argument("--compression-type", choices=COMPRESSION_TYPES, default="None")
     p.add_argument(
@@ -66,7 +68,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--max-payload-in-mb", type=int, help="0 to 100; default: the container's, else 6")
     p.add_argument("--max-concurrent-transforms", type=int, help="default: the container's, else 1")
-    p.add_argument("--accept", help="TransformOutput.Accept, sent on every call")
+    p.add_argument("--accept", type=media_type, help="TransformOutput.Accept, sent on every call")
     p.add_argument("--assemble-with", choices=ASSEMBLE_WITH, default="None", help="TransformOutput.AssembleWith")
     p.add_argument("--input-filter", default="$", help="DataProcessing.InputFilter (JSONPath), e.g. '$[1:]'")
     p.add_argument("--output-filter", default="$", help="DataProcessing.OutputFilter (JSONPath), e.g. '$[0,-1]'")

@@ -5,7 +5,7 @@ import argparse
 import pytest
 
 from emulator.cli import main as byoc
-from emulator.cli.arguments import at_least_zero, port, region, seconds
+from emulator.cli.arguments import at_least_zero, media_type, port, region, seconds
 
 
 def test_ports_seconds_and_tolerances_in_range_are_kept():
@@ -15,6 +15,12 @@ def test_ports_seconds_and_tolerances_in_range_are_kept():
         "eu-central-2",
         "us-gov-west-1",
     ]
+
+
+def test_an_empty_media_type_is_refused_and_any_other_kept():
+    assert media_type("text/csv; charset=utf-8") == "text/csv; charset=utf-8" and media_type("csv") == "csv"
+    with pytest.raises(argparse.ArgumentTypeError, match="sent as no header at all"):
+        media_type("  ")
 
 
 @pytest.mark.parametrize(
@@ -43,6 +49,10 @@ def test_values_out_of_range_are_refused(kind, text):
         ["serve", "--region", "no such"],
         ["teardown", "a", "--region", "Frankfurt"],
         ["evaluate", "x", "--data", "d.csv", "--label", "y", "--region", "us_east_1"],
+        ["invoke", "abalone", "--content-type", ""],
+        ["invoke", "abalone", "--accept", " "],
+        ["transform", "m", "--input", "in", "--output", "out", "--content-type", ""],
+        ["evaluate", "x", "--data", "d.csv", "--label", "y", "--accept", ""],
     ],
 )
 def test_the_commands_refuse_them_before_starting_anything(argv, capsys):
