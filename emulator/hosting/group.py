@@ -1,80 +1,47 @@
-"""Run an endpoint's containers: one labelled network, models mounted, parallel start, ready on every /ping."""
+"""Run an endpoint's containers: one labelled network, models mounted, parallel start, ready on every /ping.
+
+The start steps (run, wait for /ping) are in startup.py, the teardown in teardown.py, the replacement
+of exited containers in health.py: ContainerGroup mixes them in and holds the state.
+"""
 
 import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from typing import TextIO
 
 from emulator.definitions import pipeline as spec_module
 from emulator.definitions.pipeline import PipelineSpec
 from emulator.docker.events import ExitWatch
 from emulator.docker.launcher import ContainerHandle, ContainerPlan, DockerLayer, NetworkHandle, is_local_address
-from emulator.docker.logs import follow
-from emulator.errors import ContainerFailed, EndpointError
+from emulator.errors import EndpointError
 from emulator.hosting.cloudwatch import LogShipper
-from emulator.hosting.health import LOG_TAIL_LINES, HealthMonitor
 from emulator.hosting.plan import (
-    FALLBACK_PORT,
     MOTO_IMAGE,
-    MOTO_PORT,
     SESSION,
     Access,
     access_from_env,
     container_plans,
     docker_name,
     labels_for,
-    moto_plan,
     shared_workers,
 )
-from emulator.hosting.readiness import Aborted, NotHealthy, ping_url, wait_healthy
+from emulator.hosting.readiness import ping_url
 from emulator.hosting.sidecars import prepare_dynamodb
 from emulator.hosting.sources import resolve_images
+from emulator.hosting.startup import GroupStartup, Running
+from emulator.hosting.teardown import FOLLOWER_GRACE_S, RECOVERY_JOIN_S, GroupTeardown
 from emulator.sagemaker import STARTUP_DEADLINE_S, log_group, log_stream
 
+__all__ = ["DEFAULT_DEADLINE_S", "FOLLOWER_GRACE_S", "MAX_RESTARTS", "RECOVERY_JOIN_S", "ContainerGroup", "Running"]
+
 DEFAULT_DEADLINE_S = STARTUP_DEADLINE_S
-FOLLOWER_GRACE_S = 2.0
-RECOVERY_JOIN_S = 30.0
 MAX_RESTARTS = 3  # replacements per container before the endpoint is given up (Failed)
 LOG = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Running:
-    """A container that answers /ping: its hostname, the URL the host reaches it at, and its Docker id."""
-
-    hostname: str
-    url: str
-    container_id: str
-    port: int  # the container port that answered (the bind port, or 8080 when it ignores it)
-
-
-class _Target:
-    """Ping one container through whatever path the host has to it."""
-
-    def __init__(self, handle: ContainerHandle, access: Access, ports: tuple[int, ...], ping=ping_url):
-        self.handle = handle
-        self._ping = ping
-        if access.publish:
-            self.host = access.host
-            self.ports = {port: handle.host_port(port) for port in ports}
-        else:
-            self.host = handle.ip()
-            self.ports = {port: port for port in ports}
-
-    def url(self, port: int) -> str:
-        return f"http://{self.host}:{self.ports[port]}"
-
-    def ping(self, port: int) -> int | None:
-        return self._ping(self.host, self.ports[port])
-
-    def exit_code(self) -> int | None:
-        return self.handle.exit_code()
-
-
-class ContainerGroup(HealthMonitor):
+class ContainerGroup(GroupTeardown, GroupStartup):
     """Start and stop the containers (and side services) of one endpoint; a context manager."""
 
     def __init__(
@@ -194,9 +161,6 @@ class ContainerGroup(HealthMonitor):
         self._stamp("every /ping green")
         return self.running
 
-    def _stamp(self, step: str) -> None:
-        self.stamps[step] = time.time()
-
     def _workers(self) -> int | None:
         """Return MODEL_SERVER_WORKERS for containers sharing a small machine (None: the default); say so."""
         cpus, count = self.docker.engine_cpus(), len(self.spec.containers)
@@ -217,11 +181,6 @@ class ContainerGroup(HealthMonitor):
     def labels(self) -> dict[str, str]:
         """Return the labels this endpoint's containers and network carry."""
         return labels_for(self.endpoint, self.session, self.unit)
-
-    @property
-    def own_moto(self) -> bool:
-        """Return True when this endpoint runs its own DynamoDB stand-in (no session LocalAws given)."""
-        return self.spec.needs_dynamodb and self.aws is None
 
     def _prepare_local_aws(self) -> None:
         """Seed the tables in the session's moto and ship the containers' logs there (beside the network's creation)."""
@@ -248,137 +207,6 @@ class ContainerGroup(HealthMonitor):
             raise EndpointError(
                 f"image {MOTO_IMAGE} (the DynamoDB stand-in) is not on the Docker engine",
                 "run `byoc build moto` (images are never pulled here)",
-            )
-
-    def _start_all(self, plans: list[ContainerPlan]) -> list[Running]:
-        jobs = len(plans) + self.own_moto
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix=f"start-{self.endpoint}") as pool:
-            futures: list[Future] = [pool.submit(self._start_container, plan) for plan in plans]
-            if self.own_moto:
-                futures.append(
-                    pool.submit(
-                        self._start_dynamodb,
-                        moto_plan(self.spec, self.endpoint, self.chosen_access, self.session, unit=self.unit),
-                    )
-                )
-            try:
-                for future in as_completed(futures):
-                    future.result()
-            except BaseException:
-                self._abort.set()
-                raise
-        return [future.result() for future in futures[: len(plans)]]
-
-    def _run(self, plan: ContainerPlan, ship: bool = True) -> ContainerHandle:
-        if self._abort.is_set():
-            raise Aborted()
-        handle = self.docker.run(plan, self.network)
-        self._stamp(f"{plan.alias}: container started")
-        with self._lock:
-            self.handles.append(handle)
-        if self._abort.is_set():
-            self._forget(handle)  # a stop under way may have listed the handles before this one
-            raise Aborted()
-        tee = self.shipper.writer(self.log_stream_of(plan.alias)) if self.shipper and ship else None
-        if self.stream_logs or tee:
-            self._followers.append(
-                follow(handle.stream, f"{self.endpoint}/{plan.alias}", self.log_sink, tee=tee, echo=self.stream_logs)
-            )
-        return handle
-
-    def _start_container(self, plan: ContainerPlan) -> Running:
-        handle = self._run(plan)
-        running = self._wait_ready(plan, handle)
-        with self._lock:
-            self._plans[plan.alias], self._current[plan.alias] = plan, handle
-        return running
-
-    def _wait_ready(self, plan: ContainerPlan, handle: ContainerHandle) -> Running:
-        bind = int(plan.env["SAGEMAKER_BIND_TO_PORT"])
-        target = _Target(handle, self.chosen_access, (bind, FALLBACK_PORT), self._ping)
-        try:
-            healthy = wait_healthy(target, bind, FALLBACK_PORT, self.deadline_s, self._abort)
-        except NotHealthy as err:
-            raise ContainerFailed(
-                f"The {plan.alias} for production variant {self.variant} did not pass the ping health check: {err}. "
-                f"Its last log lines:\n{handle.tail(LOG_TAIL_LINES)}",
-                f"run the image alone (`docker run {plan.image} serve`) and make GET /ping answer 200",
-                failure_reason=self.ping_failure_of(plan.alias),
-            ) from None
-        self._stamp(f"{plan.alias}: /ping green")
-        if healthy.port != bind and plan.alias not in self._plans:
-            self._warn(
-                f"{self.endpoint}/{plan.alias}: {plan.image} ignores SAGEMAKER_BIND_TO_PORT={bind} and "
-                f"listens on {FALLBACK_PORT}; it works here, but make it listen on $SAGEMAKER_BIND_TO_PORT"
-            )
-        return Running(plan.alias, target.url(healthy.port), handle.id, healthy.port)
-
-    def _endpoint_ping_failure(self, alias: str) -> str:
-        # SageMaker's FailureReason, as quoted in "Troubleshoot inference pipelines" (SageMaker developer guide)
-        return (
-            f"The {alias} for production variant {self.variant} did not pass the ping health check. "
-            "Please check CloudWatch logs for this endpoint."
-        )
-
-    def _start_dynamodb(self, plan: ContainerPlan) -> None:
-        handle = self._moto = self._run(plan, ship=False)
-        url = _Target(handle, self.chosen_access, (MOTO_PORT,), self._ping).url(MOTO_PORT)
-        self._dynamodb(url, self.spec.region, self.spec.tables, self.deadline_s, self._abort, handle.exit_code)
-
-    def _warn(self, text: str) -> None:
-        self.warnings.append(text)
-        self.say(f"warning: {text}")
-
-    def abort(self) -> None:
-        """Make a start under way in another thread give up soon (stop() removes what it made)."""
-        self._abort.set()
-
-    def stop(self) -> None:
-        """Remove every container and the network this runtime made; safe to call twice."""
-        self._abort.set()
-        exits, self._exits = self._exits, None
-        if exits is not None:
-            exits.close()
-        with self._lock:
-            recoveries = list(self._recoveries)
-        for recovery in recoveries:  # they see the abort and remove what they started
-            if recovery is not threading.current_thread():
-                recovery.join(RECOVERY_JOIN_S)
-        with self._lock:
-            handles, self.handles = self.handles, []
-            self._current.clear()
-        errors = []
-        with ThreadPoolExecutor(max_workers=max(1, len(handles))) as pool:
-            for future in [pool.submit(handle.remove) for handle in handles]:
-                try:
-                    future.result()
-                except Exception as err:  # keep removing the rest, then report
-                    errors.append(str(err))
-        network, self.network = self.network, None
-        shipper, self.shipper = self.shipper, None
-        if shipper is not None:
-            for follower in self._followers:  # they end with their containers: their last lines count
-                follower.join(FOLLOWER_GRACE_S)
-            shipper.close()
-        try:
-            if network is not None and self.aws is not None:
-                self.aws.detach(network.name)  # a network with the session's moto on it cannot go
-            if network is not None:
-                network.remove()
-        except Exception as err:
-            errors.append(str(err))
-        try:
-            swept = self.docker.remove_labelled(self.labels)  # anything a failed start created but never handed back
-        except Exception as err:
-            errors.append(str(err))
-        else:  # nothing carrying this group's labels is left: earlier errors were mended by the sweep
-            if errors:
-                LOG.warning("%s: %s; removed by label instead: %s", self.endpoint, "; ".join(errors), ", ".join(swept))
-            errors = []
-        if errors:
-            raise EndpointError(
-                f"tearing down endpoint {self.endpoint} left things behind: {'; '.join(errors)}",
-                "run `byoc down` to remove everything the project labelled",
             )
 
     def container_id(self, hostname: str) -> str:
