@@ -61,7 +61,7 @@ __all__ = [
 
 # ---- loading and validation ------------------------------------------------------------------
 # The accepted keys mirror botocore's sagemaker 2017-07-24 model (CreateModelInput and
-# ContainerDefinition); tests/unit/emulator/test_spec.py checks they still agree.
+# ContainerDefinition); tests/unit/emulator/definitions/test_pipeline.py checks they still agree.
 CREATE_MODEL_KEYS = (
     "ModelName",
     "PrimaryContainer",
