@@ -1,7 +1,8 @@
 """Forward one invocation through a pipeline's containers with SageMaker's serial/direct semantics.
 
 No Docker and no HTTP server here: a `Pipeline` calls `Hop`s (see `emulator.invocation.hops.HttpHop`) and
-raises `emulator.api.errors` errors that the API edge renders.
+raises `emulator.api.errors` errors that the API edge renders. The invocation's data types are in
+messages.py, the ModelError wordings in failures.py (mixed into Pipeline), the latency counts in stats.py.
 
 Wordings follow what SageMaker returns, as quoted in public reports:
 - ModelError: `Received client error (415) from primary with message "...". See https://us-east-1.
@@ -21,128 +22,44 @@ Wordings follow what SageMaker returns, as quoted in public reports:
   guide gives no exact text, so those messages are ours.
 """
 
-import threading
 import time
-import uuid
-from collections import Counter, deque
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Sequence
 
 from emulator.api.errors import ModelError, ValidationError
+from emulator.invocation.failures import TIMEOUT_TEXT, PipelineFailures, oversize_body
 from emulator.invocation.hops import HopResponse, HopUnreachable
+from emulator.invocation.messages import Answer, Hop, Invocation
+from emulator.invocation.stats import PipelineStats, percentile
 from emulator.sagemaker import (
-    ACCOUNT_ID,
     H_CUSTOM_ATTRIBUTES,
-    INSTANCE_ID,
     MAX_BETWEEN_CONTAINERS_BYTES,
     MAX_CUSTOM_ATTRIBUTES_CHARS,
-    MAX_ORIGINAL_MESSAGE_CHARS,
     MAX_REQUEST_BYTES,
     MAX_RESPONSE_BYTES,
     MODES,
 )
 
-__all__ = ["Answer", "Hop", "HopResponse", "HopUnreachable", "Invocation", "Pipeline", "PipelineStats"]
+__all__ = [
+    "TIMEOUT_TEXT",
+    "Answer",
+    "Hop",
+    "HopResponse",
+    "HopUnreachable",
+    "Invocation",
+    "Pipeline",
+    "PipelineStats",
+    "oversize_body",
+    "percentile",
+]
 
 CUSTOM_ATTRIBUTES = H_CUSTOM_ATTRIBUTES
 # A caller that sends no Content-Type: containers see application/octet-stream (inferred from
 # reports such as aws/amazon-sagemaker-examples#2047, where a call without ContentType reached the
 # model as "content-type application/octet-stream not supported").
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-TIMEOUT_TEXT = (
-    "Your invocation timed out while waiting for a response from container {host}. Review the "
-    "latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again."
-)
 
 
-@dataclass(frozen=True)
-class Invocation:
-    """What the caller sent to InvokeEndpoint."""
-
-    body: bytes
-    content_type: str | None = None
-    accept: str | None = None
-    custom_attributes: str | None = None
-    target_hostname: str | None = None
-    inference_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What goes back to the caller, with each container's latency in call order."""
-
-    body: bytes
-    content_type: str | None
-    custom_attributes: str | None
-    latencies_ms: dict[str, float]
-
-
-class Hop(Protocol):
-    """One container's `/invocations`; `post` raises HopUnreachable on refused/reset/timeout."""
-
-    hostname: str
-
-    def post(self, body: bytes, headers: dict[str, str], timeout_s: float) -> HopResponse: ...
-
-
-class PipelineStats:
-    """Per-container latencies of recent successful invocations, and error counts per container."""
-
-    def __init__(self, hostnames: Iterable[str], keep: int = 100_000):
-        self._latencies: dict[str, deque[float]] = {h: deque(maxlen=keep) for h in hostnames}
-        self._lock = threading.Lock()
-        self.invocations = 0
-        self.errors: Counter[str] = Counter()
-
-    def record(self, latencies_ms: dict[str, float]) -> None:
-        """Record one successful invocation's per-container latencies."""
-        with self._lock:
-            self.invocations += 1
-            for hostname, ms in latencies_ms.items():
-                self._latencies[hostname].append(ms)
-
-    def record_error(self, hostname: str | None) -> None:
-        """Count one failed invocation against the container that failed it."""
-        with self._lock:
-            self.errors[hostname or "-"] += 1
-
-    def latencies_ms(self, hostname: str) -> list[float]:
-        """Return the recorded latencies of one container, oldest first."""
-        with self._lock:
-            return list(self._latencies[hostname])
-
-    def summary(self) -> dict[str, dict[str, float]]:
-        """Return count, p50, p99 and mean latency (ms) and errors for every container, in order."""
-        return {h: _summarise(self.latencies_ms(h), self.errors.get(h, 0)) for h in self._latencies}
-
-    def reset(self) -> None:
-        """Forget everything recorded so far."""
-        with self._lock:
-            self.invocations = 0
-            self.errors.clear()
-            for values in self._latencies.values():
-                values.clear()
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Return the q-quantile (nearest rank) of `values`, or NaN when there are none."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-def _summarise(values: list[float], errors: int) -> dict[str, float]:
-    mean = sum(values) / len(values) if values else float("nan")
-    return {
-        "count": len(values),
-        "p50": percentile(values, 0.50),
-        "p99": percentile(values, 0.99),
-        "mean": mean,
-        "errors": errors,
-    }
-
-
-class Pipeline:
+class Pipeline(PipelineFailures):
     """An endpoint's containers and how to call them (Serial chain or Direct by hostname)."""
 
     def __init__(
@@ -184,13 +101,6 @@ class Pipeline:
             raise
         self.stats.record(answer.latencies_ms)
         return answer
-
-    def log_stream_arn(self, hostname: str) -> str:
-        """Return the CloudWatch log stream ARN SageMaker would give this container."""
-        return (
-            f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{self.log_group}"
-            f":log-stream:{self.variant}/{INSTANCE_ID}/{hostname}"
-        )
 
     def _check_request(self, inv: Invocation) -> None:
         if self.payload_limits and len(inv.body) > MAX_REQUEST_BYTES:
@@ -258,53 +168,6 @@ class Pipeline:
             raise self._failed(hop.hostname, response)
         return response
 
-    def _model_error(self, hostname: str, status: int, text: str) -> ModelError:
-        kind = "server" if status >= 500 or status == 0 else "client"
-        text = text[:MAX_ORIGINAL_MESSAGE_CHARS]
-        message = (
-            f'Received {kind} error ({status}) from {hostname} with message "{text}". '
-            f"See {self._console_url()} in account {ACCOUNT_ID} for more information."
-        )
-        return ModelError(message, status, text, self.log_stream_arn(hostname), hostname)
-
-    def _failed(self, hostname: str, response: HopResponse) -> ModelError:
-        return self._model_error(hostname, response.status, response.body.decode("utf-8", "replace"))
-
-    def _unreachable(self, hostname: str, err: HopUnreachable) -> ModelError:
-        if err.timed_out:
-            return self._model_error(hostname, 0, TIMEOUT_TEXT.format(host=hostname))
-        if err.exited:  # our wording: SageMaker does not publish what a call to a crashed container gets
-            return self._model_error(
-                hostname,
-                0,
-                f"Container {hostname} {err.reason}. Check its log stream, resolve the issue, and try again.",
-            )
-        return self._model_error(
-            hostname,
-            0,
-            f"Container {hostname} is unreachable ({err.reason}). It may have crashed: "
-            "check its log stream, resolve the issue, and try again.",
-        )
-
-    def _too_large(self, hop: Hop, next_hop: Hop | None, response: HopResponse) -> ModelError:
-        src, size = hop.hostname, len(response.body)
-        if next_hop is None:
-            message = (
-                f"Received response from {src} with status code {response.status}. However, the "
-                f"response payload from {src} is {size} bytes, which has exceeded the maximum limit of 6 MB."
-            )
-        else:
-            message = (
-                f"Received response from {src} with status code {response.status}. However, the "
-                f"request payload from {src} to {next_hop.hostname} is {size} bytes, which has "
-                "exceeded the maximum limit of 5 MB."
-            )
-        return ModelError(message, response.status, "", self.log_stream_arn(src), src)
-
-    def _console_url(self) -> str:
-        r = self.region
-        return f"https://{r}.console.aws.amazon.com/cloudwatch/home?region={r}#logEventViewer:group={self.log_group}"
-
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, {[h.hostname for h in self.hops]}, mode={self.mode!r})"
 
@@ -318,12 +181,3 @@ def _headers(content_type: str | None, accept: str | None, custom_attributes: st
     if custom_attributes is not None:
         headers[CUSTOM_ATTRIBUTES] = custom_attributes
     return headers
-
-
-def oversize_body(size: int, request_id: str | None = None) -> ValidationError:
-    """Return SageMaker's error for a request body over 6 MiB."""
-    request_id = request_id or str(uuid.uuid4())
-    return ValidationError(
-        f"Request {request_id} has oversize body. The body is {size} bytes; InvokeEndpoint accepts at "
-        f"most {MAX_REQUEST_BYTES} bytes (6 MiB): send less per call, or use asynchronous inference."
-    )
