@@ -4,32 +4,44 @@ Options carry CreateTransformJob's names in kebab case. The pipeline's container
 the job's environment (SAGEMAKER_BATCH=true and the limits given), the first container's
 GET /execution-parameters is asked for what the options leave open, and records go through the
 local SageMaker Runtime API (so ModelError and timeouts read as they do there).
+
+Here: the options, their checks and the run; the pipeline's side (batch environment, /execution-parameters,
+runtime calls) is in pipeline.py, the progress bar and Ctrl-C in progress.py.
 """
 
 import argparse
-import dataclasses
-import logging
 import os
 import sys
-import threading
-import time
-from collections.abc import Callable
-from typing import Self
 
 from emulator.cli.arguments import media_type, repeated
 from emulator.errors import ByocError
 
-from .errors import ExecutionParametersError, ModelInvocationError, TransformError
-from .limits import ExecutionParameters, container_environment, parse_execution_parameters, resolve
+from .errors import TransformError
+from .limits import resolve
 from .local import LocalInput, LocalManifestInput, LocalOutput
+from .pipeline import PING_TIMEOUT_S, batch_spec, endpoint_invoke, execution_parameters, job_spec
+from .progress import ProgressBar, run_until_done
 from .records import SPLIT_TYPES
-from .result import JobStatus, Progress, TransformResult
+from .result import JobStatus, TransformResult
 from .runner import TransformRunner
 from .s3 import S3Input, S3Output
 from .settings import ASSEMBLE_WITH, COMPRESSION_TYPES, JOIN_SOURCES, S3_DATA_TYPES, TransformSettings
 
-log = logging.getLogger("emulator.transform")
-PING_TIMEOUT_S = 2.0
+__all__ = [
+    "PING_TIMEOUT_S",
+    "ProgressBar",
+    "batch_spec",
+    "data_of",
+    "endpoint_invoke",
+    "execution_parameters",
+    "job_spec",
+    "main",
+    "register",
+    "report",
+    "run",
+    "run_until_done",
+    "settings_from_args",
+]
 
 
 def register(subparsers) -> None:
@@ -170,136 +182,6 @@ def data_of(args: argparse.Namespace, settings: TransformSettings) -> tuple:
     else:
         source = LocalInput(args.input)
     return source, S3Output(s3) if str(args.output).startswith("s3://") else LocalOutput(args.output)
-
-
-def job_spec(definition: str, settings: TransformSettings):
-    """Return the pipeline definition with every container's environment as a transform job sets it."""
-    from emulator.definitions.pipeline import load_pipeline
-
-    return batch_spec(load_pipeline(definition), settings, str(definition))
-
-
-def batch_spec(spec, settings: TransformSettings, what: str | None = None):
-    """Return `spec` (a PipelineSpec) with every container's environment as a transform job sets it."""
-    if spec.mode != "Serial":
-        raise TransformError(
-            f"{what or f'model {spec.name}'} is a {spec.mode} pipeline; batch transform calls its containers "
-            "as a serial chain",
-            "set InferenceExecutionConfig.Mode to Serial (or leave it out) for batch transform",
-        )
-    containers = tuple(
-        dataclasses.replace(c, environment=container_environment(c.environment, settings)) for c in spec.containers
-    )
-    return dataclasses.replace(spec, containers=containers)
-
-
-def execution_parameters(base_url: str) -> ExecutionParameters | None:
-    """Return the container's GET /execution-parameters answer, or None when it serves none (any non-200)."""
-    import urllib3
-
-    try:
-        response = urllib3.request(
-            "GET", f"{base_url.rstrip('/')}/execution-parameters", timeout=PING_TIMEOUT_S, retries=False
-        )
-    except urllib3.exceptions.HTTPError as err:
-        log.info("no /execution-parameters (%s); using the job's values and the defaults", err)
-        return None
-    if response.status != 200:
-        return None
-    try:
-        return parse_execution_parameters(response.data)
-    except ExecutionParametersError as err:
-        raise ExecutionParametersError(
-            f"the first container's {err.message}",
-            "fix the container's /execution-parameters, or give all three limits on the command line",
-        ) from None
-
-
-def endpoint_invoke(ep, concurrency: int, timeout_s: int) -> Callable:
-    """Return invoke(body, content_type, accept, timeout_s) over the endpoint's runtime API (boto3)."""
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    client = boto3.client(
-        "sagemaker-runtime",
-        endpoint_url=ep.url,
-        region_name=ep.spec.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(
-            retries={"max_attempts": 1, "mode": "standard"},
-            read_timeout=timeout_s + 5,
-            max_pool_connections=max(10, concurrency),
-        ),
-    )
-
-    def invoke(body: bytes, content_type: str | None, accept: str | None, _timeout_s: float):
-        kwargs = {k: v for k, v in (("ContentType", content_type), ("Accept", accept)) if v}
-        try:
-            answer = client.invoke_endpoint(EndpointName=ep.name, Body=body, **kwargs)
-        except ClientError as err:
-            error = err.response.get("Error", {})
-            status = err.response.get("OriginalStatusCode") or err.response["ResponseMetadata"].get("HTTPStatusCode")
-            raise ModelInvocationError(f"{error.get('Code')}: {error.get('Message')}", status) from None
-        except BotoCoreError as err:
-            raise ModelInvocationError(f"{type(err).__name__}: {err}") from None
-        return answer["Body"].read(), answer.get("ContentType")
-
-    return invoke
-
-
-def run_until_done(runner: TransformRunner, source) -> TransformResult:
-    """Run in a thread so Ctrl-C stops the job (StopTransformJob) instead of killing it mid-write."""
-    box: dict = {}
-    worker = threading.Thread(target=lambda: box.update(result=runner.run(source)), name="transform-job", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        print("\nstopping: no new requests; files not finished get no .out", file=sys.stderr)
-        runner.stop.set()
-        worker.join()
-    return box["result"]
-
-
-class ProgressBar:
-    """A tqdm bar over input bytes with records and records/s beside it; a context manager."""
-
-    def __init__(self, total_bytes: int | None, disabled: bool):
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=total_bytes,
-            unit="B",
-            unit_scale=True,
-            unit_divisor=1024,
-            desc="transform",
-            disable=disabled,
-            file=sys.stderr,
-            dynamic_ncols=True,
-        )
-        self.started = time.monotonic()
-        self.last_bytes = 0
-        self._lock = threading.Lock()
-
-    def update(self, progress: Progress) -> None:
-        """Move the bar to the counts given (called from the runner's threads)."""
-        with self._lock:
-            if progress.bytes > self.last_bytes:
-                self.bar.update(progress.bytes - self.last_bytes)
-                self.last_bytes = progress.bytes
-            rate = progress.records / max(time.monotonic() - self.started, 1e-9)
-            self.bar.set_postfix_str(
-                f"{progress.records} records, {rate:.0f} rec/s, {progress.files} files", refresh=False
-            )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.bar.close()
 
 
 def report(result: TransformResult) -> None:
