@@ -1,4 +1,9 @@
-"""SageMaker's errors for a failed invocation: ModelError from a container, ValidationError for an oversize body."""
+"""SageMaker's errors for a failed invocation: ModelError from a container, ValidationError for an oversize body.
+
+The wordings are SageMaker's as quoted in public reports; chain.py's docstring names each source
+(aws/sagemaker-xgboost-container#390, aws/sagemaker-python-sdk#2955 and #4271, the inference-pipeline
+troubleshooting guide, aws-samples/host-yolov8-on-sagemaker-endpoint#21 for the timeout).
+"""
 
 import uuid
 
@@ -7,6 +12,7 @@ from emulator.invocation.hops import HopResponse, HopUnreachable
 from emulator.invocation.messages import Hop
 from emulator.sagemaker import ACCOUNT_ID, INSTANCE_ID, MAX_ORIGINAL_MESSAGE_CHARS, MAX_REQUEST_BYTES
 
+# SageMaker's timeout wording (aws-samples/host-yolov8-on-sagemaker-endpoint#21, aws/amazon-sagemaker-examples#799)
 TIMEOUT_TEXT = (
     "Your invocation timed out while waiting for a response from container {host}. Review the "
     "latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again."
