@@ -68,7 +68,7 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
         rows, rounds = TRANSFORM["quick" if quick else "full"]
         print("\n== transform job (a local SageMaker, abalone)", flush=True)
         with LocalSageMaker(settings=HostSettings(stream_logs=False)) as api:
-            ratio = transform.report(api, rows=rows, rounds=rounds)
+            ratio, cost = transform.report(api, rows=rows, rounds=rounds)
         figures.append(
             Figure(
                 "transform",
@@ -80,6 +80,8 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
                 note="input and output in the local S3",
             )
         )
+        for who, key in (("this process (boto3)", "ours_ms"), ("moto's container", "moto_ms")):
+            figures.append(Figure("transform", f"local S3: CPU per call, {who}", cost[key], "ms"))
     return figures, notes
 
 

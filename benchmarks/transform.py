@@ -16,6 +16,9 @@
   are printed for reference: the difference between those two is what the S3 traffic costs.
 - the ratio transform / direct per round (a direct run, then a job, adjacent in time, so a machine
   shared with other work loads both alike), and their median (target at least 90 %).
+- the local S3's cost per call, for reference (what bounds the ratio with many small objects): a
+  PutObject and a GetObject of one input object's size, one after another, against the session's moto
+  as the job calls it; wall time, this process's CPU (boto3) and the moto container's CPU per call.
 Needs the images (`byoc build`); nothing leaves this host.
 """
 
@@ -38,6 +41,7 @@ from emulator.transform.records import split  # noqa: E402
 ABALONE = FIXTURES_DIR / "abalone"
 TARGET_RATIO = 0.90
 BUCKET = "bench-transform"
+S3_COST_CALLS = 100  # PutObject + GetObject pairs timed for the local S3's cost per call
 
 
 def abalone_objects(rows: int, files: int) -> list[bytes]:
@@ -132,10 +136,33 @@ def run_direct_s3(containers, s3, keys: list[str], concurrency: int, payload_mb:
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
 
+def local_s3_cost(sagemaker, body: bytes, calls: int = S3_COST_CALLS) -> dict[str, float]:
+    """Return the local S3's milliseconds per call: wall, this process's CPU, the moto container's CPU."""
+    import docker
+
+    s3 = sagemaker.aws.client("s3")  # straight to moto, as the job's reads and writes go
+    engine = docker.from_env()
+    try:
+        container = engine.containers.get(sagemaker.aws.handle.id)
+
+        def moto_cpu() -> float:
+            return container.stats(stream=False)["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
+
+        moto, ours, wall = moto_cpu(), time.process_time(), time.perf_counter()
+        for i in range(calls):
+            s3.put_object(Bucket=BUCKET, Key=f"cost/{i}", Body=body)
+            s3.get_object(Bucket=BUCKET, Key=f"cost/{i}")["Body"].read()
+        wall, ours, moto = time.perf_counter() - wall, time.process_time() - ours, moto_cpu() - moto
+    finally:
+        engine.close()
+    per_call = 1000 / (2 * calls)
+    return {"wall_ms": wall * per_call, "ours_ms": ours * per_call, "moto_ms": moto * per_call}
+
+
 def report(
     sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 2, rounds: int = 3, payload_mb: int = 6
-) -> float:
-    """Print transform vs direct rows/s on a running LocalSageMaker; return the median ratio."""
+) -> tuple[float, dict[str, float]]:
+    """Print transform vs direct rows/s on a running LocalSageMaker; return the median ratio and the S3 cost."""
     from emulator.hosting.endpoint import LocalEndpoint
 
     s3 = sagemaker.client("s3")
@@ -184,7 +211,13 @@ def report(
         f"  transform / direct per round (adjacent runs): {per_round}; median {ratio:.1%} "
         f"(target >= {TARGET_RATIO:.0%}: {verdict})"
     )
-    return ratio
+    cost = local_s3_cost(sagemaker, bodies[0])
+    print(
+        f"  the local S3 per call (a PutObject and a GetObject of {len(bodies[0]):,} bytes, {S3_COST_CALLS} each, "
+        f"as the job makes for every object): wall {cost['wall_ms']:.2f} ms; CPU {cost['ours_ms']:.2f} ms in this "
+        f"process (boto3), {cost['moto_ms']:.2f} ms in moto's container"
+    )
+    return ratio, cost
 
 
 def main(argv: list[str] | None = None) -> int:
