@@ -18,7 +18,7 @@ _EXPORTS = {
     "LocalSageMaker": "emulator.hosting.service",
     "runtime_client": "emulator.hosting.endpoint",
     "ContainerGroup": "emulator.hosting.group",
-    "Running": "emulator.hosting.group",
+    "Running": "emulator.hosting.startup",
     "LocalAws": "emulator.hosting.localaws",
 }
 
