@@ -92,12 +92,7 @@ def check_args(args: argparse.Namespace, images: list[str]) -> None:
         raise cfg.TargetError(f"--junitxml {args.junitxml} is a folder", "give a file name, e.g. reports/contract.xml")
     for path in args.target:
         cfg.load_target(Path(path))
-    keys = []
-    for item in getattr(args, "env", []):
-        if not item.partition("=")[0] or "=" not in item:
-            raise cfg.TargetError(f"--env {item!r} is not KEY=VALUE", "write it like --env AGENT_TABLE=Agents")
-        keys.append(item.partition("=")[0])
-    twice = repeated(keys)
+    twice = repeated([cfg.env_pair(item, "--env")[0] for item in getattr(args, "env", [])])
     if twice:
         raise cfg.TargetError(f"--env gives {', '.join(twice)} more than once", "give each KEY=VALUE once")
     if images:

@@ -107,6 +107,14 @@ def read_sample(path: Path) -> bytes:
         raise TargetError(f"cannot read sample request {path}: {err.strerror}", "give an existing file") from None
 
 
+def env_pair(item: str, option: str) -> tuple[str, str]:
+    """Return (KEY, VALUE) of an `option` KEY=VALUE item, or raise TargetError naming the option."""
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise TargetError(f"{option} {item!r} is not KEY=VALUE", f"write it like {option} AGENT_TABLE=Agents")
+    return key, value
+
+
 def model_path(path: str | Path | None, where: str) -> Path | None:
     """Return a model's path (a model.tar.gz or a folder), or raise TargetError when nothing is there."""
     if path is None:

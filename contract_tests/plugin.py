@@ -60,7 +60,7 @@ def load_cases(config: pytest.Config) -> tuple[list[cfg.TargetConfig], list[cfg.
 
     opt = config.getoption
     try:
-        env = dict(_pair(item) for item in opt("byoc_env"))
+        env = dict(cfg.env_pair(item, "--byoc-env") for item in opt("byoc_env"))
         targets = [cfg.load_target(Path(p)) for p in opt("byoc_target")]
         if opt("byoc_image"):
             targets += cfg.from_options(
@@ -158,15 +158,6 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.section("SageMaker hosting contract: summary")
         for line in summary_lines(outcomes):
             terminalreporter.write_line(line)
-
-
-def _pair(item: str) -> tuple[str, str]:
-    key, sep, value = item.partition("=")
-    if not sep or not key:
-        from .config import TargetError
-
-        raise TargetError(f"--byoc-env {item!r} is not KEY=VALUE", "write it like --byoc-env AGENT_TABLE=Agents")
-    return key, value
 
 
 def _covers_suite(arg: str) -> bool:
