@@ -8,6 +8,8 @@ Sources (the facts are collected in docs/contract.md):
 - [batch] "Batch transform" and the CreateTransformJob API reference.
 """
 
+import re
+
 # --- one container [hosting] ---
 MODEL_DIR = "/opt/ml/model"  # where ModelDataUrl is unpacked, read-only
 DEFAULT_PORT = 8080  # where a container listens without SAGEMAKER_BIND_TO_PORT
@@ -50,6 +52,7 @@ H_REQUEST_ID = "x-amzn-RequestId"
 
 # EndpointName, EndpointConfigName, VariantName: their pattern in the API reference (without anchors)
 NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"
+NAME_RE = re.compile(f"^{NAME_PATTERN}$")  # a whole name, as the control plane and LocalEndpoint check it
 
 # --- what a local account looks like ---
 ACCOUNT_ID = "000000000000"  # moto's default account

@@ -5,16 +5,14 @@ DescribeEndpointOutput, ProductionVariantSummary, EndpointSummary, ...). Times a
 JSON numbers, which botocore's JSON parser reads as `Timestamp`.
 """
 
-import re
 from pathlib import Path
 
 from emulator.api.errors import ValidationException
 from emulator.definitions.pipeline import PipelineSpec, parse_pipeline
 from emulator.errors import SpecError
 from emulator.resources.records import Endpoint, EndpointConfig, Model, Variant
-from emulator.sagemaker import MAX_VARIANTS, NAME_PATTERN
+from emulator.sagemaker import MAX_VARIANTS, NAME_RE  # EndpointName, VariantName, EndpointConfigName
 
-NAME_RE = re.compile(f"^{NAME_PATTERN}$")  # EndpointName, VariantName, EndpointConfigName
 STARTUP_TIMEOUT_RANGE = (60, 3600)  # ContainerStartupHealthCheckTimeoutInSeconds
 
 

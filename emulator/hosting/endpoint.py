@@ -8,7 +8,6 @@ It starts a `LocalSageMaker` of its own (or uses the one given) and calls `deplo
 CreateEndpointConfig (one variant, AllTraffic), CreateEndpoint, then waits for InService.
 """
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -24,9 +23,9 @@ from emulator.hosting.service import LocalSageMaker
 from emulator.hosting.variant import HostSettings, VariantHost
 from emulator.invocation.chain import Pipeline
 from emulator.resources.records import EndpointStatus
-from emulator.sagemaker import NAME_PATTERN
+from emulator.sagemaker import NAME_RE
 
-ENDPOINT_NAME = re.compile(f"^{NAME_PATTERN}$")  # SageMaker's EndpointName pattern
+ENDPOINT_NAME = NAME_RE  # SageMaker's EndpointName pattern
 
 
 def runtime_client(url: str, region: str = "us-east-1"):
