@@ -1,8 +1,10 @@
 """Where an endpoint's start time goes: the emulator's own steps, then each container's, from its log.
 
 The emulator stamps each step of `ContainerGroup.start` (`group.stamps`, wall-clock); the images'
-own log lines (Docker's timestamps) mark when the supervisor ran, gunicorn listened and the first
-worker had loaded the model. Every time is in seconds from the start of the group's work.
+own log lines (Docker's timestamps) mark when the supervisor ran, the model had loaded (in gunicorn's
+master before it listens where the image sets BYOC_PRELOAD, else in the first worker after it) and
+gunicorn listened. Every time is in seconds from the start of the group's work; a container's steps
+are shown in the order they happened.
 """
 
 from datetime import datetime
@@ -12,8 +14,8 @@ import docker
 # our images' log lines that end a step inside the container (containers/serving)
 CONTAINER_MARKS = (
     ("supervisor up", "serving: starting"),
-    ("gunicorn listening", "Listening at"),
     ("model loaded", "loaded the model"),
+    ("gunicorn listening", "Listening at"),
 )
 GROUP_STEPS = ("images checked", "network created", "local AWS joined", "models unpacked")
 
@@ -45,7 +47,8 @@ def breakdown(group, client: docker.DockerClient | None = None) -> list[tuple[st
         steps = [("container started", group.stamps.get(f"{running.hostname}: container started"))]
         steps += [(step, marks.get(step)) for step, _ in CONTAINER_MARKS]
         steps.append(("/ping green", group.stamps.get(f"{running.hostname}: /ping green")))
-        rows.append((running.hostname, [(step, at - origin) for step, at in steps if at is not None]))
+        timed = sorted(((step, at - origin) for step, at in steps if at is not None), key=lambda pair: pair[1])
+        rows.append((running.hostname, timed))
     return rows
 
 

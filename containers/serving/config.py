@@ -27,6 +27,7 @@ class ServeSettings:
     timeout: int
     handler: str
     model_dir: Path
+    preload: bool = False  # BYOC_PRELOAD: gunicorn loads the model once in its master and forks the workers
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "ServeSettings":
@@ -40,6 +41,7 @@ class ServeSettings:
             timeout=_int(env, "MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT, 1, 3600),
             handler=handler,
             model_dir=Path(env.get("BYOC_MODEL_DIR") or DEFAULT_MODEL_DIR),
+            preload=_bool(env, "BYOC_PRELOAD", False),
         )
 
 
@@ -71,6 +73,16 @@ def threads_per_worker(env: Mapping[str, str] = os.environ) -> int:
     except ConfigError:
         workers = default_workers()
     return max(1, default_workers() // workers)
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """Return a true/false variable, or its default when unset or empty."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        raise ConfigError(f"{name}={env[name]!r} is not true or false; give one of them")
+    return raw == "true"
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

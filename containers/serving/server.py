@@ -1,4 +1,14 @@
-"""`serve`: start gunicorn and nginx, supervise them, and on SIGTERM stop both and exit 0."""
+"""`serve`: start gunicorn and nginx, supervise them, and on SIGTERM stop both and exit 0.
+
+With BYOC_PRELOAD=true (the featurizer's and the postprocessor's images set it) gunicorn preloads the
+app: its master imports the handler and loads the model once, then forks the MODEL_SERVER_WORKERS
+workers, which share that memory, instead of each loading its own copy (the load's CPU and memory once
+per worker, and a worker per CPU by default: docs/serving.md has the figures). It also keeps the load
+out of the workers' --timeout. gunicorn then binds its socket after the load, so nginx (started once
+the socket exists) answers /ping only then; until then a ping's connection is refused: not healthy yet.
+Off by default and in the predictor: XGBoost's model load starts OpenMP threads, and a worker forked
+after that hangs at its first prediction (libgomp's thread pool does not survive a fork).
+"""
 
 import signal
 import subprocess
@@ -12,7 +22,6 @@ from .config import ServeSettings
 
 STOP_GRACE_SECONDS = 20  # SageMaker sends SIGKILL 30 s after SIGTERM; everything is down well before
 POLL_SECONDS = 0.2
-SOCKET_WAIT_SECONDS = 30
 
 
 class StopFlag:
@@ -60,8 +69,7 @@ def serve(settings: ServeSettings) -> int:
     _stop_all(procs)
     if died:
         code = procs[died].returncode
-        what = f"exited with code {code}" if code is not None else f"opened no socket within {SOCKET_WAIT_SECONDS} s"
-        say(f"{died} {what}; the container stops (see the log above)")
+        say(f"{died} exited with code {code}; the container stops (see the log above)")
         return 1
     say("stopped cleanly")
     return 0
@@ -77,6 +85,7 @@ def gunicorn_command(settings: ServeSettings, socket: Path) -> list[str]:
         f"unix:{socket}",
         "--workers",
         str(settings.workers),
+        *(["--preload"] if settings.preload else []),
         "--timeout",
         str(settings.timeout),
         "--graceful-timeout",
@@ -97,10 +106,11 @@ def say(message: str) -> None:
 
 
 def _wait_for_socket(socket: Path, gunicorn: subprocess.Popen, stop: StopFlag) -> bool:
-    """Wait until gunicorn has bound its socket; False if it died, a stop came or it took too long."""
-    deadline = time.monotonic() + SOCKET_WAIT_SECONDS
+    """Wait until gunicorn has bound its socket (after the model loaded, however long); False if it died or a stop
+    came.
+    """
     while not socket.exists():
-        if gunicorn.poll() is not None or stop.is_set() or time.monotonic() > deadline:
+        if gunicorn.poll() is not None or stop.is_set():
             return False
         stop.wait(0.05)
     return True

@@ -126,3 +126,26 @@ def test_sigterm_exits_0_within_seconds(name, require_image):
         assert "stopped cleanly" in b"".join(container.get_logs()).decode()
     finally:
         container.stop()
+
+
+PRELOADED = {"featurizer": True, "predictor": False, "postprocessor": True}  # the images' BYOC_PRELOAD
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_two_workers_share_one_model_load_where_the_image_preloads_and_both_answer(name, serve):
+    """BYOC_PRELOAD: one load in gunicorn's master, forked into both workers; the predictor loads in each (XGBoost's
+    OpenMP threads do not survive a fork: a preloaded predictor's worker hung at its first prediction)."""
+    served = serve(name, MODELS[name], env=dict(AWS_ENV, MODEL_SERVER_WORKERS="2", MODEL_SERVER_TIMEOUT="20"))
+    deadline, logs = time.monotonic() + 20, ""
+    while time.monotonic() < deadline:
+        logs = b"".join(served.container.get_logs()).decode()
+        if logs.count("Booting worker") == 2 and logs.count("loaded the model") == (1 if PRELOADED[name] else 2):
+            break
+        time.sleep(0.2)
+    assert logs.count("Booting worker") == 2, logs[-2000:]
+    assert logs.count("loaded the model") == (1 if PRELOADED[name] else 2), logs[-2000:]
+    if name == "postprocessor":
+        return  # its answers need DynamoDB (test_postprocessor_image.py); loading is what this test is about
+    body = sample(MODELS[name])
+    for _ in range(4):  # several requests, so that both workers most likely serve one
+        assert served.invoke(body).status_code == 200

@@ -67,13 +67,13 @@ def test_start_breakdown_from_the_groups_stamps_and_the_containers_log():
     log = "\n".join(
         [
             "1970-01-01T00:00:10.300000000Z serving: starting: port 9000, 1 worker(s)",
-            "1970-01-01T00:00:10.500000000Z [7] [INFO] Listening at: unix:/tmp/s/gunicorn.sock (7)",
-            "1970-01-01T00:00:11.900000000Z serving: featurizer.handler loaded the model from /opt/ml/model",
-            "1970-01-01T00:00:12.000000000Z serving: featurizer.handler loaded the model from /opt/ml/model",
+            "1970-01-01T00:00:11.800000000Z serving: featurizer.handler loaded the model from /opt/ml/model",
+            "1970-01-01T00:00:11.900000000Z [7] [INFO] Listening at: unix:/tmp/s/gunicorn.sock (7)",
+            "1970-01-01T00:00:12.000000000Z [7] [INFO] Listening at: unix:/tmp/s/gunicorn.sock (7)",
         ]
     )
     assert log_marks(Logs(log)) == pytest.approx(
-        {"supervisor up": 10.3, "gunicorn listening": 10.5, "model loaded": 11.9}
+        {"supervisor up": 10.3, "model loaded": 11.8, "gunicorn listening": 11.9}
     )
 
     class Running:
@@ -98,4 +98,4 @@ def test_start_breakdown_from_the_groups_stamps_and_the_containers_log():
     assert name == "featurizer"
     assert [step for step, _ in steps] == ["container started", *(s for s, _ in CONTAINER_MARKS), "/ping green"]
     assert steps[-1][1] == pytest.approx(1.95)
-    assert "model loaded 1.90" in render(rows)
+    assert "model loaded 1.80, gunicorn listening 1.90" in render(rows)

@@ -71,7 +71,19 @@ def test_gunicorn_takes_workers_and_timeout(tmp_path):
     assert command[command.index("--workers") + 1] == "2"
     assert command[command.index("--timeout") + 1] == "30"
     assert command[command.index("--bind") + 1] == f"unix:{tmp_path}/g.sock"
+    assert "--preload" not in command  # off unless asked: a handler whose load starts threads hangs after a fork
     assert command[-1] == "serving.wsgi:app"
+
+
+def test_byoc_preload_makes_gunicorn_load_the_model_once_before_forking(tmp_path):
+    command = gunicorn_command(ServeSettings.from_env(dict(ENV, BYOC_PRELOAD="true")), tmp_path / "g.sock")
+    assert "--preload" in command
+    assert ServeSettings.from_env(dict(ENV, BYOC_PRELOAD="False")).preload is False
+
+
+def test_a_byoc_preload_that_is_not_true_or_false_is_a_config_error():
+    with pytest.raises(ConfigError, match="BYOC_PRELOAD='yes' is not true or false"):
+        ServeSettings.from_env(dict(ENV, BYOC_PRELOAD="yes"))
 
 
 @pytest.mark.parametrize("argv", [[], ["train"], ["serve", "extra"]])
