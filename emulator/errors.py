@@ -5,7 +5,8 @@
     ├── ImageError                 a base image or one of our images cannot be had or built
     ├── SpecError                  a pipeline definition breaks a rule (names the field and the rule)
     └── EndpointError              an endpoint could not be started, reached or torn down
-        └── ContainerFailed        a container never passed its ping: also carries SageMaker's FailureReason
+        ├── ContainerFailed        a container never passed its ping: also carries SageMaker's FailureReason
+        └── SweepIncomplete        a removal by label left networks in use: also carries what it did remove
 
 Errors of the SageMaker Runtime API surface (ModelError, ValidationError, ...) live in
 `emulator.api.errors`: they carry an AWS error code and HTTP status and are rendered once, at the
@@ -47,3 +48,11 @@ class ContainerFailed(EndpointError):
     def __init__(self, message: str, hint: str | None = None, failure_reason: str = ""):
         super().__init__(message, hint)
         self.failure_reason = failure_reason or message
+
+
+class SweepIncomplete(EndpointError):
+    """A removal by label left networks in use; `removed` says what it did remove ("container NAME", ...)."""
+
+    def __init__(self, message: str, hint: str | None = None, removed: list[str] | None = None):
+        super().__init__(message, hint)
+        self.removed = list(removed or [])

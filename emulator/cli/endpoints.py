@@ -253,9 +253,15 @@ def run_down(args: argparse.Namespace) -> int:
     for path in state.remove_stale(STATE_DIR):
         print(f"removed stale state file {path} (its process is gone)")
     from emulator.docker.launcher import DockerLayer
+    from emulator.errors import SweepIncomplete
 
     labels = down_labels(args.endpoint)
-    removed = DockerLayer().remove_labelled(labels)
+    try:
+        removed = DockerLayer().remove_labelled(labels)
+    except SweepIncomplete as err:  # say what did go before the error line
+        for line in err.removed:
+            print(f"removed {line}")
+        raise
     for line in removed:
         print(f"removed {line}")
     if not removed:

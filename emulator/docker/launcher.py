@@ -10,6 +10,7 @@ are used and why the rest does not fit. The plan it takes and the handles it giv
 import logging
 import socket
 import threading
+import time
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
@@ -21,12 +22,15 @@ from testcontainers.core.network import Network
 from emulator.docker import images
 from emulator.docker.events import ExitCallback, ExitWatch
 from emulator.docker.handles import ContainerHandle, ContainerPlan, NetworkHandle
-from emulator.errors import EndpointError
+from emulator.errors import EndpointError, SweepIncomplete
 from emulator.sagemaker import MODEL_DIR
 
 __all__ = ["RYUK_HINT", "ContainerHandle", "ContainerPlan", "DockerLayer", "NetworkHandle", "is_local_address"]
 
 log = logging.getLogger(__name__)
+SWEEP_ROUNDS = 3  # remove_labelled: rounds of containers-then-networks while a network is still in use
+SWEEP_PAUSE_S = 0.5  # between rounds: a container being removed or just created settles
+
 RYUK_HINT = (
     "testcontainers could not start its reaper (Ryuk); set TESTCONTAINERS_RYUK_DISABLED=true "
     "(byoc removes what it starts by label itself)"
@@ -150,8 +154,42 @@ class DockerLayer:
             log.warning("could not remove %s, created but not started: %s", plan.name, err)
 
     def remove_labelled(self, labels: dict[str, str]) -> list[str]:
-        """Remove every container, then every network, carrying all `labels`; return what went."""
+        """Remove every container, then every network, carrying all `labels`; return what went.
+
+        A network still in use ("has active endpoints": a container joined it after the listing, e.g. a
+        crashed container's replacement made by a `byoc serve` still running) gets another round of
+        both, up to SWEEP_ROUNDS; what is left then is an EndpointError naming the networks and what
+        holds them, never a traceback.
+        """
         filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+        removed: list[str] = []
+        refused: dict[str, str] = {}
+        for round_ in range(SWEEP_ROUNDS):
+            if round_:
+                time.sleep(SWEEP_PAUSE_S)
+            removed += self._remove_containers(filters)
+            refused = {}
+            for network in self.client.networks.list(filters=filters):
+                try:
+                    network.remove()
+                    removed.append(f"network {network.name}")
+                except NotFound:
+                    pass
+                except APIError as err:
+                    refused[network.name] = err.explanation or str(err)
+            if not refused:
+                return removed
+        holders = self._attached(refused)
+        raise SweepIncomplete(
+            "could not remove "
+            + "; ".join(f"network {name} ({why}{holders.get(name, '')})" for name, why in refused.items()),
+            "a process may still be starting containers on it (a `byoc serve` or a test run): stop it, then run "
+            "`byoc down` again",
+            removed=removed,
+        )
+
+    def _remove_containers(self, filters: dict) -> list[str]:
+        """Remove the containers matching `filters`; skip one that is gone or already being removed."""
         removed = []
         # ignore_removed: one removed between the listing and its inspect (a teardown beside this one) is skipped
         for container in self.client.containers.list(all=True, filters=filters, ignore_removed=True):
@@ -160,13 +198,22 @@ class DockerLayer:
                 removed.append(f"container {container.name}")
             except NotFound:
                 pass
-        for network in self.client.networks.list(filters=filters):
-            try:
-                network.remove()
-                removed.append(f"network {network.name}")
-            except NotFound:
-                pass
+            except APIError as err:  # 409 "removal ... is already in progress": the network round waits for it
+                log.debug("could not remove %s: %s", container.name, err)
         return removed
+
+    def _attached(self, networks: dict[str, str]) -> dict[str, str]:
+        """Return network name -> "; attached: NAME, ..." for the networks that still hold containers."""
+        found = {}
+        for name in networks:
+            try:
+                containers = self.client.networks.get(name).attrs.get("Containers") or {}
+            except (APIError, DockerException):
+                continue
+            names = sorted(c.get("Name", cid[:12]) for cid, c in containers.items())
+            if names:
+                found[name] = "; attached: " + ", ".join(names)
+        return found
 
 
 def is_local_address(ip: str | None) -> bool:
