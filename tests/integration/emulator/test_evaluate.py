@@ -135,10 +135,10 @@ def test_endpoint_url_target_with_history_in_postgresql(tmp_path):
     assert any(line.split()[0] == "rmse" and line.endswith("(+0)") for line in runs[1].compare_lines)
 
 
-def test_a_missing_endpoint_exits_2(tmp_path, monkeypatch, capsys):
-    with LocalEndpoint(PIPELINES / "abalone.toml", name=unique("evaluate"), stream_logs=False) as endpoint:
-        argv = ["evaluate", "no-such-endpoint", *ABALONE_ARGS, "--endpoint-url", endpoint.url, "--no-history"]
-        assert byoc(argv, monkeypatch) == 2
+def test_a_missing_endpoint_exits_2(api, monkeypatch, capsys):
+    """A local SageMaker that serves no such endpoint (the session's: no endpoint need start for this)."""
+    argv = ["evaluate", "no-such-endpoint", *ABALONE_ARGS, "--endpoint-url", api.url, "--no-history"]
+    assert byoc(argv, monkeypatch) == 2
     err = capsys.readouterr().err
     assert "the endpoint is not there" in err and "Traceback" not in err
 
