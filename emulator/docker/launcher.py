@@ -158,8 +158,8 @@ class DockerLayer:
 
         A network still in use ("has active endpoints": a container joined it after the listing, e.g. a
         crashed container's replacement made by a `byoc serve` still running) gets another round of
-        both, up to SWEEP_ROUNDS; what is left then is an EndpointError naming the networks and what
-        holds them, never a traceback.
+        both, up to SWEEP_ROUNDS; what is left then is a SweepIncomplete (an EndpointError) naming the
+        networks and what holds them, never a traceback.
         """
         filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
         removed: list[str] = []
@@ -179,10 +179,13 @@ class DockerLayer:
                     refused[network.name] = err.explanation or str(err)
             if not refused:
                 return removed
-        holders = self._attached(refused)
+        held = {name: ", ".join(self._attached(name)) for name in refused}
         raise SweepIncomplete(
             "could not remove "
-            + "; ".join(f"network {name} ({why}{holders.get(name, '')})" for name, why in refused.items()),
+            + "; ".join(
+                f"network {name} ({why}" + (f"; attached: {held[name]})" if held[name] else ")")
+                for name, why in refused.items()
+            ),
             "a process may still be starting containers on it (a `byoc serve` or a test run): stop it, then run "
             "`byoc down` again",
             removed=removed,
@@ -202,18 +205,13 @@ class DockerLayer:
                 log.debug("could not remove %s: %s", container.name, err)
         return removed
 
-    def _attached(self, networks: dict[str, str]) -> dict[str, str]:
-        """Return network name -> "; attached: NAME, ..." for the networks that still hold containers."""
-        found = {}
-        for name in networks:
-            try:
-                containers = self.client.networks.get(name).attrs.get("Containers") or {}
-            except (APIError, DockerException):
-                continue
-            names = sorted(c.get("Name", cid[:12]) for cid, c in containers.items())
-            if names:
-                found[name] = "; attached: " + ", ".join(names)
-        return found
+    def _attached(self, network: str) -> list[str]:
+        """Return the names of the containers still attached to `network` (none when it cannot be inspected)."""
+        try:
+            containers = self.client.networks.get(network).attrs.get("Containers") or {}
+        except (APIError, DockerException):
+            return []
+        return sorted(c.get("Name", cid[:12]) for cid, c in containers.items())
 
 
 def is_local_address(ip: str | None) -> bool:
