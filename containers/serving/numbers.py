@@ -16,6 +16,7 @@ import orjson
 from .codecs import decode_csv, float_rows
 
 NUMBER_BYTES = b"0123456789.eE+-, \t\r\n"  # all a CSV of plain numbers holds
+FIELD_BYTES = b"0123456789.eE+- \t"  # all a field of a plain number holds (JSON's spaces around it)
 BARE_MINUS_ZERO = re.compile(rb"-0(?![0-9.eE])")  # JSON reads `-0` as the integer 0; float() as -0.0
 SMALLEST_PLAIN = 1e-4  # repr writes smaller numbers as 1e-05, orjson as 0.00001: those rows are written by repr
 
@@ -27,20 +28,35 @@ def csv_floats(body: bytes, width: int) -> np.ndarray:
 
 
 def plain_number_csv(body: bytes, width: int) -> np.ndarray | None:
-    """Read a CSV of plain numbers as JSON arrays, or return None where the csv module might read it otherwise."""
-    if body.translate(None, NUMBER_BYTES) or body.count(b"\r") != body.count(b"\r\n"):
+    """Read a CSV of plain numbers as JSON arrays, or return None where the csv module might read it otherwise.
+
+    The shape is checked on the separators alone (the body with every character a number may hold deleted):
+    rows of `width - 1` commas each, a newline (or CRLF) after every row, the last one's optional. One C pass
+    each, where a list of lines and a count per line took longer than the JSON reading itself.
+    """
+    if width < 1:
         return None
-    text = body.strip()
-    if BARE_MINUS_ZERO.search(text):
+    deleted = FIELD_BYTES
+    if b"\r" in body:  # CRLF line ends only: a lone CR ends a row for the csv module
+        if body.count(b"\r") != body.count(b"\r\n"):
+            return None
+        deleted += b"\r"
+    separators = body.translate(None, deleted)
+    rows, rest = divmod(len(separators), width)
+    if rest not in (0, width - 1):
         return None
-    lines = text.split(b"\n")
-    if {line.count(b",") for line in lines} != {width - 1}:
-        return None  # ragged rows (a blank line, an empty field ... fail the JSON reading below)
+    if separators != (b"," * (width - 1) + b"\n") * rows + b"," * rest:  # rest: a last row with no newline
+        return None
+    if BARE_MINUS_ZERO.search(body):
+        return None
+    text = body.removesuffix(b"\n").removesuffix(b"\r")
     try:  # one flat array: no list per row for the garbage collector to chase
         values = np.array(orjson.loads(b"[" + text.replace(b"\n", b",") + b"]"), dtype=np.float64)
     except (orjson.JSONDecodeError, ValueError, TypeError, OverflowError):
         return None  # blank lines, empty fields, numbers JSON does not write
-    return values.reshape(len(lines), width) if values.shape == (len(lines) * width,) else None
+    if values.ndim != 1 or not values.size or values.size % width:
+        return None
+    return values.reshape(values.size // width, width)
 
 
 def plain_number_list(fields: Sequence[str]) -> np.ndarray | None:

@@ -88,6 +88,42 @@ def test_what_json_reads_otherwise_takes_the_python_path(body):
     assert numbers.plain_number_csv(body, 2) is None
 
 
+@pytest.mark.parametrize(
+    "body, width, rows",
+    [
+        (b"1,2\n3,4\n", 2, [[1, 2], [3, 4]]),
+        (b"1,2\n3,4", 2, [[1, 2], [3, 4]]),  # no newline after the last row
+        (b"1,2\r\n3,4\r\n", 2, [[1, 2], [3, 4]]),  # CRLF line ends
+        (b" 1 ,\t2\n", 2, [[1, 2]]),  # spaces and tabs around a number
+        (b"1\n2\n3", 1, [[1], [2], [3]]),
+    ],
+)
+def test_plain_number_csv_reads_rows_of_width_values(body, width, rows):
+    got = numbers.plain_number_csv(body, width)
+    assert got is not None
+    np.testing.assert_array_equal(got, rows)
+    np.testing.assert_array_equal(got, numbers.csv_floats(body.replace(b"\r", b"") + b"\n", width))
+
+
+@pytest.mark.parametrize(
+    "body, width",
+    [
+        (b"1,2,3\n4\n", 2),  # as many commas as two rows of two, in the wrong rows
+        (b"1\n2,3,4\n", 2),
+        (b"1,2\n3,4\n5\n", 2),
+        (b"\n1,2\n", 2),
+        (b"1,2\n\n", 2),
+        (b"", 2),
+        (b"\n", 1),
+        (b"1\n\n2\n", 1),
+        (b"1,2\r\n3,4\r", 2),
+        (b"[1,2]\n", 2),
+    ],
+)
+def test_plain_number_csv_declines_rows_of_another_width(body, width):
+    assert numbers.plain_number_csv(body, width) is None
+
+
 def test_the_python_path_gives_the_same_values_and_errors():
     np.testing.assert_array_equal(numbers.csv_floats(b"-0,1_0\n", 2), [[-0.0, 10.0]])
     assert np.signbit(numbers.csv_floats(b"-0,1\n", 2)[0, 0])
