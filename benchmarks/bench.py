@@ -7,8 +7,11 @@
   containers) and support (3 containers, the session's moto already up); target 3 s; and where
   that time went (benchmarks/startup.py).
 - added latency per hop: the same request sent (a) straight to the containers one after another, as
-  the emulator would chain them, and (b) through the emulator's API, interleaved; the difference per
-  pair divided by the number of hops; targets 0.5 ms at p50 and 2 ms at p99.
+  the emulator would chain them, and (b) through the emulator's API, interleaved; at p50 the median
+  of the per-pair differences, at p99 the difference of the two paths' p99s, each divided by the
+  number of hops; targets 0.5 ms at p50 and 2 ms at p99. (The p99 of the per-pair differences is
+  printed too: it counts the containers' own jitter twice, once in each path of a pair, and
+  grows with it even where the emulator adds nothing.)
 - throughput: whole-pipeline requests per second at concurrency 1, 8 and 32 through the emulator
   and straight along the direct chain (the same containers, the same client in a child process),
   level by level, each level and path at most 10 s; target: the emulator at least 90 % of the direct chain.
@@ -117,7 +120,7 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
     for _ in range(10):  # warm both paths' connections
         direct_chain(caller, endpoint, body, accept)
         via_emulator(caller, endpoint, body, accept)
-    per_container, added = [[] for _ in endpoint.containers], []
+    per_container, added, direct_sums, emulated = [[] for _ in endpoint.containers], [], [], []
     deadline = time.monotonic() + PAIRS_BUDGET_S
     for _ in range(pairs):
         if len(added) >= 20 and time.monotonic() > deadline:  # a slow pipeline on a busy machine: fewer pairs
@@ -129,11 +132,20 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
         for values, ms in zip(per_container, spent, strict=True):
             values.append(ms)
         added.append((total - sum(spent)) / len(spent))
+        direct_sums.append(sum(spent))
+        emulated.append(total)
     for container, values in zip(endpoint.containers, per_container, strict=True):
         print(
             f"  {container.hostname:14} direct   p50 {percentile(values, 0.5):7.2f} ms"
             f"   p99 {percentile(values, 0.99):7.2f} ms"
         )
+    hops = len(endpoint.containers)
+    direct_p99, emulated_p99 = percentile(direct_sums, 0.99), percentile(emulated, 0.99)
+    print(
+        f"  whole request  direct p99 {direct_p99:7.2f} ms, through the emulator p99 {emulated_p99:7.2f} ms; "
+        f"the p99 of the per-pair differences / hops (the containers' own jitter counted twice) "
+        f"{percentile(added, 0.99):.2f} ms"
+    )
     return [
         show(
             Figure(
@@ -148,7 +160,7 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
             Figure(
                 SECTION,
                 f"{name}: added latency per hop, p99 ({len(added)} pairs)",
-                percentile(added, 0.99),
+                (emulated_p99 - direct_p99) / hops,
                 "ms",
                 TARGET_HOP_P99_MS,
             )
