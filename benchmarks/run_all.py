@@ -80,6 +80,16 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
                 note="input and output in the local S3",
             )
         )
+        if cost["ceiling"] is not None:
+            figures.append(
+                Figure(
+                    "transform",
+                    "transform: the most a job can reach at this layout (median)",
+                    100 * cost["ceiling"],
+                    "%",
+                    note="the CPU-seconds of the direct calls plus the same S3 reads and writes, over every CPU",
+                )
+            )
         for who, key in (("this process (boto3)", "ours_ms"), ("moto's container", "moto_ms")):
             figures.append(Figure("transform", f"local S3: CPU per call, {who}", cost[key], "ms"))
     return figures, notes

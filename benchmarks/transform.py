@@ -25,6 +25,7 @@ Needs the images (`byoc build`); nothing leaves this host.
 import argparse
 import csv
 import io
+import os
 import statistics
 import sys
 import time
@@ -42,6 +43,7 @@ ABALONE = FIXTURES_DIR / "abalone"
 TARGET_RATIO = 0.90
 BUCKET = "bench-transform"
 S3_COST_CALLS = 100  # PutObject + GetObject pairs timed for the local S3's cost per call
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def abalone_objects(rows: int, files: int) -> list[bytes]:
@@ -136,6 +138,25 @@ def run_direct_s3(containers, s3, keys: list[str], concurrency: int, payload_mb:
     return {"seconds": time.perf_counter() - started, "rows": rows}
 
 
+def busy_cpu_seconds() -> float | None:
+    """Return the CPU seconds every process of this machine has spent so far (/proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run, *args) -> dict:
+    """Run `run(*args)`; add `busy`, the machine's CPU seconds spent meanwhile (None where unknown)."""
+    before = busy_cpu_seconds()
+    result = run(*args)
+    after = busy_cpu_seconds()
+    return {**result, "busy": None if before is None or after is None else after - before}
+
+
 def local_s3_cost(sagemaker, body: bytes, calls: int = S3_COST_CALLS) -> dict[str, float]:
     """Return the local S3's milliseconds per call: wall, this process's CPU, the moto container's CPU."""
     import docker
@@ -166,6 +187,7 @@ def report(
     from emulator.hosting.endpoint import LocalEndpoint
 
     s3 = sagemaker.client("s3")
+    straight = sagemaker.aws.client("s3")  # to moto itself, as a job reads and writes, not through the one URL
     s3.create_bucket(Bucket=BUCKET)
     bodies = abalone_objects(rows, files)
     keys = [f"in/part-{i:04}.csv" for i in range(len(bodies))]
@@ -176,7 +198,7 @@ def report(
         f"\ntransform job vs direct calls: {rows} abalone rows in {len(bodies)} objects, MultiRecord, "
         f"MaxPayloadInMB {payload_mb}, concurrency {concurrency}"
     )
-    transform, direct = [], []
+    transform, direct, ceilings = [], [], []
     for r in range(rounds):
         # fresh containers for the direct run too: a job starts its own, and a container's first requests
         # (workers warming up) are slower than later ones; the warm figure is printed for reference
@@ -188,8 +210,12 @@ def report(
         ) as endpoint:
             d = run_direct(endpoint.containers, bodies, concurrency, payload_mb)
             warm = run_direct(endpoint.containers, bodies, concurrency, payload_mb)
-            with_s3 = run_direct_s3(endpoint.containers, s3, keys, concurrency, payload_mb)
+            with_s3 = measured(run_direct_s3, endpoint.containers, straight, keys, concurrency, payload_mb)
         direct.append(d)
+        if with_s3["busy"]:
+            # a job moves the same objects through the same S3 and the same containers: it needs at least the
+            # CPU the direct calls with S3 took, and cannot be faster than that CPU spread over every core
+            ceilings.append(d["seconds"] * CPUS / with_s3["busy"])
         print(
             f"  round {r + 1} direct:    {d['rows'] / d['seconds']:9.0f} rows/s  ({d['seconds']:.2f} s, "
             f"{d['batches']} mini-batches, fresh containers; {warm['rows'] / warm['seconds']:.0f} rows/s warm; "
@@ -211,7 +237,16 @@ def report(
         f"  transform / direct per round (adjacent runs): {per_round}; median {ratio:.1%} "
         f"(target >= {TARGET_RATIO:.0%}: {verdict})"
     )
+    if ceilings:
+        bounds = ", ".join(f"{c:.1%}" for c in ceilings)
+        print(
+            f"  the most a job can reach here: {statistics.median(ceilings):.1%} (per round {bounds}). "
+            "The direct calls that also read each object from the local S3 and write its answers back cost this "
+            f"machine that many CPU-seconds; a job does the same work, so on {CPUS} CPUs it takes at least "
+            f"those CPU-seconds / {CPUS}, against the direct calls' seconds without S3"
+        )
     cost = local_s3_cost(sagemaker, bodies[0])
+    cost["ceiling"] = statistics.median(ceilings) if ceilings else None
     print(
         f"  the local S3 per call (a PutObject and a GetObject of {len(bodies[0]):,} bytes, {S3_COST_CALLS} each, "
         f"as the job makes for every object): wall {cost['wall_ms']:.2f} ms; CPU {cost['ours_ms']:.2f} ms in this "
