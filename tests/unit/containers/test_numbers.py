@@ -154,3 +154,31 @@ def test_json_records_with_booleans_are_read_by_float_rows():
 def test_plain_number_list_reads_what_float_reads_or_declines(fields, expected):
     got = numbers.plain_number_list(fields)
     assert (got is None) if expected is None else (got.tolist() == expected and str(got[2]) == "-0.0")
+
+
+def test_random_bodies_read_as_the_python_path_reads_them_or_take_it():
+    """Bodies of numbers in every spelling and shape: the fast path gives the Python path's values or declines."""
+    rng = np.random.default_rng(11)
+    spellings = ["1", "-0.5", "2.50", "1e3", "-1E-2", "0", "-0", "-0.0", " 7 ", "\t3", "1.5e+2", ".5", "5.", "", "x"]
+    taken = 0
+    for _ in range(400):
+        width = int(rng.integers(1, 4))
+        lines = []
+        for _ in range(int(rng.integers(1, 5))):
+            fields = width + (int(rng.integers(-1, 2)) if rng.random() < 0.15 else 0)
+            lines.append(",".join(spellings[int(rng.integers(0, len(spellings)))] for _ in range(max(fields, 1))))
+            if rng.random() < 0.05:
+                lines.append("")
+        end = ["\n", "\r\n"][int(rng.random() < 0.2)]
+        body = (end.join(lines) + (end if rng.random() < 0.8 else "")).encode()
+        fast = numbers.plain_number_csv(body, width)
+        try:
+            expected = np.asarray(codecs.float_rows(codecs.decode_csv(body), width), dtype=float)
+        except BadRequest:
+            assert fast is None, body
+            continue
+        if fast is not None:
+            taken += 1
+            np.testing.assert_array_equal(fast, expected)
+            assert (np.signbit(fast) == np.signbit(expected)).all(), body
+    assert taken > 40  # the fast path was exercised, not only declined
