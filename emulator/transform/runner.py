@@ -243,6 +243,8 @@ class TransformRunner:
         except Exception as err:  # a bug here must not leave run() waiting for this file forever
             log.exception("%s: closing the file failed", f.key)
             f.outcome = FileOutcome(f.key, None, FileStatus.FAILED, f.records, f"internal error: {err!r}", 0.0)
+        finally:  # written or not, its answers and parsed records are not needed any more: the job goes on
+            f.pieces, f.prepared = {}, []
         try:
             with self._lock:
                 self._files_done += 1

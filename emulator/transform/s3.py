@@ -28,6 +28,7 @@ from .settings import TransformSettings
 
 S3_URL = re.compile(r"s3://([^/]+)/?(.*)$")
 READ_AHEAD = 4  # objects read ahead of the one being split and sent (S3 latency hidden behind the model's)
+READ_AHEAD_BYTES = 256 * 1024 * 1024  # and at most this many bytes of them (by the listing's sizes) held at once
 
 
 def split_s3_url(url: str) -> tuple[str, str]:
@@ -69,14 +70,21 @@ class S3Input:
             )
 
     def __iter__(self) -> Iterator[tuple[str, bytes]]:
-        """Yield (relative key, bytes) in order, reading up to READ_AHEAD objects ahead in threads."""
+        """Yield (relative key, bytes) in order, reading ahead in threads: up to READ_AHEAD objects and (where
+        the listing gave their sizes) READ_AHEAD_BYTES, so a few large objects are not all held at once.
+        """
         with ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="s3-read") as pool:
             pending: deque[tuple[S3Object, Future]] = deque()
             objects = iter(self.objects)
+            following = next(objects, None)
             try:
                 while True:
-                    while len(pending) < READ_AHEAD and (obj := next(objects, None)) is not None:
-                        pending.append((obj, pool.submit(self._read, obj)))
+                    while following is not None and len(pending) < READ_AHEAD:
+                        held = sum(obj.size or 0 for obj, _ in pending)
+                        if pending and held + (following.size or 0) > READ_AHEAD_BYTES:
+                            break
+                        pending.append((following, pool.submit(self._read, following)))
+                        following = next(objects, None)
                     if not pending:
                         return
                     obj, future = pending.popleft()

@@ -237,3 +237,33 @@ def test_stop_during_retries_leaves_the_file_stopped_not_failed():
     assert result.status is JobStatus.STOPPED and result.failure_reason is None
     assert result.files[0].status is FileStatus.STOPPED
     assert result.seconds < 4  # the retry wait ends as soon as the job is stopped
+
+
+@pytest.mark.parametrize("join_source, rows", [("None", 20_000), ("Input", 1_000)])
+def test_a_written_file_holds_no_memory_while_the_job_goes_on(join_source, rows):
+    """Each file's answers (and, when joining, its parsed input) are let go once its `.out` is written: the
+    memory held when the 32nd `.out` is written is what it was at the 8th, not 24 files' answers more.
+    """
+    import tracemalloc
+
+    s = settings(batch_strategy="MultiRecord", max_concurrent_transforms=2, join_source=join_source)
+    body = numbers(0, rows)  # joining parses every row: fewer of them keep the test quick
+    held, written = {}, []
+
+    def sink(location: str, out: bytes) -> None:
+        written.append(len(out))
+        if len(written) in (8, 32):
+            held[len(written)] = tracemalloc.get_traced_memory()[0]
+
+    def source():
+        for i in range(32):
+            yield f"part-{i}.csv", bytes(body)
+
+    tracemalloc.start()
+    try:
+        result = TransformRunner(s, resolve(s), doubling, sink, retry_delay_s=0).run(source())
+    finally:
+        tracemalloc.stop()
+    assert result.status is JobStatus.COMPLETED and len(written) == 32
+    between = sum(written[8:32]) + 24 * len(body)  # what those 24 files read and wrote
+    assert held[32] - held[8] < between / 4, f"{held[32] - held[8]:,} bytes more held after {between:,} moved"
