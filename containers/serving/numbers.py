@@ -31,8 +31,8 @@ def plain_number_csv(body: bytes, width: int) -> np.ndarray | None:
     """Read a CSV of plain numbers as JSON arrays, or return None where the csv module might read it otherwise.
 
     The shape is checked on the separators alone (the body with every character a number may hold deleted):
-    rows of `width - 1` commas each, a newline (or CRLF) after every row, the last one's optional. One C pass
-    each, where a list of lines and a count per line took longer than the JSON reading itself.
+    rows of `width - 1` commas each, a newline (or CRLF) after every row, the last one's optional: a pass or
+    two in C, where a list of lines and a comma count per line took about as long as the JSON reading itself.
     """
     if width < 1:
         return None
