@@ -120,10 +120,10 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
     for _ in range(10):  # warm both paths' connections
         direct_chain(caller, endpoint, body, accept)
         via_emulator(caller, endpoint, body, accept)
-    per_container, added, direct_sums, emulated = [[] for _ in endpoint.containers], [], [], []
+    per_container, direct_sums, emulated = [[] for _ in endpoint.containers], [], []
     deadline = time.monotonic() + PAIRS_BUDGET_S
     for _ in range(pairs):
-        if len(added) >= 20 and time.monotonic() > deadline:  # a slow pipeline on a busy machine: fewer pairs
+        if len(emulated) >= 20 and time.monotonic() > deadline:  # a slow pipeline on a busy machine: fewer pairs
             break
         direct_answer, spent = direct_chain(caller, endpoint, body, accept)
         emulated_answer, total = via_emulator(caller, endpoint, body, accept)
@@ -131,7 +131,6 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
             raise RuntimeError("the emulator's answer differs from the direct chain's")
         for values, ms in zip(per_container, spent, strict=True):
             values.append(ms)
-        added.append((total - sum(spent)) / len(spent))
         direct_sums.append(sum(spent))
         emulated.append(total)
     for container, values in zip(endpoint.containers, per_container, strict=True):
@@ -140,6 +139,7 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
             f"   p99 {percentile(values, 0.99):7.2f} ms"
         )
     hops = len(endpoint.containers)
+    added = [(total - direct) / hops for total, direct in zip(emulated, direct_sums, strict=True)]
     direct_p99, emulated_p99 = percentile(direct_sums, 0.99), percentile(emulated, 0.99)
     print(
         f"  whole request  direct p99 {direct_p99:7.2f} ms, through the emulator p99 {emulated_p99:7.2f} ms; "

@@ -68,7 +68,7 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
         rows, rounds = TRANSFORM["quick" if quick else "full"]
         print("\n== transform job (a local SageMaker, abalone)", flush=True)
         with LocalSageMaker(settings=HostSettings(stream_logs=False)) as api:
-            ratio, cost = transform.report(api, rows=rows, rounds=rounds)
+            ratio, ceiling, cost = transform.report(api, rows=rows, rounds=rounds)
         figures.append(
             Figure(
                 "transform",
@@ -80,12 +80,12 @@ def measure(sections: tuple[str, ...], quick: bool) -> tuple[list[Figure], list[
                 note="input and output in the local S3",
             )
         )
-        if cost["ceiling"] is not None:
+        if ceiling is not None:
             figures.append(
                 Figure(
                     "transform",
                     "transform: the most a job can reach at this layout (median)",
-                    100 * cost["ceiling"],
+                    100 * ceiling,
                     "%",
                     note="the CPU-seconds of the direct calls plus the same S3 reads and writes, over every CPU",
                 )

@@ -157,11 +157,12 @@ def measured(run, *args) -> dict:
     return {**result, "busy": None if before is None or after is None else after - before}
 
 
-def local_s3_cost(sagemaker, body: bytes, calls: int = S3_COST_CALLS) -> dict[str, float]:
-    """Return the local S3's milliseconds per call: wall, this process's CPU, the moto container's CPU."""
+def local_s3_cost(sagemaker, s3, body: bytes, calls: int = S3_COST_CALLS) -> dict[str, float]:
+    """Return the local S3's milliseconds per call through `s3` (a client straight to the session's moto, as the
+    job's reads and writes go): wall, this process's CPU, the moto container's CPU.
+    """
     import docker
 
-    s3 = sagemaker.aws.client("s3")  # straight to moto, as the job's reads and writes go
     engine = docker.from_env()
     try:
         container = engine.containers.get(sagemaker.aws.handle.id)
@@ -182,8 +183,10 @@ def local_s3_cost(sagemaker, body: bytes, calls: int = S3_COST_CALLS) -> dict[st
 
 def report(
     sagemaker, rows: int = 100_000, files: int = 100, concurrency: int = 2, rounds: int = 3, payload_mb: int = 6
-) -> tuple[float, dict[str, float]]:
-    """Print transform vs direct rows/s on a running LocalSageMaker; return the median ratio and the S3 cost."""
+) -> tuple[float, float | None, dict[str, float]]:
+    """Print transform vs direct rows/s on a running LocalSageMaker; return the median ratio, the most a job can
+    reach at this layout (None where the machine's CPU time cannot be read) and the S3 cost.
+    """
     from emulator.hosting.endpoint import LocalEndpoint
 
     s3 = sagemaker.client("s3")
@@ -237,22 +240,22 @@ def report(
         f"  transform / direct per round (adjacent runs): {per_round}; median {ratio:.1%} "
         f"(target >= {TARGET_RATIO:.0%}: {verdict})"
     )
-    if ceilings:
+    ceiling = statistics.median(ceilings) if ceilings else None
+    if ceiling is not None:
         bounds = ", ".join(f"{c:.1%}" for c in ceilings)
         print(
-            f"  the most a job can reach here: {statistics.median(ceilings):.1%} (per round {bounds}). "
+            f"  the most a job can reach here: {ceiling:.1%} (per round {bounds}). "
             "The direct calls that also read each object from the local S3 and write its answers back cost this "
             f"machine that many CPU-seconds; a job does the same work, so on {CPUS} CPUs it takes at least "
             f"those CPU-seconds / {CPUS}, against the direct calls' seconds without S3"
         )
-    cost = local_s3_cost(sagemaker, bodies[0])
-    cost["ceiling"] = statistics.median(ceilings) if ceilings else None
+    cost = local_s3_cost(sagemaker, straight, bodies[0])
     print(
         f"  the local S3 per call (a PutObject and a GetObject of {len(bodies[0]):,} bytes, {S3_COST_CALLS} each, "
         f"as the job makes for every object): wall {cost['wall_ms']:.2f} ms; CPU {cost['ours_ms']:.2f} ms in this "
         f"process (boto3), {cost['moto_ms']:.2f} ms in moto's container"
     )
-    return ratio, cost
+    return ratio, ceiling, cost
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,8 +15,8 @@ import orjson
 
 from .codecs import decode_csv, float_rows
 
-NUMBER_BYTES = b"0123456789.eE+-, \t\r\n"  # all a CSV of plain numbers holds
 FIELD_BYTES = b"0123456789.eE+- \t"  # all a field of a plain number holds (JSON's spaces around it)
+NUMBER_BYTES = FIELD_BYTES + b",\r\n"  # all a CSV of plain numbers holds
 BARE_MINUS_ZERO = re.compile(rb"-0(?![0-9.eE])")  # JSON reads `-0` as the integer 0; float() as -0.0
 SMALLEST_PLAIN = 1e-4  # repr writes smaller numbers as 1e-05, orjson as 0.00001: those rows are written by repr
 

@@ -148,7 +148,8 @@ def recorded_url(name: str) -> str | None:
 
 def run_invoke(args: argparse.Namespace) -> int:
     """Invoke once and print the answer's body on stdout."""
-    from emulator.hosting.endpoint import ENDPOINT_NAME, LocalEndpoint
+    from emulator.hosting.endpoint import LocalEndpoint
+    from emulator.sagemaker import NAME_RE
 
     body = args.body.encode() if args.body is not None else _read(args.file)
     target = Path(args.target)
@@ -157,7 +158,7 @@ def run_invoke(args: argparse.Namespace) -> int:
             return _invoke(endpoint.url, endpoint.name, body, args, endpoint.spec.region)
     if target.suffix in (".toml", ".json"):
         raise EndpointError(f"pipeline definition {target} does not exist", "check the path")
-    if target.is_dir() or not ENDPOINT_NAME.match(args.target):
+    if target.is_dir() or not NAME_RE.match(args.target):
         raise EndpointError(
             f"{args.target!r} is neither a definition file nor an endpoint name",
             "give a .toml or .json definition, or the name of a running endpoint (`byoc ls` lists them)",

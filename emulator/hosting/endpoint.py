@@ -23,9 +23,7 @@ from emulator.hosting.service import LocalSageMaker
 from emulator.hosting.variant import HostSettings, VariantHost
 from emulator.invocation.chain import Pipeline
 from emulator.resources.records import EndpointStatus
-from emulator.sagemaker import NAME_RE
-
-ENDPOINT_NAME = NAME_RE  # SageMaker's EndpointName pattern
+from emulator.sagemaker import NAME_RE  # SageMaker's EndpointName pattern
 
 
 def runtime_client(url: str, region: str = "us-east-1"):
@@ -35,7 +33,7 @@ def runtime_client(url: str, region: str = "us-east-1"):
 
 def check_endpoint_name(name: str) -> str:
     """Return `name` when SageMaker would accept it as an EndpointName, else raise EndpointError."""
-    if not ENDPOINT_NAME.match(name):
+    if not NAME_RE.match(name):
         raise EndpointError(
             f"endpoint name {name!r} breaks SageMaker's rule: 1 to 63 letters, digits and "
             "hyphens, starting and ending with a letter or digit",
