@@ -114,7 +114,16 @@ def proxy_hook(url: str, services: Collection[str] | None = LOCAL_AWS_SERVICES) 
     def hook(request: Request) -> Response | None:
         if is_sagemaker(request.environ):
             return None
-        return _Passthrough.from_app(forward, request.environ)
+        outer = request.environ
+
+        def forward_and_tell(environ: dict, start_response: Callable) -> Iterable[bytes]:
+            try:
+                return forward(environ, start_response)
+            finally:  # werkzeug's from_app runs the app on a copy of the environ: say on the original
+                if environ.get("byoc.body_read"):  # that the body was read, or the app closes the connection
+                    outer["byoc.body_read"] = True
+
+        return _Passthrough.from_app(forward_and_tell, outer)
 
     hook.pool = forward.pool  # type: ignore[attr-defined]
     return hook

@@ -1,5 +1,6 @@
 """The proxy through boto3: a werkzeug server around `route_by_service(sagemaker, proxy_to(moto))`, moto in-process."""
 
+import http.client
 import io
 import json
 import threading
@@ -114,6 +115,34 @@ def test_dynamodb_create_put_get(one_url):
     with pytest.raises(ClientError) as caught:
         db.describe_table(TableName="Missing")
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_calls_with_a_body_keep_their_connection(one_url):
+    """A forwarded body is a read body: the connection stays open (each call cost a new one when it closed)."""
+    host, port = one_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    signed = {
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261204/us-east-1/s3/aws4_request, "
+        "SignedHeaders=host, Signature=x",
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+    }
+    connection.request("PUT", "/kept-open", headers=signed)
+    connection.getresponse().read()
+    sock = connection.sock
+    for body in (b"first", b"second" * 1000):
+        connection.request("PUT", "/kept-open/key", body=body, headers=signed)
+        answer = connection.getresponse()
+        answer.read()
+        assert answer.status == 200 and answer.getheader("Connection") is None
+    connection.request("GET", "/kept-open/key", headers=signed)
+    assert connection.getresponse().read() == b"second" * 1000
+    assert connection.sock is sock  # one connection for all four calls
+    unserved = dict(signed, Authorization=signed["Authorization"].replace("/s3/", "/kinesis/"))
+    connection.request("POST", "/", body=b"{}", headers=unserved)
+    refused = connection.getresponse()
+    refused.read()
+    assert refused.status == 501 and refused.getheader("Connection") == "close"  # a body nobody read
+    connection.close()
 
 
 def test_logs_create_put_get(one_url):
