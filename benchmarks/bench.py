@@ -14,7 +14,8 @@
   grows with it even where the emulator adds nothing.)
 - throughput: whole-pipeline requests per second at concurrency 1, 8 and 32 through the emulator
   and straight along the direct chain (the same containers, the same client in a child process),
-  level by level, each level and path at most 10 s; target: the emulator at least 90 % of the direct chain.
+  level by level, the two paths alternating in 4 rounds (direct first, then emulated first, ...),
+  each level and path at most 10 s; target: the emulator at least 90 % of the direct chain.
   Beside each level, the CPU this process (the emulator) spent per request through it and per
   request of the direct chain (log following and shipping); the one at concurrency 8 is a figure.
 - control plane (benchmarks/control_plane.py): CreateEndpoint -> InService for abalone (target 3 s),
@@ -64,6 +65,7 @@ TARGET_SHARE_PCT = 90.0
 SECTION = "emulator"
 CPU_FIGURE_CONCURRENCY = 8  # the level whose emulator CPU per request is a figure of the table
 LEVEL_BUDGET_S = 10.0  # at most this long per concurrency level and path, whatever the count
+ROUNDS = 4  # each level alternates the two paths this many times (direct first, then emulated first, ...)
 PAIRS_BUDGET_S = 25.0  # at most this long for the interleaved pairs of one pipeline (at least 20 pairs)
 
 
@@ -168,8 +170,8 @@ def added_latency(name: str, endpoint, body: bytes, accept: str, pairs: int) -> 
     ]
 
 
-def rate(call, workers: int, count: int, budget_s: float = LEVEL_BUDGET_S) -> tuple[float, list[float]]:
-    """Run `call` up to `count` times (and for at most `budget_s`) on `workers` threads; return req/s and each ms."""
+def rate(call, workers: int, count: int, budget_s: float) -> tuple[int, float, list[float]]:
+    """Run `call` up to `count` times (and for at most `budget_s`) on `workers` threads; return calls, seconds, ms."""
     latencies: list[float] = []
     issued = itertools.count()
     started = time.perf_counter()
@@ -186,28 +188,44 @@ def rate(call, workers: int, count: int, budget_s: float = LEVEL_BUDGET_S) -> tu
         thread.start()
     for thread in threads:
         thread.join()
-    return len(latencies) / (time.perf_counter() - started), latencies
+    return len(latencies), time.perf_counter() - started, latencies
 
 
 def measure_levels(target: SimpleNamespace, body: bytes, accept: str, requests: int) -> list[tuple]:
     """Return (concurrency, requests, direct req/s, emulated req/s, emulated ms, windows) per level; runs in a child.
 
-    `windows` are the wall-clock (time.time) spans of the direct and the emulated run, so the
-    emulator's process can tell how much CPU it spent in each.
+    Each level alternates the two paths in ROUNDS rounds, in the order direct-emulated, then
+    emulated-direct, and so on: a drift of the machine or of the containers over the level (moto's
+    tables and log streams grow, a neighbour wakes up) falls on both paths alike instead of on the one
+    that runs second. A path's rate is its requests over its seconds, summed over the rounds.
+    `windows` are the wall-clock (time.time) spans of each path's runs, so the emulator's process can
+    tell how much CPU it spent in each.
     """
     caller = Caller(maxsize=max(CONCURRENCY))
+    paths = {
+        "direct": lambda: direct_chain(caller, target, body, accept),
+        "emulated": lambda: via_emulator(caller, target, body, accept),
+    }
     for _ in range(5):  # warm both paths' connections
-        direct_chain(caller, target, body, accept)
-        via_emulator(caller, target, body, accept)
+        for call in paths.values():
+            call()
     levels = []
     for workers in CONCURRENCY:
-        count = max(requests, workers * 4)
-        begun = time.time()
-        direct, done = rate(lambda: direct_chain(caller, target, body, accept), workers, count)
-        middle = time.time()
-        emulated, latencies = rate(lambda: via_emulator(caller, target, body, accept), workers, count)
-        windows = ((begun, middle, len(done)), (middle, time.time(), len(latencies)))
-        levels.append((workers, len(latencies), direct, emulated, latencies, windows))
+        per_round = max(-(-requests // ROUNDS), workers * 4)
+        done = {path: [0, 0.0] for path in paths}
+        windows: dict[str, list[tuple[float, float, int]]] = {path: [] for path in paths}
+        latencies: list[float] = []
+        for round_ in range(ROUNDS):
+            for path in sorted(paths, reverse=bool(round_ % 2)):  # direct first in even rounds
+                begun = time.time()
+                count, seconds, ms = rate(paths[path], workers, per_round, LEVEL_BUDGET_S / ROUNDS)
+                windows[path].append((begun, time.time(), count))
+                done[path][0] += count
+                done[path][1] += seconds
+                if path == "emulated":
+                    latencies += ms
+        direct, emulated = (done[path][0] / done[path][1] for path in ("direct", "emulated"))
+        levels.append((workers, done["emulated"][0], direct, emulated, latencies, windows))
     return levels
 
 
@@ -227,9 +245,12 @@ def throughput(name: str, endpoint, body: bytes, accept: str, requests: int) -> 
         levels = child.submit(measure_levels, target, body, accept, requests).result()
     figures, cpu_figure = [], None
     for workers, count, direct, emulated, latencies, windows in levels:
-        (d_start, d_end, d_count), (e_start, e_end, e_count) = windows
-        cpu_direct = 1000 * clock.spent(d_start, d_end) / max(d_count, 1)
-        cpu_emulated = 1000 * clock.spent(e_start, e_end) / max(e_count, 1)
+        cpu_direct, cpu_emulated = (
+            1000
+            * sum(clock.spent(start, end) for start, end, _ in windows[path])
+            / max(sum(n for _, _, n in windows[path]), 1)
+            for path in ("direct", "emulated")
+        )
         print(
             f"  concurrency {workers:2}: emulator {emulated:7.1f} req/s (p50 {percentile(latencies, 0.5):6.2f} ms, "
             f"p99 {percentile(latencies, 0.99):6.2f} ms), direct chain {direct:7.1f} req/s; "
