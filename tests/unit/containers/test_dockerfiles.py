@@ -9,6 +9,13 @@ from emulator.api.proxy import LOCAL_AWS_SERVICES
 from emulator.config import CONTAINERS_DIR, IMAGE_NAMES, LABEL
 
 DOCKERFILE = CONTAINERS_DIR / "Dockerfile"
+NUMERIC_IMAGES = ("featurizer", "predictor")  # the images on the shared numpy + scipy layer
+
+
+def pins_of(folder: str) -> dict[str, str]:
+    """Return package -> version of containers/FOLDER/requirements.txt."""
+    lines = (CONTAINERS_DIR / folder / "requirements.txt").read_text().splitlines()
+    return dict(line.split("==", 1) for line in lines if line.strip() and not line.startswith("#"))
 
 
 def stages() -> dict[str, str]:
@@ -21,10 +28,22 @@ def stages() -> dict[str, str]:
 def test_every_image_is_a_stage_on_the_one_serving_stack():
     found = stages()
     assert found["serving"].startswith("FROM ${BASE_IMAGE}\n")
-    assert sorted(found) == sorted(("serving", *IMAGE_NAMES))
+    assert sorted(found) == sorted(("serving", "numeric", *IMAGE_NAMES))
+    assert found["numeric"].startswith("FROM serving\n")
     for name in IMAGE_NAMES:
-        assert found[name].startswith("FROM serving\n"), f"{name} must build on the shared stack"
+        parent = "numeric" if name in NUMERIC_IMAGES else "serving"
+        assert found[name].startswith(f"FROM {parent}\n"), f"{name} must build on the shared stack ({parent})"
         assert "nginx" not in found[name] and "serving/requirements.txt" not in found[name]
+
+
+def test_the_numeric_layer_holds_what_its_images_pin_alike():
+    """numpy and scipy are installed once under the images that need them, at the versions each pins."""
+    numeric = pins_of("numeric")
+    assert set(numeric) == {"numpy", "scipy"}
+    for name in NUMERIC_IMAGES:
+        own = pins_of(name)
+        assert {package: own[package] for package in numeric} == numeric, f"{name} pins numpy/scipy otherwise"
+    assert not set(numeric) & set(pins_of("postprocessor"))  # the postprocessor image stays without them
 
 
 def test_the_stack_carries_the_contract_every_image_inherits():
