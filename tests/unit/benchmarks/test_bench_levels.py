@@ -22,8 +22,8 @@ def fake_paths(monkeypatch, slow_after: int | None = None):
 
         return call
 
-    monkeypatch.setattr(bench, "direct_chain", path("direct", 5.0))
-    monkeypatch.setattr(bench, "via_emulator", path("emulated", 5.0))
+    monkeypatch.setattr(bench, "direct_chain", path("direct", 8.0))
+    monkeypatch.setattr(bench, "via_emulator", path("emulated", 8.0))
     monkeypatch.setattr(bench, "Caller", lambda maxsize: None)
     monkeypatch.setattr(bench, "CONCURRENCY", (1,))
     return order
@@ -36,11 +36,11 @@ def test_each_level_alternates_the_paths_and_counts_every_request(monkeypatch):
     assert order[-7:] == ["direct", "emulated", "direct", "emulated", "direct", "emulated", "direct"]
     assert workers == 1 and count == 40 == len(latencies)
     assert [n for _, _, n in windows["direct"]] == [10] * bench.ROUNDS == [n for _, _, n in windows["emulated"]]
-    assert 0.6 < emulated / direct < 1.6  # the same sleep on both paths
+    assert 0.55 < emulated / direct < 1.8  # the same sleep on both paths
 
 
 def test_a_machine_that_slows_down_midway_slows_both_paths(monkeypatch):
     # 10 warm-up calls, then 80: everything after the first half of the level takes three times as long
     fake_paths(monkeypatch, slow_after=10 + 40)
     [(_, _, direct, emulated, _, _)] = bench.measure_levels(SimpleNamespace(), b"", "", 40)
-    assert 0.6 < emulated / direct < 1.6  # one run of each path in turn would read about 1/3
+    assert 0.55 < emulated / direct < 1.8  # one run of each path in turn would read about 1/3
