@@ -7,6 +7,7 @@ import pytest
 
 from emulator.api.proxy import LOCAL_AWS_SERVICES
 from emulator.config import CONTAINERS_DIR, IMAGE_NAMES, LABEL
+from tests.unit.test_pins import pins
 
 DOCKERFILE = CONTAINERS_DIR / "Dockerfile"
 NUMERIC_IMAGES = ("featurizer", "predictor")  # the images on the shared numpy + scipy layer
@@ -14,8 +15,7 @@ NUMERIC_IMAGES = ("featurizer", "predictor")  # the images on the shared numpy +
 
 def pins_of(folder: str) -> dict[str, str]:
     """Return package -> version of containers/FOLDER/requirements.txt."""
-    lines = (CONTAINERS_DIR / folder / "requirements.txt").read_text().splitlines()
-    return dict(line.split("==", 1) for line in lines if line.strip() and not line.startswith("#"))
+    return pins((CONTAINERS_DIR / folder / "requirements.txt").read_text().splitlines())
 
 
 def stages() -> dict[str, str]:
